@@ -1,0 +1,31 @@
+"""Errors a user can act on: each names the input at fault and maps to an exit code."""
+
+from __future__ import annotations
+
+
+class AuditorError(Exception):
+    """Base for errors the CLI reports as one line instead of a traceback."""
+
+    exit_code = 2
+
+
+class InputError(AuditorError):
+    """An input file is missing, unreadable or not of the expected format (exit 2)."""
+
+    def __init__(self, path: object, message: str) -> None:
+        self.path = str(path)
+        self.message = message
+        super().__init__(f"{self.path}: {message}")
+
+
+class RulesError(AuditorError):
+    """A data file under rules/ or recognizers/ breaks its schema (exit 2), naming file and entry."""
+
+    def __init__(self, path: object, entry: str, message: str) -> None:
+        self.path = str(path)
+        self.entry = entry
+        super().__init__(f"{self.path}: {entry}: {message}")
+
+
+class UsageError(AuditorError):
+    """A bad option value, e.g. an unknown app category (exit 2)."""
