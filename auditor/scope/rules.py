@@ -1,0 +1,181 @@
+"""The finding rules of GUIDE.md §2, each a plain check over the judge context.
+
+A check only selects the observations that break its rule; grouping, severity and citations are the
+engine's job (auditor.scope.engine). Thresholds come from rules/rules.yaml ``params``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from auditor.model import Observation
+from auditor.scope.engine import Check, FindingDraft, JudgeContext, group
+
+
+def check_undeclared(ctx: JudgeContext) -> list[FindingDraft]:
+    """Collected, but neither the policy, the scope file nor the mini-program declaration names it.
+
+    A third party's collection also counts as declared when the policy's SDK list names that
+    category for that SDK.
+    """
+    if not ctx.has_statement:
+        return []
+    out = []
+    for o in ctx.collected():
+        if o.category in ctx.declared or o.category in ctx.negated:
+            continue
+        sdk_cats = ctx.declared_sdks.get(o.party.sdk or o.party.name.lower(), set())
+        if o.party.kind == "third" and o.category in sdk_cats:
+            continue
+        out.append(o)
+    return group(out, "undeclared", "隐私政策及声明中未列明该类个人信息")
+
+
+def check_contradicts_policy(ctx: JudgeContext) -> list[FindingDraft]:
+    return group(
+        (o for o in ctx.collected() if o.category in ctx.negated),
+        "contradicts_policy",
+        "隐私政策声明不收集该类个人信息，但实际观察到收集",
+    )
+
+
+def check_before_consent(ctx: JudgeContext) -> list[FindingDraft]:
+    return group(
+        (o for o in ctx.collected() if o.before_consent),
+        "before_consent",
+        "在用户同意隐私政策之前即发生收集",
+    )
+
+
+def check_beyond_necessary(ctx: JudgeContext) -> list[FindingDraft]:
+    necessary = ctx.necessary
+    if necessary is None:
+        return []
+    entry = ctx.ruleset.necessary_scope[ctx.app_category or ""]
+    detail = f"{entry['zh']}类App的必要个人信息为：{entry['necessary_text']}"
+    return group((o for o in ctx.collected() if o.category not in necessary), "beyond_necessary", detail)
+
+
+def check_sensitive_no_separate_consent(ctx: JudgeContext) -> list[FindingDraft]:
+    if not ctx.has_statement:
+        return []
+    return group(
+        (
+            o
+            for o in ctx.collected()
+            if ctx.ruleset.is_sensitive(o.category) and o.category not in ctx.separately_consented
+        ),
+        "sensitive_no_separate_consent",
+        "敏感个人信息，未见单独同意的声明",
+    )
+
+
+def check_undisclosed_sdk(ctx: JudgeContext) -> list[FindingDraft]:
+    """A third party collects PI and the policy's SDK / third-party list does not name it."""
+    out = [o for o in ctx.collected() if o.party.kind == "third" and not ctx.sdk_declared(o.party)]
+    return group(out, "undisclosed_sdk", "第三方收集个人信息，隐私政策的第三方SDK清单未列明")
+
+
+def check_excessive_frequency(ctx: JudgeContext) -> list[FindingDraft]:
+    """More than ``max_per_window`` observations of a category by one party inside any window."""
+    params = ctx.ruleset.rule("excessive_frequency").get("params", {})
+    limit = int(params.get("max_per_window", 10))
+    window = float(params.get("window_seconds", 60))
+    cats = set(params.get("categories", []))
+    series: dict[tuple[str, str], list[tuple[float, Observation]]] = {}
+    for o in ctx.collected():
+        t = _epoch(o.where.get("time"))
+        if o.category in cats and t is not None:
+            series.setdefault((o.category, o.party.key), []).append((t, o))
+    drafts = []
+    for items in series.values():
+        items.sort(key=lambda x: x[0])
+        lo = 0
+        # flows, not fields: several fields of one request are one collection
+        flows: list[tuple[float, Observation]] = []
+        seen: set[tuple[object, object]] = set()
+        for t, o in items:
+            k = (o.where.get("file"), o.where.get("flow"))
+            if k not in seen:
+                seen.add(k)
+                flows.append((t, o))
+        best = 0
+        for hi in range(len(flows)):
+            while flows[hi][0] - flows[lo][0] > window:
+                lo += 1
+            best = max(best, hi - lo + 1)
+        if best > limit:
+            o = flows[0][1]
+            drafts.append(
+                FindingDraft(
+                    rule="excessive_frequency",
+                    category=o.category,
+                    party=o.party,
+                    observations=[x.id for _, x in items],
+                    detail=f"{window:g} 秒内最多发送 {best} 次（阈值 {limit} 次）",
+                )
+            )
+    return drafts
+
+
+def check_cleartext_pi(ctx: JudgeContext) -> list[FindingDraft]:
+    return group(
+        (o for o in ctx.collected() if o.source == "traffic" and o.where.get("scheme") == "http"),
+        "cleartext_pi",
+        "个人信息通过未加密的 HTTP 传输",
+    )
+
+
+def check_permission_unjustified(ctx: JudgeContext) -> list[FindingDraft]:
+    """A PI permission whose category the app neither declares nor needs for its category."""
+    necessary = ctx.necessary or set()
+    out = [
+        o
+        for o in ctx.observations
+        if o.entity == "PERMISSION" and o.category not in ctx.declared and o.category not in necessary
+    ]
+    return group(out, "permission_unjustified", "申请的权限对应的个人信息类别既未声明也非必要")
+
+
+def check_no_policy(ctx: JudgeContext) -> list[FindingDraft]:
+    if ctx.has_statement:
+        return []
+    if ctx.policy_unreadable:
+        detail = f"隐私政策无法读取：{ctx.policy_unreadable}"
+    else:
+        detail = "未提供隐私政策，也未提供声明范围文件"
+    return [FindingDraft(rule="no_policy", category=None, party=None, detail=detail)]
+
+
+def _epoch(value: object) -> float | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value)).timestamp()
+    except ValueError:
+        return None
+
+
+CORE_CHECKS: list[Check] = [
+    check_undeclared,
+    check_contradicts_policy,
+    check_before_consent,
+    check_beyond_necessary,
+    check_sensitive_no_separate_consent,
+    check_undisclosed_sdk,
+    check_excessive_frequency,
+    check_cleartext_pi,
+    check_permission_unjustified,
+    check_no_policy,
+]
+
+
+def all_checks() -> list[Check]:
+    """Core checks plus those of optional source modules (mini-program), when present."""
+    checks = list(CORE_CHECKS)
+    try:
+        from auditor.scope import rules_miniprogram
+    except ImportError:
+        return checks
+    checks.extend(getattr(rules_miniprogram, "CHECKS", []))
+    return checks
