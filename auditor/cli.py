@@ -1,0 +1,295 @@
+"""The ``auditor`` command (GUIDE.md §2 CLI contract).
+
+Errors a user can fix are one line on stderr naming the input, exit 2; findings at or above
+``--fail-on`` are exit 1; everything else is exit 0. Progress and summaries go to stderr so that
+``--json -`` keeps stdout machine-readable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from auditor import __version__
+from auditor.errors import AuditorError, RulesError
+from auditor.model import SEVERITY_ORDER, Audit
+from auditor.pipeline import AuditInputs, run_audit
+from auditor.ruleset import default_ruleset
+from auditor.store import Store
+
+err = Console(stderr=True, highlight=False)
+F = TypeVar("F", bound=Callable[..., Any])
+
+SEVERITIES = click.Choice(["high", "medium", "low"])
+PathArg = click.Path(path_type=Path)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
+    )
+
+
+def output_options(f: F) -> F:
+    f = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                     help="Report language.")(f)
+    f = click.option("--fail-on", type=SEVERITIES, help="Exit 1 when a finding is at or above this severity.")(f)
+    f = click.option("--pdf", "pdf_out", type=PathArg, help="Write a printable PDF report.")(f)
+    f = click.option("--sarif", "sarif_out", type=PathArg, help="Write SARIF 2.1.0.")(f)
+    f = click.option("--html", "html_out", type=PathArg, help="Write the self-contained HTML report.")(f)
+    f = click.option("--json", "json_out", type=str, help="Write pi-auditor/1 JSON ('-' for stdout).")(f)
+    f = click.option("--db", type=PathArg, help="SQLite database to store the audit in (created if missing).")(f)
+    return f
+
+
+def audit_options(f: F) -> F:
+    f = click.option("--first-party", multiple=True, help="A domain of the app's own servers (repeatable).")(f)
+    f = click.option("--consent-at", help="Consent moment: @INDEX, @FILE:INDEX, an ISO time, or a URL regex.")(f)
+    f = click.option("--app-category", help="App category of the 2021 necessary-PI rules (id or 中文 name).")(f)
+    f = click.option("--scope", type=PathArg, help="Scope file (YAML) with app facts and declarations.")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pi-auditor")
+def cli() -> None:
+    """pi-auditor: personal-information compliance audits of apps, captures and mini-programs."""
+
+
+@cli.command()
+@click.option("--apk", type=PathArg, help="Android APK to analyse statically.")
+@click.option("--traffic", type=PathArg, multiple=True, help="Capture: HAR or mitmproxy flow file (repeatable).")
+@click.option("--policy", type=PathArg, help="Privacy policy (.txt, .html, .pdf).")
+@click.option("--miniprogram", type=PathArg, help="Mini-program source directory or .wxapkg.")
+@audit_options
+@output_options
+def audit(apk: Path | None, traffic: tuple[Path, ...], policy: Path | None, miniprogram: Path | None,
+          **opts: Any) -> None:
+    """Audit any combination of inputs and judge them together."""
+    _run(AuditInputs(apk=apk, traffic=list(traffic), policy=policy, miniprogram=miniprogram), **opts)
+
+
+@cli.command()
+@click.argument("captures", type=PathArg, nargs=-1, required=True)
+@audit_options
+@output_options
+def traffic(captures: tuple[Path, ...], **opts: Any) -> None:
+    """Audit captured traffic (HAR or mitmproxy flow files)."""
+    _run(AuditInputs(traffic=list(captures)), **opts)
+
+
+@cli.command()
+@click.argument("apk_file", type=PathArg)
+@audit_options
+@output_options
+def apk(apk_file: Path, **opts: Any) -> None:
+    """Static analysis of an APK: permissions, PI-reading code, SDKs, bundled policy."""
+    _run(AuditInputs(apk=apk_file), **opts)
+
+
+@cli.command()
+@click.argument("policy_file", type=PathArg)
+@output_options
+def policy(policy_file: Path, **opts: Any) -> None:
+    """Read a privacy policy into declared, negated and conditional categories and its SDK list."""
+    _run(AuditInputs(policy=policy_file), scope=None, app_category=None, consent_at=None, first_party=(), **opts)
+
+
+@cli.command()
+@click.argument("source", type=PathArg)
+@audit_options
+@output_options
+def miniprogram(source: Path, **opts: Any) -> None:
+    """Check a mini-program (source directory or .wxapkg) against its privacy declaration."""
+    _run(AuditInputs(miniprogram=source), **opts)
+
+
+@cli.command()
+@click.argument("text", required=False)
+def scan(text: str | None) -> None:
+    """Print the PI entities in TEXT, or in each line of stdin with '-' (masked)."""
+    from auditor.pii.cli_scan import scan_lines
+
+    if text is None or text == "-":
+        raw = sys.stdin.buffer.read()
+        lines = _decode_stdin(raw).splitlines()
+    else:
+        lines = [text]
+    for row in scan_lines(lines):
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+
+def _decode_stdin(raw: bytes) -> str:
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", errors="replace")
+
+
+@cli.command()
+@click.option("--db", type=PathArg, required=True, help="SQLite database with audits.")
+@click.option("--audit", "audit_id", help="Audit id (default: the latest).")
+@click.option("--html", "html_out", type=PathArg, help="Write the HTML report.")
+@click.option("--json", "json_out", type=str, help="Write pi-auditor/1 JSON ('-' for stdout).")
+@click.option("--sarif", "sarif_out", type=PathArg, help="Write SARIF 2.1.0.")
+@click.option("--pdf", "pdf_out", type=PathArg, help="Write a PDF report.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def report(db: Path, audit_id: str | None, html_out: Path | None, json_out: str | None, sarif_out: Path | None,
+           pdf_out: Path | None, lang: str) -> None:
+    """Re-render a stored audit without re-running the analysis."""
+    if not db.exists():
+        raise AuditorError(f"{db}: no such database")
+    with Store(db) as store:
+        aid = audit_id or store.latest_id()
+        if aid is None:
+            raise AuditorError(f"{db}: the database holds no audits")
+        a = store.load(aid)
+    if not (html_out or json_out or sarif_out or pdf_out):
+        raise click.UsageError("give at least one of --html, --json, --sarif, --pdf")
+    _write_outputs(a, json_out=json_out, html_out=html_out, sarif_out=sarif_out, pdf_out=pdf_out, lang=lang)
+
+
+@cli.command()
+@click.option("--db", type=PathArg, required=True, help="SQLite database with audits.")
+def audits(db: Path) -> None:
+    """List the audits stored in a database."""
+    if not db.exists():
+        raise AuditorError(f"{db}: no such database")
+    with Store(db) as store:
+        rows = store.list_audits()
+    t = Table("id", "created", "app", "status", "observations", "findings (high/medium/low)")
+    for r in rows:
+        s = r["summary"]
+        sev = s.get("severity", {})
+        t.add_row(r["id"], r["created"], r["app"] or r["package"], r["status"], str(s.get("observations", 0)),
+                  f"{s.get('findings', 0)} ({sev.get('high', 0)}/{sev.get('medium', 0)}/{sev.get('low', 0)})")
+    Console().print(t)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--db", type=PathArg, default=Path("pi-auditor.db"), show_default=True)
+@click.option("--scope", type=PathArg, help="Scope file (first-party domains, declarations).")
+@click.option("--print-addon", is_flag=True, help="Print the addon path for `mitmdump -s` and exit.")
+@click.argument("mitm_args", nargs=-1, type=click.UNPROCESSED)
+def proxy(db: Path, scope: Path | None, print_addon: bool, mitm_args: tuple[str, ...]) -> None:
+    """Run mitmdump with the pi-auditor addon; observations go to --db as they arrive."""
+    from auditor.traffic.live import run_proxy
+
+    sys.exit(run_proxy(db=db, scope=scope, print_addon=print_addon, mitm_args=list(mitm_args)))
+
+
+def _run(inputs: AuditInputs, *, scope: Path | None, app_category: str | None, consent_at: str | None,
+         first_party: Sequence[str], db: Path | None, json_out: str | None, html_out: Path | None,
+         sarif_out: Path | None, pdf_out: Path | None, fail_on: str | None, lang: str) -> None:
+    inputs.scope = scope
+    inputs.app_category = app_category
+    inputs.consent_at = consent_at
+    inputs.first_party = list(first_party)
+    store = Store(db) if db else None
+    try:
+        with _progress() as progress:
+            a = run_audit(inputs, ruleset=default_ruleset(), salt=store.salt if store else None, progress=progress)
+        if store:
+            store.save(a)
+    finally:
+        if store:
+            store.close()
+    _write_outputs(a, json_out=json_out, html_out=html_out, sarif_out=sarif_out, pdf_out=pdf_out, lang=lang)
+    _summary(a, db)
+    if fail_on and any(SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on] for f in a.findings):
+        sys.exit(1)
+
+
+def _write_outputs(a: Audit, *, json_out: str | None, html_out: Path | None, sarif_out: Path | None,
+                   pdf_out: Path | None, lang: str) -> None:
+    ruleset = default_ruleset()
+    if json_out:
+        text = json.dumps(a.to_dict(), ensure_ascii=False, indent=2)
+        if json_out == "-":
+            click.echo(text)
+        else:
+            _write(Path(json_out), text)
+    if html_out:
+        from auditor.report import render_html
+
+        _write(html_out, render_html(a, ruleset, lang=lang))
+    if sarif_out:
+        from auditor.report import to_sarif
+
+        _write(sarif_out, json.dumps(to_sarif(a, ruleset), ensure_ascii=False, indent=2))
+    if pdf_out:
+        from auditor.report import write_pdf
+
+        pdf_out.parent.mkdir(parents=True, exist_ok=True)
+        write_pdf(a, ruleset, pdf_out, lang=lang)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise AuditorError(f"{path}: cannot write: {e.strerror or e}") from None
+
+
+def _summary(a: Audit, db: Path | None) -> None:
+    ruleset = default_ruleset()
+    counts = {s: sum(1 for f in a.findings if f.severity == s) for s in ("high", "medium", "low")}
+    err.print(f"[bold]audit {a.id}[/bold]: {len(a.observations)} observations, {len(a.findings)} findings "
+              f"(high {counts['high']}, medium {counts['medium']}, low {counts['low']})")
+    for f in a.findings[:30]:
+        cat = ruleset.category_name(f.category) if f.category else "-"
+        who = f.party.name if f.party else "-"
+        err.print(f"  [{f.severity}] {f.rule}  {cat}  {who}  ({f.count})", markup=False)
+    if len(a.findings) > 30:
+        err.print(f"  ... and {len(a.findings) - 30} more")
+    for w in a.warnings[:10]:
+        err.print(f"  warning: {w}", markup=False)
+    if len(a.warnings) > 10:
+        err.print(f"  ... and {len(a.warnings) - 10} more warnings")
+    if db:
+        err.print(f"stored in {db}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the click group, turning our errors into one line and exit 2."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except (AuditorError, RulesError) as e:
+        click.echo(f"auditor: error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("auditor: interrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as e:
+        if os.environ.get("AUDITOR_DEBUG"):
+            raise
+        click.echo(f"auditor: internal error: {type(e).__name__}: {e} (set AUDITOR_DEBUG=1 for a traceback)",
+                   err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""The SQLite store: many audits in one database, written atomically, read back without re-analysis.
+
+An audit is written in one transaction, so a run that fails half-way leaves earlier audits exactly as
+they were. The live proxy instead appends observations as they arrive (WAL mode, a commit per flow) so
+that killing the proxy loses nothing already seen. The database keeps one salt for value hashes, so
+the same ID number correlates across every audit in it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from auditor.errors import InputError
+from auditor.masking import new_salt
+from auditor.model import Audit, Declaration, Finding, Observation
+
+SCHEMA_VERSION = 1
+
+_TABLES: dict[str, dict[str, Any]] = {
+    "audits": {
+        "columns": {"id": str, "created": str, "tool_version": str, "rules_version": str, "status": str,
+                    "app": str, "consent": str, "warnings": str, "summary": str},
+        "pk": "id",
+    },
+    "inputs": {
+        "columns": {"audit_id": str, "kind": str, "path": str, "sha256": str, "size": int},
+        "pk": None,
+    },
+    "observations": {
+        "columns": {"audit_id": str, "id": str, "category": str, "entity": str, "source": str,
+                    "party_kind": str, "party_name": str, "party_sdk": str, "where_json": str,
+                    "value": str, "value_hash": str, "confidence": float, "evidence": str,
+                    "before_consent": int},
+        "pk": ("audit_id", "id"),
+    },
+    "declarations": {
+        "columns": {"audit_id": str, "id": str, "category": str, "status": str, "source": str,
+                    "sdk": str, "doc": str},
+        "pk": ("audit_id", "id"),
+    },
+    "findings": {
+        "columns": {"audit_id": str, "id": str, "rule": str, "category": str, "severity": str,
+                    "title": str, "count": int, "doc": str},
+        "pk": ("audit_id", "id"),
+    },
+}
+
+
+def _dumps(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if self.path.exists() and self.path.is_dir():
+            raise InputError(self.path, "is a directory, not a database file")
+        try:
+            self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            self.db = sqlite_utils.Database(self.conn)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._ensure_schema()
+        except sqlite3.DatabaseError as e:
+            raise InputError(self.path, f"not a pi-auditor SQLite database ({e})") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_schema(self) -> None:
+        with self.conn:
+            if "meta" not in self.db.table_names():
+                self.db["meta"].create({"key": str, "value": str}, pk="key")
+            for name, spec in _TABLES.items():
+                if name not in self.db.table_names():
+                    self.db[name].create(spec["columns"], pk=spec["pk"])
+            self.db["inputs"].create_index(["audit_id"], if_not_exists=True)
+            self.db["inputs"].create_index(["sha256"], if_not_exists=True)
+            self.db["observations"].create_index(["category"], if_not_exists=True)
+            if self._meta("schema_version") is None:
+                self._set_meta("schema_version", str(SCHEMA_VERSION))
+            if self._meta("salt") is None:
+                self._set_meta("salt", new_salt())
+
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    @property
+    def salt(self) -> str:
+        salt = self._meta("salt")
+        assert salt is not None
+        return salt
+
+    # --- writing --------------------------------------------------------------------------------
+    def save(self, audit: Audit, status: str = "complete") -> None:
+        """Write a whole audit in one transaction (replacing a partial one with the same id)."""
+        with self.conn:
+            self._delete(audit.id)
+            self.db["audits"].insert(self._audit_row(audit, status))
+            self.db["inputs"].insert_all({"audit_id": audit.id, **i.to_dict()} for i in audit.inputs)
+            self._insert_observations(audit.id, audit.observations)
+            self.db["declarations"].insert_all(self._declaration_row(audit.id, d) for d in audit.declarations)
+            self.db["findings"].insert_all(self._finding_row(audit.id, f) for f in audit.findings)
+
+    def begin(self, audit: Audit) -> None:
+        """Start an audit that grows while it runs (the live proxy)."""
+        with self.conn:
+            self._delete(audit.id)
+            self.db["audits"].insert(self._audit_row(audit, "running"))
+            self.db["inputs"].insert_all({"audit_id": audit.id, **i.to_dict()} for i in audit.inputs)
+
+    def append_observations(self, audit_id: str, observations: list[Observation]) -> None:
+        with self.conn:
+            self._insert_observations(audit_id, observations)
+
+    def next_observation_number(self, audit_id: str) -> int:
+        row = self.conn.execute("SELECT COUNT(*) FROM observations WHERE audit_id = ?", (audit_id,)).fetchone()
+        return int(row[0]) + 1
+
+    def _delete(self, audit_id: str) -> None:
+        for t in ("audits", "inputs", "observations", "declarations", "findings"):
+            col = "id" if t == "audits" else "audit_id"
+            self.conn.execute(f"DELETE FROM {t} WHERE {col} = ?", (audit_id,))
+
+    def _audit_row(self, a: Audit, status: str) -> dict[str, Any]:
+        sev: dict[str, int] = {}
+        for f in a.findings:
+            sev[f.severity] = sev.get(f.severity, 0) + 1
+        return {
+            "id": a.id, "created": a.created, "tool_version": a.tool_version, "rules_version": a.rules_version,
+            "status": status, "app": _dumps(a.app), "consent": _dumps(a.consent), "warnings": _dumps(a.warnings),
+            "summary": _dumps({"observations": len(a.observations), "findings": len(a.findings), "severity": sev}),
+        }
+
+    def _insert_observations(self, audit_id: str, observations: list[Observation]) -> None:
+        self.db["observations"].insert_all(
+            {
+                "audit_id": audit_id, "id": o.id, "category": o.category, "entity": o.entity, "source": o.source,
+                "party_kind": o.party.kind, "party_name": o.party.name, "party_sdk": o.party.sdk,
+                "where_json": _dumps(o.where), "value": o.value, "value_hash": o.value_hash,
+                "confidence": o.confidence, "evidence": _dumps(o.evidence),
+                "before_consent": None if o.before_consent is None else int(o.before_consent),
+            }
+            for o in observations
+        )
+
+    def _declaration_row(self, audit_id: str, d: Declaration) -> dict[str, Any]:
+        return {"audit_id": audit_id, "id": d.id, "category": d.category, "status": d.status, "source": d.source,
+                "sdk": d.sdk, "doc": _dumps(d.to_dict())}
+
+    def _finding_row(self, audit_id: str, f: Finding) -> dict[str, Any]:
+        return {"audit_id": audit_id, "id": f.id, "rule": f.rule, "category": f.category, "severity": f.severity,
+                "title": f.title, "count": f.count, "doc": _dumps(f.to_dict())}
+
+    def finish(self, audit: Audit) -> None:
+        """Close a growing audit: its findings and final metadata, in one transaction."""
+        with self.conn:
+            self.db["audits"].update(audit.id, self._audit_row(audit, "complete"))
+            self.conn.execute("DELETE FROM declarations WHERE audit_id = ?", (audit.id,))
+            self.conn.execute("DELETE FROM findings WHERE audit_id = ?", (audit.id,))
+            self.db["declarations"].insert_all(self._declaration_row(audit.id, d) for d in audit.declarations)
+            self.db["findings"].insert_all(self._finding_row(audit.id, f) for f in audit.findings)
+
+    # --- reading --------------------------------------------------------------------------------
+    def list_audits(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, created, status, app, summary, rules_version FROM audits ORDER BY created, id"
+        ).fetchall()
+        out = []
+        for rid, created, status, app, summary, rv in rows:
+            a = json.loads(app or "{}")
+            out.append({"id": rid, "created": created, "status": status, "rules_version": rv,
+                        "app": a.get("name") or a.get("package") or "", "package": a.get("package", ""),
+                        "summary": json.loads(summary or "{}")})
+        return out
+
+    def latest_id(self) -> str | None:
+        row = self.conn.execute("SELECT id FROM audits ORDER BY created DESC, id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def load(self, audit_id: str) -> Audit:
+        row = self.conn.execute(
+            "SELECT id, created, tool_version, rules_version, app, consent, warnings FROM audits WHERE id = ?",
+            (audit_id,),
+        ).fetchone()
+        if row is None:
+            raise InputError(self.path, f"no audit with id '{audit_id}'")
+        aid, created, tv, rv, app, consent, warnings = row
+        inputs = [
+            {"kind": k, "path": p, "sha256": s, "size": n}
+            for k, p, s, n in self.conn.execute(
+                "SELECT kind, path, sha256, size FROM inputs WHERE audit_id = ? ORDER BY rowid", (aid,))
+        ]
+        observations = []
+        for r in self.conn.execute(
+            "SELECT id, category, entity, source, party_kind, party_name, party_sdk, where_json, value, "
+            "value_hash, confidence, evidence, before_consent FROM observations WHERE audit_id = ? ORDER BY rowid",
+            (aid,),
+        ):
+            party = {"kind": r[4], "name": r[5]}
+            if r[6]:
+                party["sdk"] = r[6]
+            observations.append({
+                "id": r[0], "category": r[1], "entity": r[2], "source": r[3], "party": party,
+                "where": json.loads(r[7]), "value": r[8], "value_hash": r[9], "confidence": r[10],
+                "evidence": json.loads(r[11] or "[]"),
+                "before_consent": None if r[12] is None else bool(r[12]),
+            })
+        decls = [json.loads(d) for (d,) in self.conn.execute(
+            "SELECT doc FROM declarations WHERE audit_id = ? ORDER BY rowid", (aid,))]
+        finds = [json.loads(d) for (d,) in self.conn.execute(
+            "SELECT doc FROM findings WHERE audit_id = ? ORDER BY rowid", (aid,))]
+        doc = {
+            "audit": {"id": aid, "created": created, "tool_version": tv, "rules_version": rv, "inputs": inputs,
+                      "app": json.loads(app or "{}"), "consent": json.loads(consent or "null"),
+                      "warnings": json.loads(warnings or "[]")},
+            "observations": observations, "declarations": decls, "findings": finds,
+        }
+        return Audit.from_dict(doc)

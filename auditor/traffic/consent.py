@@ -1,0 +1,119 @@
+"""The moment the user agreed to the privacy policy, and which flows came before it.
+
+A tester gives it as ``@INDEX`` (flow index in the first capture, or ``@FILE:INDEX``), an ISO time, or
+a regular expression matched against URLs; without one, the consent patterns of rules/consent.yaml
+pick the first flow that looks like an agreement, and the audit says which flow it took.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from auditor.errors import UsageError
+from auditor.ruleset import Ruleset
+from auditor.traffic.decode import to_text
+from auditor.traffic.flows import Flow
+
+
+@dataclass
+class ConsentMoment:
+    how: str  # "index" | "time" | "url" | "auto" | "marker"
+    spec: str
+    file: str | None = None
+    flow: int | None = None
+    time: datetime | None = None
+    url: str | None = None
+
+    def is_before(self, flow: Flow) -> bool:
+        """Within the marker's own capture the flow order decides (times of concurrent flows tie);
+        across captures, or for a bare time, the clock decides."""
+        if self.flow is not None and flow.file == self.file:
+            return flow.index < self.flow
+        if self.time is not None and flow.time is not None:
+            return flow.time < self.time
+        return False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "how": self.how,
+            "spec": self.spec,
+            "file": self.file,
+            "flow": self.flow,
+            "time": self.time.isoformat() if self.time else None,
+            "url": self.url,
+        }
+
+
+def _parse_time(s: str) -> datetime | None:
+    try:
+        t = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def resolve_consent(flows: list[Flow], spec: str | None, ruleset: Ruleset) -> ConsentMoment | None:
+    """Find the consent moment named by ``spec`` (or by the rules' patterns when spec is None)."""
+    if spec is None or spec == "":
+        return _auto(flows, ruleset)
+    spec = spec.strip()
+    if spec.startswith("@"):
+        return _by_index(flows, spec)
+    t = _parse_time(spec) if re.match(r"^\d{4}-\d{2}-\d{2}", spec) else None
+    if t is not None:
+        return ConsentMoment(how="time", spec=spec, time=t)
+    try:
+        rx = re.compile(spec)
+    except re.error as e:
+        raise UsageError(f"--consent-at: '{spec}' is neither @INDEX, an ISO time nor a valid regex ({e})") from None
+    for f in flows:
+        if rx.search(f.url):
+            return _at(f, "url", spec)
+    raise UsageError(f"--consent-at: no flow URL matches '{spec}'")
+
+
+def _at(f: Flow, how: str, spec: str) -> ConsentMoment:
+    return ConsentMoment(how=how, spec=spec, file=f.file, flow=f.index, time=f.time, url=f.url_without_query)
+
+
+def _by_index(flows: list[Flow], spec: str) -> ConsentMoment:
+    body = spec[1:]
+    file: str | None = None
+    if ":" in body:
+        file, _, body = body.rpartition(":")
+    if not body.isdigit():
+        raise UsageError(f"--consent-at: '{spec}' should be @INDEX or @FILE:INDEX")
+    index = int(body)
+    files = list(dict.fromkeys(f.file for f in flows))
+    if not files:
+        raise UsageError("--consent-at: there are no flows to mark")
+    target = file or files[0]
+    if target not in files:
+        raise UsageError(f"--consent-at: no capture named '{target}' (have: {', '.join(files)})")
+    for f in flows:
+        if f.file == target and f.index == index:
+            return _at(f, "index", spec)
+    # an index past the HAR entries we kept still splits the capture: nothing after it
+    return ConsentMoment(how="index", spec=spec, file=target, flow=index)
+
+
+def _auto(flows: list[Flow], ruleset: Ruleset) -> ConsentMoment | None:
+    pats = ruleset.consent_patterns
+    hosts = {h.lower() for h in pats["marker_hosts"]}
+    url_res = [(p["id"], re.compile(p["regex"])) for p in pats["url_patterns"]]
+    body_res = [(p["id"], re.compile(p["regex"])) for p in pats["body_patterns"]]
+    for f in flows:
+        if f.host in hosts:
+            return _at(f, "marker", f.host)
+        for pid, rx in url_res:
+            if rx.search(f.url):
+                return _at(f, "auto", pid)
+        if f.request.body and len(f.request.body) < 65536:
+            text = to_text(f.request.body, f.request.header("content-type")) or ""
+            for pid, rx in body_res:
+                if rx.search(text):
+                    return _at(f, "auto", pid)
+    return None

@@ -1,0 +1,382 @@
+"""Turning captured bytes into scannable pieces: leaves with field paths, free text, binary parts.
+
+Apps hide PI in layers: gzip'd JSON, a JSON string inside a JSON field, base64 inside a form field, a
+JWT in a header, a multipart upload of a face image. ``walk_message`` peels those layers and yields
+every leaf with a path such as ``body.data.sfzh``, ``query.did``, ``headers.authorization{jwt}.sub`` or
+``body.points[3].la``, so findings can point at the exact field. Decompression is bounded so a gzip
+bomb stops at the limit with a warning instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import brotli
+import zstandard
+from charset_normalizer import from_bytes
+
+#: Decompressed bodies stop growing here (a gzip bomb is cut, with a warning).
+DEFAULT_INFLATE_LIMIT = 64 * 1024 * 1024
+#: How deep nested wrappers (JSON in base64 in a form field...) are followed.
+MAX_DEPTH = 6
+#: Strings shorter than this are never tried as base64 wrappers (too many false decodes).
+MIN_B64 = 16
+
+#: Headers that never carry PI of their own and only add noise.
+SKIP_HEADERS = {
+    "content-length", "content-encoding", "transfer-encoding", "connection", "accept", "accept-encoding",
+    "accept-language", "cache-control", "pragma", "date", "expires", "last-modified", "etag", "vary",
+    "host", "content-type", "keep-alive", "server", "age", "access-control-allow-origin",
+    "access-control-allow-headers", "access-control-allow-methods", "strict-transport-security",
+    "x-content-type-options", "x-frame-options", "if-none-match", "if-modified-since", "upgrade",
+    "sec-fetch-mode", "sec-fetch-site", "sec-fetch-dest", "origin", "referer", "cookie", "set-cookie",
+}
+
+
+@dataclass
+class Leaf:
+    """A scalar value at a field path, with the mapping it sits in (for sibling pairing, e.g. lat/lng)."""
+
+    path: str
+    key: str
+    value: Any
+    parent: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Text:
+    """Unstructured text (a plain-text or HTML body, a free-text field) to scan as prose."""
+
+    path: str
+    text: str
+
+
+@dataclass
+class Blob:
+    """Binary content (an uploaded file, a base64 image) judged by context: key, MIME, magic bytes."""
+
+    path: str
+    key: str
+    data: bytes
+    mime: str = ""
+
+
+Piece = Leaf | Text | Blob
+
+
+class DecodeLimit(Exception):
+    """Raised inside decompression when the output limit is reached."""
+
+
+def decompress(data: bytes, encoding: str, limit: int = DEFAULT_INFLATE_LIMIT) -> tuple[bytes, list[str]]:
+    """Undo Content-Encoding (possibly stacked: 'gzip, br'), never producing more than ``limit`` bytes."""
+    warnings: list[str] = []
+    codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding in ("identity", ""):
+            continue
+        try:
+            data, cut = _inflate(data, coding, limit)
+        except (zlib.error, brotli.error, zstandard.ZstdError, ValueError) as e:
+            warnings.append(f"could not undo Content-Encoding {coding}: {e}; scanned as is")
+            return data, warnings
+        if cut:
+            warnings.append(
+                f"decompressed body reached the {limit}-byte limit (possible decompression bomb); cut there"
+            )
+    return data, warnings
+
+
+def _inflate(data: bytes, coding: str, limit: int) -> tuple[bytes, bool]:
+    if coding in ("gzip", "x-gzip", "deflate"):
+        if coding == "deflate" and not (len(data) > 1 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0):
+            d = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send
+        else:
+            d = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, auto-detected
+        out = d.decompress(data, limit + 1)
+        return (out[:limit], True) if len(out) > limit else (out, False)
+    if coding == "br":
+        # Brotli 1.1 (pinned by mitmproxy) has no output limit: feed small pieces, check as we go.
+        dec = brotli.Decompressor()
+        parts: list[bytes] = []
+        size = 0
+        step = 256
+        for i in range(0, len(data), step):
+            chunk = dec.process(data[i : i + step])
+            parts.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return b"".join(parts)[:limit], True
+        return b"".join(parts), False
+    if coding == "zstd":
+        reader = zstandard.ZstdDecompressor().stream_reader(data)
+        out = reader.read(limit + 1)
+        return (out[:limit], True) if len(out) > limit else (out, False)
+    raise ValueError(f"unknown coding '{coding}'")
+
+
+_CHARSET_RE = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.I)
+
+
+def to_text(data: bytes, content_type: str = "") -> str | None:
+    """Decode body bytes as text: declared charset first, then UTF-8, then GB18030, then detection.
+
+    GBK/GB2312 are read as GB18030 (a superset), which is what Chinese servers mean by them.
+    Returns None for what is not text at all.
+    """
+    if not data:
+        return ""
+    m = _CHARSET_RE.search(content_type)
+    candidates: list[str] = []
+    if m:
+        cs = m.group(1).lower()
+        candidates.append("gb18030" if cs in ("gbk", "gb2312", "gb_2312-80", "cp936", "x-gbk") else cs)
+    candidates += ["utf-8", "gb18030"]
+    sample_is_binary = b"\x00" in data[:4096]
+    if sample_is_binary:
+        return None
+    for cs in candidates:
+        try:
+            return data.decode(cs)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = from_bytes(data[:65536]).best()
+    if best is None:
+        return None
+    return data.decode(best.encoding, errors="replace")
+
+
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"BM")
+
+
+def looks_binary(data: bytes) -> bool:
+    if data.startswith(_IMAGE_MAGIC):
+        return True
+    head = data[:2048]
+    return b"\x00" in head
+
+
+class Walker:
+    """Peels one message into pieces; holds the warnings met on the way."""
+
+    def __init__(self, inflate_limit: int = DEFAULT_INFLATE_LIMIT) -> None:
+        self.inflate_limit = inflate_limit
+        self.warnings: list[str] = []
+
+    # --- messages -------------------------------------------------------------------------------
+    def request_pieces(self, url: str, headers: list[tuple[str, str]], body: bytes, *, decoded: bool,
+                       mime: str = "") -> Iterator[Piece]:
+        query = urlsplit(url).query
+        if query:
+            yield from self._pairs("query", parse_qsl(query, keep_blank_values=True), 0)
+        path = urlsplit(url).path
+        if path:
+            yield Leaf("url.path", "path", path)
+        yield from self._headers(headers, "cookie")
+        yield from self.body_pieces(headers, body, decoded=decoded, mime=mime)
+
+    def response_pieces(self, headers: list[tuple[str, str]], body: bytes, *, decoded: bool,
+                        mime: str = "") -> Iterator[Piece]:
+        yield from self._headers(headers, "set-cookie")
+        yield from self.body_pieces(headers, body, decoded=decoded, mime=mime)
+
+    def _headers(self, headers: list[tuple[str, str]], cookie_header: str) -> Iterator[Piece]:
+        for name, value in headers:
+            lname = name.lower()
+            if lname == cookie_header:
+                yield from self._cookies(value, lname)
+            elif lname not in SKIP_HEADERS:
+                yield from self._value(f"headers.{lname}", lname, value, None, 0)
+
+    def _cookies(self, value: str, lname: str) -> Iterator[Piece]:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(value)
+        except Exception:
+            pairs = [p.split("=", 1) for p in value.split(";") if "=" in p]
+            for k, v in pairs:
+                yield from self._value(f"cookies.{k.strip()}", k.strip(), v.strip(), None, 0)
+            return
+        for k, morsel in jar.items():
+            yield from self._value(f"cookies.{k}", k, morsel.value, None, 0)
+
+    def body_pieces(self, headers: list[tuple[str, str]], body: bytes, *, decoded: bool,
+                    mime: str = "") -> Iterator[Piece]:
+        if not body:
+            return
+        ctype = mime or next((v for k, v in headers if k.lower() == "content-type"), "")
+        if not decoded:
+            enc = next((v for k, v in headers if k.lower() == "content-encoding"), "")
+            if enc:
+                body, warns = decompress(body, enc, self.inflate_limit)
+                self.warnings.extend(warns)
+        elif body[:2] == b"\x1f\x8b":
+            body, warns = decompress(body, "gzip", self.inflate_limit)
+            self.warnings.extend(warns)
+        yield from self._body(body, ctype, "body", 0)
+
+    # --- bodies ---------------------------------------------------------------------------------
+    def _body(self, body: bytes, ctype: str, path: str, depth: int) -> Iterator[Piece]:
+        low = ctype.lower()
+        if "multipart/" in low:
+            yield from self._multipart(body, ctype, path, depth)
+            return
+        if looks_binary(body) or low.startswith(("image/", "audio/", "video/", "application/octet-stream")):
+            yield Blob(path, path.rsplit(".", 1)[-1], body, ctype)
+            return
+        text = to_text(body, ctype)
+        if text is None:
+            yield Blob(path, path.rsplit(".", 1)[-1], body, ctype)
+            return
+        yield from self._text_body(text, low, path, depth)
+
+    def _text_body(self, text: str, ctype: str, path: str, depth: int) -> Iterator[Piece]:
+        stripped = text.strip()
+        if stripped[:1] in "{[":
+            try:
+                doc = json.loads(stripped)
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict | list):
+                yield from self._json(doc, path, None, depth)
+                return
+        if "x-www-form-urlencoded" in ctype or _looks_form(stripped):
+            pairs = parse_qsl(stripped, keep_blank_values=True)
+            if pairs:
+                yield from self._pairs(path, pairs, depth)
+                return
+        if stripped:
+            yield Text(path, text)
+
+    def _multipart(self, body: bytes, ctype: str, path: str, depth: int) -> Iterator[Piece]:
+        head = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+        try:
+            msg = BytesParser(policy=HTTP).parsebytes(head + body)
+        except Exception as e:
+            self.warnings.append(f"multipart body could not be parsed ({type(e).__name__}); scanned as text")
+            yield from self._body(body, "text/plain", path, depth)
+            return
+        if not msg.is_multipart():
+            yield from self._body(body, "text/plain", path, depth)
+            return
+        for i, part in enumerate(msg.iter_parts()):
+            name = part.get_param("name", header="content-disposition") or f"part{i}"
+            filename = part.get_filename()
+            payload = part.get_payload(decode=True) or b""
+            pctype = part.get_content_type()
+            ppath = f"{path}.{name}"
+            if filename or looks_binary(payload) or pctype.startswith(("image/", "audio/", "video/")):
+                yield Blob(ppath, str(name), payload, pctype)
+            else:
+                text = to_text(payload, part.get("content-type", ""))
+                if text is None:
+                    yield Blob(ppath, str(name), payload, pctype)
+                else:
+                    yield from self._value(ppath, str(name), text, None, depth + 1)
+
+    # --- structures ------------------------------------------------------------------------------
+    def _json(self, node: Any, path: str, key: str | None, depth: int,
+              parent: Mapping[str, Any] | None = None) -> Iterator[Piece]:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from self._json(v, f"{path}.{k}", str(k), depth, node)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from self._json(v, f"{path}[{i}]", key, depth, parent if not isinstance(v, dict) else None)
+        else:
+            yield from self._value(path, key or path.rsplit(".", 1)[-1], node, parent, depth)
+
+    def _pairs(self, path: str, pairs: list[tuple[str, str]], depth: int) -> Iterator[Piece]:
+        parent = dict(pairs)
+        for k, v in pairs:
+            yield from self._value(f"{path}.{k}", k, v, parent, depth)
+
+    def _value(self, path: str, key: str, value: Any, parent: Mapping[str, Any] | None,
+               depth: int) -> Iterator[Piece]:
+        """A scalar; strings are tried as wrappers (JSON, JWT, base64, URL-encoded form) first."""
+        if isinstance(value, str) and depth < MAX_DEPTH:
+            inner = self._unwrap(path, key, value, depth)
+            if inner is not None:
+                yield from inner
+                return
+        yield Leaf(path, key, value, parent)
+
+    def _unwrap(self, path: str, key: str, s: str, depth: int) -> Iterator[Piece] | None:
+        t = s.strip()
+        if len(t) < 2:
+            return None
+        if t[0] in "{[" and t[-1] in "}]":
+            try:
+                doc = json.loads(t)
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict | list):
+                return self._json(doc, path, key, depth + 1)
+        jwt = _jwt_payload(t)
+        if jwt is not None:
+            return self._json(jwt, f"{path}{{jwt}}", key, depth + 1)
+        if len(t) >= MIN_B64 and _B64_RE.fullmatch(t):
+            raw = _b64(t)
+            if raw is not None:
+                if raw.startswith(_IMAGE_MAGIC):
+                    return iter([Blob(f"{path}{{base64}}", key, raw, "")])
+                try:
+                    inner = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    inner = None
+                if inner and inner.strip()[:1] in "{[" and _printable(inner):
+                    return self._text_body(inner, "", f"{path}{{base64}}", depth + 1)
+        if "=" in t and ("&" in t or "%" in t) and _looks_form(t):
+            pairs = parse_qsl(t, keep_blank_values=True)
+            if len(pairs) >= 2:
+                return self._pairs(f"{path}{{form}}", pairs, depth + 1)
+        return None
+
+
+_B64_RE = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+_FORM_RE = re.compile(r"^[\w.\-\[\]%]+=[^&]*(&[\w.\-\[\]%]+=[^&]*)*$")
+
+
+def _looks_form(s: str) -> bool:
+    return len(s) < 1_000_000 and bool(_FORM_RE.match(s)) and "=" in s
+
+
+def _printable(s: str) -> bool:
+    sample = s[:512]
+    return sum(ch.isprintable() or ch in "\r\n\t" for ch in sample) >= 0.95 * len(sample)
+
+
+def _b64(s: str) -> bytes | None:
+    pad = "=" * (-len(s) % 4)
+    try:
+        if "-" in s or "_" in s:
+            return base64.urlsafe_b64decode(s + pad)
+        return base64.b64decode(s + pad, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _jwt_payload(s: str) -> dict[str, Any] | None:
+    token = s[7:].strip() if s[:7].lower() == "bearer " else s
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].startswith("eyJ"):
+        return None
+    raw = _b64(parts[1])
+    if raw is None:
+        return None
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None

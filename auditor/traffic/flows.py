@@ -1,0 +1,276 @@
+"""Captured HTTP flows in one shape, whatever tool captured them.
+
+HAR files (browsers, Charles, mitmproxy's export) and mitmproxy's own flow files are read into
+``Flow`` objects that keep the raw body bytes and the headers needed to decode them; decoding and
+scanning happen later (auditor.traffic.decode / scan), so the readers stay small and a new capture
+format only needs a reader.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from auditor.errors import InputError
+
+#: Bodies longer than this are cut before scanning (the audit notes it); configurable per call.
+DEFAULT_BODY_CAP = 8 * 1024 * 1024
+#: HAR files are parsed whole; beyond this size we refuse rather than exhaust memory.
+MAX_HAR_BYTES = 4 * 1024 * 1024 * 1024
+
+
+@dataclass
+class Message:
+    """One side of an exchange. ``body`` is as captured; ``content_decoded`` says whether the capture
+    tool already removed the Content-Encoding (HAR does, mitmproxy's raw_content does not)."""
+
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    content_decoded: bool = False
+    truncated: bool = False
+    mime: str = ""
+
+    def header(self, name: str) -> str:
+        lname = name.lower()
+        for k, v in self.headers:
+            if k.lower() == lname:
+                return v
+        return ""
+
+
+@dataclass
+class Flow:
+    file: str
+    index: int
+    method: str
+    url: str
+    time: datetime | None
+    request: Message
+    response: Message | None = None
+    status: int | None = None
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.url).scheme.lower()
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.url).hostname or "").lower()
+
+    @property
+    def url_without_query(self) -> str:
+        """The URL as shown in evidence: query values can carry PI, so they are reported per field."""
+        s = urlsplit(self.url)
+        return f"{s.scheme}://{s.netloc}{s.path}"
+
+
+@dataclass
+class ReadResult:
+    flows: list[Flow]
+    warnings: list[str]
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _cap(body: bytes, cap: int) -> tuple[bytes, bool]:
+    return (body[:cap], True) if len(body) > cap else (body, False)
+
+
+def _har_content(content: dict[str, Any], cap: int) -> tuple[bytes, bool]:
+    text = content.get("text")
+    if not isinstance(text, str) or not text:
+        return b"", False
+    if content.get("encoding") == "base64":
+        # decode only what the cap allows: 4 base64 chars -> 3 bytes
+        limit = (cap // 3 + 1) * 4
+        try:
+            raw = base64.b64decode(text[:limit], validate=False)
+        except (binascii.Error, ValueError):
+            raw = text.encode("utf-8", "surrogatepass")
+        return _cap(raw, cap)[0], len(text) > limit or len(raw) > cap
+    return _cap(text.encode("utf-8", "surrogatepass"), cap)
+
+
+def _har_headers(items: Any) -> list[tuple[str, str]]:
+    out = []
+    for h in items or []:
+        if isinstance(h, dict) and "name" in h:
+            out.append((str(h["name"]), str(h.get("value", ""))))
+    return out
+
+
+def _har_post_data(post: Any, cap: int) -> tuple[bytes, str, bool]:
+    if not isinstance(post, dict):
+        return b"", "", False
+    mime = str(post.get("mimeType", ""))
+    if isinstance(post.get("text"), str) and post["text"]:
+        body, cut = _har_content(post, cap)
+        return body, mime, cut
+    params = post.get("params")
+    if isinstance(params, list) and params:
+        from urllib.parse import urlencode
+
+        pairs = [(str(p.get("name", "")), str(p.get("value", ""))) for p in params if isinstance(p, dict)]
+        body, cut = _cap(urlencode(pairs).encode(), cap)
+        return body, mime or "application/x-www-form-urlencoded", cut
+    return b"", mime, False
+
+
+def read_har(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_BODY_CAP) -> ReadResult:
+    """Read a HAR 1.2 file. A file that is not a HAR is an InputError; a bad entry is a warning."""
+    label = label or path.name
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    if size > MAX_HAR_BYTES:
+        raise InputError(path, f"HAR is {size} bytes, more than the {MAX_HAR_BYTES} this reader accepts")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(path, "not a HAR file: not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise InputError(path, f"not a HAR file: broken JSON at line {e.lineno} column {e.colno} ({e.msg})") from None
+    del raw
+    log = doc.get("log") if isinstance(doc, dict) else None
+    if not isinstance(log, dict) or not isinstance(log.get("entries"), list):
+        raise InputError(path, "not a HAR file: no log.entries")
+    flows: list[Flow] = []
+    warnings: list[str] = []
+    for i, entry in enumerate(log["entries"]):
+        try:
+            flows.append(_har_entry(entry, label, i, body_cap, warnings))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            warnings.append(f"{label}: entry {i} skipped: {type(e).__name__}: {e}")
+    return ReadResult(flows, warnings)
+
+
+def _har_entry(entry: dict[str, Any], label: str, i: int, cap: int, warnings: list[str]) -> Flow:
+    req = entry.get("request")
+    if not isinstance(req, dict) or not req.get("url"):
+        raise ValueError("no request")
+    body, mime, cut = _har_post_data(req.get("postData"), cap)
+    request = Message(_har_headers(req.get("headers")), body, content_decoded=True, truncated=cut, mime=mime)
+    if cut:
+        warnings.append(f"{label}: flow {i}: request body cut at {cap} bytes for scanning")
+    response = None
+    status = None
+    resp = entry.get("response")
+    if isinstance(resp, dict):
+        content = resp.get("content") if isinstance(resp.get("content"), dict) else {}
+        rbody, rcut = _har_content(content, cap)
+        if rcut:
+            warnings.append(f"{label}: flow {i}: response body cut at {cap} bytes for scanning")
+        response = Message(
+            _har_headers(resp.get("headers")), rbody, content_decoded=True, truncated=rcut,
+            mime=str(content.get("mimeType", "")),
+        )
+        status = resp.get("status") if isinstance(resp.get("status"), int) else None
+    return Flow(
+        file=label, index=i, method=str(req.get("method", "GET")).upper(), url=str(req["url"]),
+        time=_parse_time(entry.get("startedDateTime")), request=request, response=response, status=status,
+    )
+
+
+def read_mitm(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_BODY_CAP) -> ReadResult:
+    """Read a mitmproxy flow file with mitmproxy's own reader; damage keeps the flows before it."""
+    from mitmproxy import http, io
+    from mitmproxy.exceptions import FlowReadException
+
+    label = label or path.name
+    flows: list[Flow] = []
+    warnings: list[str] = []
+    try:
+        fh = path.open("rb")
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    with fh:
+        reader = io.FlowReader(fh)
+        index = 0
+        try:
+            for f in reader.stream():
+                if isinstance(f, http.HTTPFlow):
+                    flows.append(flow_from_mitmproxy(f, label, index, body_cap, warnings))
+                index += 1
+        except (FlowReadException, ValueError, KeyError, TypeError) as e:
+            if not flows and index == 0:
+                raise InputError(path, f"not a mitmproxy flow file: {e}") from None
+            warnings.append(f"{label}: damaged after flow {index - 1}: kept the {index} flows before it ({e})")
+    return ReadResult(flows, warnings)
+
+
+def flow_from_mitmproxy(f: Any, label: str, index: int, cap: int, warnings: list[str]) -> Flow:
+    """Convert a live or stored mitmproxy HTTPFlow (also used by the proxy addon)."""
+    req = f.request
+    body, cut = _cap(req.raw_content or b"", cap)
+    if cut:
+        warnings.append(f"{label}: flow {index}: request body cut at {cap} bytes for scanning")
+    request = Message([(k, v) for k, v in req.headers.items(multi=True)], body, truncated=cut,
+                      mime=req.headers.get("content-type", ""))
+    response = None
+    status = None
+    if f.response is not None:
+        rbody, rcut = _cap(f.response.raw_content or b"", cap)
+        if rcut:
+            warnings.append(f"{label}: flow {index}: response body cut at {cap} bytes for scanning")
+        response = Message([(k, v) for k, v in f.response.headers.items(multi=True)], rbody, truncated=rcut,
+                           mime=f.response.headers.get("content-type", ""))
+        status = f.response.status_code
+    ts = req.timestamp_start
+    return Flow(
+        file=label, index=index, method=req.method.upper(), url=req.pretty_url,
+        time=datetime.fromtimestamp(ts, tz=UTC) if ts else None, request=request, response=response,
+        status=status,
+    )
+
+
+def sniff_format(path: Path) -> str:
+    """'har' or 'mitm' by content, so a capture with a wrong extension still reads."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{"):
+        return "har"
+    if not head:
+        raise InputError(path, "empty file: not a HAR or mitmproxy flow file")
+    # mitmproxy flow files are tnetstrings: "<digits>:" then a dict
+    digits = head.split(b":", 1)[0]
+    if digits.isdigit() and len(head) > len(digits) + 1:
+        return "mitm"
+    raise InputError(path, "not a HAR (JSON) or mitmproxy flow file")
+
+
+def read_capture(path: Path, *, body_cap: int = DEFAULT_BODY_CAP) -> ReadResult:
+    if not path.exists():
+        raise InputError(path, "no such file")
+    if path.is_dir():
+        raise InputError(path, "is a directory, not a capture file")
+    fmt = sniff_format(path)
+    return read_har(path, body_cap=body_cap) if fmt == "har" else read_mitm(path, body_cap=body_cap)
+
+
+def iter_all(results: list[ReadResult]) -> Iterator[Flow]:
+    for r in results:
+        yield from r.flows

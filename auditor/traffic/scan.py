@@ -1,0 +1,158 @@
+"""Flows -> observations: every request and response peeled, scanned, attributed and timed.
+
+The same ``FlowScanner.scan`` serves offline captures and the live proxy addon, so a flow yields the
+same observations whichever way it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.masking import mask, value_hash
+from auditor.model import Observation, Party
+from auditor.pii import PIScanner, get_scanner
+from auditor.ruleset import Ruleset
+from auditor.traffic.consent import ConsentMoment, resolve_consent
+from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Leaf, Text, Walker
+from auditor.traffic.flows import DEFAULT_BODY_CAP, Flow, read_capture
+from auditor.traffic.parties import PartyResolver
+
+
+class FlowScanner:
+    """Scans single flows; holds the PI scanner and the party resolver shared across flows."""
+
+    def __init__(self, resolver: PartyResolver, *, salt: str, scanner: PIScanner | None = None,
+                 inflate_limit: int = DEFAULT_INFLATE_LIMIT) -> None:
+        self.resolver = resolver
+        self.salt = salt
+        self.scanner = scanner or get_scanner()
+        self.inflate_limit = inflate_limit
+
+    def scan(self, flow: Flow, consent: ConsentMoment | None = None) -> tuple[list[Observation], list[str]]:
+        """Observations of one flow (both sides) and the decoding warnings met."""
+        walker = Walker(self.inflate_limit)
+        party = self.resolver.resolve(flow.host)
+        before = consent.is_before(flow) if consent is not None else None
+        obs: list[Observation] = []
+        seen: set[tuple[str, str, str]] = set()
+        req = flow.request
+        sides: list[tuple[str, Iterable[Any]]] = [
+            ("request", walker.request_pieces(flow.url, req.headers, req.body, decoded=req.content_decoded,
+                                              mime=req.mime)),
+        ]
+        if flow.response is not None:
+            resp = flow.response
+            sides.append(("response", walker.response_pieces(resp.headers, resp.body,
+                                                              decoded=resp.content_decoded, mime=resp.mime)))
+        for side, pieces in sides:
+            for piece in pieces:
+                for path, hit in self._hits(piece, flow.url):
+                    key = (side, path, hit.entity)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    obs.append(self._observation(flow, side, path, hit, party, before))
+        return obs, [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
+
+    def _hits(self, piece: Leaf | Text | Blob, url: str) -> Iterable[tuple[str, Any]]:
+        if isinstance(piece, Leaf):
+            for h in self.scanner.scan_field(piece.path, piece.key, piece.value, url=url, parent=piece.parent):
+                yield piece.path, h
+        elif isinstance(piece, Text):
+            for h in self.scanner.scan_text(piece.text):
+                yield piece.path, h
+        else:
+            for h in self.scanner.scan_bytes(piece.path, piece.key, piece.data, mime=piece.mime, url=url):
+                yield piece.path, h
+
+    def _observation(self, flow: Flow, side: str, path: str, hit: Any, party: Party,
+                     before: bool | None) -> Observation:
+        raw = hit.text
+        return Observation(
+            category=hit.category,
+            entity=hit.entity,
+            source="traffic",
+            party=party,
+            where={
+                "file": flow.file,
+                "flow": flow.index,
+                "side": side,
+                "path": path,
+                "url": flow.url_without_query,
+                "method": flow.method,
+                "scheme": flow.scheme,
+                "host": flow.host,
+                "time": flow.time.isoformat() if flow.time else None,
+            },
+            value=mask(raw, hit.entity) if raw else None,
+            value_hash=value_hash(raw, self.salt) if raw else None,
+            confidence=float(hit.score),
+            evidence=list(hit.evidence),
+            before_consent=before,
+        )
+
+
+@dataclass
+class TrafficResult:
+    observations: list[Observation]
+    flows: list[dict[str, Any]]
+    consent: ConsentMoment | None
+    first_party: list[str]
+    first_party_guessed: bool
+    warnings: list[str] = field(default_factory=list)
+    flow_count: int = 0
+
+
+def read_captures(paths: Sequence[Path], *, body_cap: int = DEFAULT_BODY_CAP) -> tuple[list[Flow], list[str]]:
+    """Read every capture; flows keep their per-file index, labels are made unique per file."""
+    flows: list[Flow] = []
+    warnings: list[str] = []
+    labels: set[str] = set()
+    for p in paths:
+        result = read_capture(p, body_cap=body_cap)
+        label = p.name
+        n = 2
+        while label in labels:
+            label = f"{p.name}#{n}"
+            n += 1
+        labels.add(label)
+        for f in result.flows:
+            f.file = label
+        flows.extend(result.flows)
+        warnings.extend(result.warnings)
+    return flows, warnings
+
+
+def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, consent_at: str | None = None,
+                    first_party: Sequence[str] = (), body_cap: int = DEFAULT_BODY_CAP,
+                    progress: Any = None) -> TrafficResult:
+    """Offline audit of captures: read, find consent, attribute, scan every flow."""
+    flows, warnings = read_captures(paths, body_cap=body_cap)
+    resolver = PartyResolver(ruleset, first_party)
+    guessed = False
+    fp = list(first_party)
+    if not fp:
+        fp = resolver.guess_first_party(f.host for f in flows)
+        guessed = bool(fp)
+    consent = resolve_consent(flows, consent_at, ruleset)
+    scanner = FlowScanner(resolver, salt=salt)
+    observations: list[Observation] = []
+    timeline: list[dict[str, Any]] = []
+    task = progress.add_task("scanning flows", total=len(flows)) if progress else None
+    for f in flows:
+        obs, warns = scanner.scan(f, consent)
+        observations.extend(obs)
+        warnings.extend(warns)
+        party = scanner.resolver.resolve(f.host)
+        timeline.append({
+            "file": f.file, "index": f.index, "time": f.time.isoformat() if f.time else None,
+            "method": f.method, "url": f.url_without_query, "host": f.host, "party": party.to_dict(),
+            "status": f.status, "categories": sorted({o.category for o in obs}),
+            "before_consent": consent.is_before(f) if consent else None,
+        })
+        if progress:
+            progress.advance(task)
+    return TrafficResult(observations, timeline, consent, fp, guessed, warnings, len(flows))

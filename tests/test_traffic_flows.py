@@ -1,0 +1,88 @@
+"""Reading captures: HAR and mitmproxy flow files, and every way they can be bad."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import InputError
+from auditor.traffic.flows import read_capture
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "traffic" / "gov_service.har"
+
+
+def test_sample_har_reads_every_entry() -> None:
+    r = read_capture(SAMPLE)
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    assert len(r.flows) == len(doc["log"]["entries"])
+    assert [f.index for f in r.flows] == list(range(len(r.flows)))
+    assert r.flows[7].scheme == "http" and r.flows[7].host == "api.egov-demo.cn"
+    assert r.flows[0].time is not None and r.flows[0].time.tzinfo is not None
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_capture(tmp_path / "nope.har")
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "empty"),
+    (b"<html>not a capture</html>", "not a HAR"),
+    (b'{"log": {"entries": [ {"request": ', "broken JSON"),
+    (b'{"hello": 1}', "no log.entries"),
+])
+def test_bad_captures_name_the_problem(tmp_path: Path, content: bytes, message: str) -> None:
+    p = tmp_path / "bad.har"
+    p.write_bytes(content)
+    with pytest.raises(InputError, match=message) as e:
+        read_capture(p)
+    assert str(p) in str(e.value)
+
+
+def test_entry_without_request_is_a_warning(tmp_path: Path) -> None:
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    doc["log"]["entries"].insert(1, {"startedDateTime": "2026-11-20T09:30:00Z", "response": {"status": 200}})
+    p = tmp_path / "partly.har"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    r = read_capture(p)
+    assert len(r.flows) == len(doc["log"]["entries"]) - 1
+    assert any("entry 1 skipped" in w for w in r.warnings)
+
+
+def test_huge_body_is_capped_with_warning(tmp_path: Path) -> None:
+    doc = {"log": {"version": "1.2", "entries": [{
+        "startedDateTime": "2026-11-20T09:30:00Z",
+        "request": {"method": "POST", "url": "https://x.example.cn/up", "headers": [],
+                    "postData": {"mimeType": "text/plain", "text": "a" * (200 * 1024 * 1024)}},
+        "response": {"status": 200, "headers": [], "content": {"mimeType": "text/plain", "text": "ok"}},
+    }]}}
+    p = tmp_path / "big.har"
+    with p.open("w", encoding="utf-8") as fh:
+        json.dump(doc, fh)
+    del doc
+    r = read_capture(p, body_cap=1024 * 1024)
+    assert len(r.flows[0].request.body) == 1024 * 1024 and r.flows[0].request.truncated
+    assert any("cut at" in w for w in r.warnings)
+
+
+def test_mitmproxy_flow_file_and_truncation(tmp_path: Path) -> None:
+    from mitmproxy import io
+    from mitmproxy.test import tflow
+
+    p = tmp_path / "c.mitm"
+    with p.open("wb") as fh:
+        w = io.FlowWriter(fh)
+        for i in range(3):
+            f = tflow.tflow(resp=True)
+            f.request.url = f"https://api.egov-demo.cn/api/item/{i}?sfzh=340104199003071236"
+            w.add(f)
+    r = read_capture(p)
+    assert len(r.flows) == 3 and r.flows[2].url.endswith("sfzh=340104199003071236")
+    data = p.read_bytes()
+    cut = tmp_path / "cut.mitm"
+    cut.write_bytes(data[: int(len(data) * 0.8)])
+    r2 = read_capture(cut)
+    assert 1 <= len(r2.flows) < 3
+    assert any("damaged" in w for w in r2.warnings)
