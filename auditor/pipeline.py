@@ -17,7 +17,7 @@ from typing import Any
 from auditor import __version__
 from auditor.errors import InputError, UsageError
 from auditor.masking import new_salt
-from auditor.model import Audit, Declaration, InputFile, Observation, number
+from auditor.model import Audit, Declaration, Finding, InputFile, Observation, number
 from auditor.ruleset import Ruleset, default_ruleset
 from auditor.scope import JudgeContext, all_checks, judge
 from auditor.scopefile import load_scope
@@ -126,13 +126,9 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         c.app["category_name_en"] = entry["en"]
     number(c.observations, "o")
     number(c.declarations, "d")
-    ctx = JudgeContext(
-        observations=c.observations, declarations=c.declarations, app=c.app, ruleset=ruleset,
-        app_category=app_category, policy_given=c.policy_given, policy_unreadable=c.policy_unreadable,
-        scope_given=scope is not None,
-    )
-    findings = judge(ctx, all_checks())
-    number(findings, "f")
+    findings = judge_findings(c.observations, c.declarations, c.app, ruleset, app_category=app_category,
+                              policy_given=c.policy_given, policy_unreadable=c.policy_unreadable,
+                              scope_given=scope is not None)
     return Audit(
         id=new_audit_id(),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -146,6 +142,20 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         findings=findings,
         warnings=c.warnings,
     )
+
+
+def judge_findings(observations: list[Observation], declarations: list[Declaration], app: dict[str, Any],
+                   ruleset: Ruleset, *, app_category: str | None, policy_given: bool = False,
+                   policy_unreadable: str | None = None, scope_given: bool = False) -> list[Finding]:
+    """Judge numbered observations and declarations into numbered findings (also used by the live proxy)."""
+    ctx = JudgeContext(
+        observations=observations, declarations=declarations, app=app, ruleset=ruleset,
+        app_category=app_category, policy_given=policy_given, policy_unreadable=policy_unreadable,
+        scope_given=scope_given,
+    )
+    findings = judge(ctx, all_checks())
+    number(findings, "f")
+    return findings
 
 
 def _hash_inputs(inputs: AuditInputs) -> list[InputFile]:

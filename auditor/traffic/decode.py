@@ -203,7 +203,7 @@ class Walker:
         jar: SimpleCookie = SimpleCookie()
         try:
             jar.load(value)
-        except Exception:
+        except Exception:  # noqa: BLE001 - http.cookies raises CookieError and others on bad input
             pairs = [p.split("=", 1) for p in value.split(";") if "=" in p]
             for k, v in pairs:
                 yield from self._value(f"cookies.{k.strip()}", k.strip(), v.strip(), None, 0)
@@ -263,7 +263,7 @@ class Walker:
         head = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode()
         try:
             msg = BytesParser(policy=HTTP).parsebytes(head + body)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - the email parser raises many kinds on garbage
             self.warnings.append(f"multipart body could not be parsed ({type(e).__name__}); scanned as text")
             yield from self._body(body, "text/plain", path, depth)
             return

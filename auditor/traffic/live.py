@@ -1,0 +1,282 @@
+"""The live proxy: a mitmproxy addon that audits a phone's traffic while the tester uses the app.
+
+The addon never blocks the proxy: the hooks only copy the flow and hand it to a worker thread, which
+scans it and appends its observations to SQLite (WAL, one commit per flow), so killing the proxy loses
+nothing already stored. The consent moment is marked without touching the computer: the tester opens
+http://consent.pi-auditor/ on the phone right after tapping 同意 (the addon answers that URL itself),
+or sends SIGUSR1 to mitmdump, or runs the `pi.consent` command in mitmproxy's console; a flow matching
+the scope file's consent URL or the consent patterns of rules/consent.yaml marks it too.
+Observations seen before the mark are updated to ``before_consent = 1`` when it happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.masking import mask
+from auditor.model import Audit, Declaration, Observation
+from auditor.ruleset import Ruleset, default_ruleset
+from auditor.store import Store
+from auditor.traffic.flows import DEFAULT_BODY_CAP, Flow, flow_from_mitmproxy
+from auditor.traffic.parties import PartyResolver
+from auditor.traffic.scan import FlowScanner
+
+ADDON_SCRIPT = Path(__file__).with_name("mitm_addon.py")
+
+CONSENT_PAGE = (
+    "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+    "<title>pi-auditor</title><h2>已记录同意时刻</h2><p>Consent moment recorded at {time}.</p>"
+)
+
+
+class LiveAuditor:
+    """State of one live audit; plain Python so it can be tested without a proxy."""
+
+    def __init__(self, db: Path, *, scope: Path | None = None, first_party: list[str] | None = None,
+                 ruleset: Ruleset | None = None, echo: Any = None, body_cap: int = DEFAULT_BODY_CAP) -> None:
+        from auditor.pipeline import new_audit_id, resolve_app_category, sha256_of
+        from auditor.scopefile import load_scope
+
+        self.ruleset = ruleset or default_ruleset()
+        self.store = Store(db)
+        self.scope = load_scope(scope, self.ruleset) if scope else None
+        fp = list(first_party or []) or (self.scope.first_party if self.scope else [])
+        self.resolver = PartyResolver(self.ruleset, fp)
+        self.first_party_given = bool(fp)
+        self.scanner = FlowScanner(self.resolver, salt=self.store.salt)
+        self.app_category = resolve_app_category(self.scope.app_category if self.scope else None, self.ruleset)
+        self.body_cap = body_cap
+        self.echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.lock = threading.Lock()
+        self.index = 0
+        self.consent_time: datetime | None = None
+        self.consent: dict[str, Any] | None = None
+        self.consent_rx = self._consent_patterns()
+        self.marker_hosts = {h.lower() for h in self.ruleset.consent_patterns["marker_hosts"]}
+        self.counts = {"flows": 0, "with_pi": 0, "observations": 0, "before_consent": 0}
+        self.warnings: list[str] = []
+        from auditor.model import InputFile
+
+        inputs = []
+        if scope:
+            digest, size = sha256_of(scope)
+            inputs.append(InputFile("scope", str(scope), digest, size))
+        self.audit = Audit(
+            id=new_audit_id(), created=datetime.now(UTC).isoformat(timespec="seconds"), tool_version=__version__,
+            rules_version=self.ruleset.version, inputs=inputs,
+            app={**(self.scope.app if self.scope else {}), "capture": "live"},
+        )
+        self.store.begin(self.audit)
+        self.next_number = 1
+
+    def _consent_patterns(self) -> list[re.Pattern[str]]:
+        pats = [re.compile(p["regex"]) for p in self.ruleset.consent_patterns["url_patterns"]]
+        if self.scope and self.scope.consent_at and not self.scope.consent_at.startswith("@"):
+            with contextlib.suppress(re.error):
+                pats.insert(0, re.compile(self.scope.consent_at))
+        return pats
+
+    # --- consent ---------------------------------------------------------------------------------
+    def is_marker(self, host: str) -> bool:
+        return host.lower() in self.marker_hosts
+
+    def mark_consent(self, how: str, url: str | None = None, when: datetime | None = None) -> bool:
+        """Record the consent moment once; observations already stored become before_consent."""
+        with self.lock:
+            if self.consent_time is not None:
+                return False
+            self.consent_time = when or datetime.now(UTC)
+            self.consent = {"how": how, "spec": how, "file": "live", "flow": self.index, "time":
+                            self.consent_time.isoformat(), "url": url}
+            with self.store.conn:
+                cur = self.store.conn.execute(
+                    "UPDATE observations SET before_consent = 1 WHERE audit_id = ? AND before_consent IS NULL",
+                    (self.audit.id,),
+                )
+                self.store.conn.execute("UPDATE audits SET consent = ? WHERE id = ?",
+                                        (_json(self.consent), self.audit.id))
+            self.counts["before_consent"] += cur.rowcount
+        self.echo(f"[pi-auditor] consent marked ({how}) at {self.consent_time.isoformat(timespec='seconds')}")
+        return True
+
+    # --- flows -----------------------------------------------------------------------------------
+    def next_index(self) -> int:
+        with self.lock:
+            i = self.index
+            self.index += 1
+            return i
+
+    def process(self, flow: Flow) -> list[Observation]:
+        """Scan one flow and store its observations (runs on the worker thread)."""
+        if self.consent_time is None and any(rx.search(flow.url) for rx in self.consent_rx):
+            self.mark_consent("url", flow.url_without_query, flow.time)
+        if not self.first_party_given and self.counts["flows"] == 0:
+            self.resolver.guess_first_party([flow.host])
+        obs, warnings = self.scanner.scan(flow, None)
+        with self.lock:
+            before = None if self.consent_time is None else bool(flow.time and flow.time < self.consent_time)
+            for o in obs:
+                o.before_consent = before
+                o.id = f"o{self.next_number}"
+                self.next_number += 1
+            self.counts["flows"] += 1
+            if obs:
+                self.counts["with_pi"] += 1
+                self.counts["observations"] += len(obs)
+                self.counts["before_consent"] += len(obs) if before else 0
+            self.warnings.extend(warnings)
+            self.store.append_observations(self.audit.id, obs)
+        if obs:
+            cats = sorted({o.category for o in obs})
+            flag = " [before consent]" if before else (" [consent unknown]" if before is None else "")
+            self.echo(f"[pi-auditor]{flag} {flow.method} {mask_url(flow.url_without_query)} -> "
+                      f"{obs[0].party.name}: {', '.join(cats)}")
+        return obs
+
+    def finish(self) -> Audit:
+        """Judge everything stored and close the audit; returns it for the summary."""
+        from auditor.pipeline import judge_findings
+
+        stored = self.store.load(self.audit.id)
+        declarations: list[Declaration] = list(self.scope.declarations) if self.scope else []
+        for i, d in enumerate(declarations, 1):
+            d.id = f"d{i}"
+        stored.declarations = declarations
+        stored.consent = self.consent
+        stored.warnings = self.warnings + ([] if self.consent else
+                                           ["no consent moment was marked: before_consent was not judged"])
+        stored.app = {**stored.app, "flow_count": self.counts["flows"], "first_party": sorted(self.resolver.first)}
+        stored.findings = judge_findings(stored.observations, declarations, stored.app, self.ruleset,
+                                         app_category=self.app_category, scope_given=self.scope is not None)
+        self.store.finish(stored)
+        return stored
+
+
+def mask_url(url: str) -> str:
+    """Path segments can hold PI (/user/13912345678): mask long digit runs in the console line."""
+    return re.sub(r"\d{7,}", lambda m: mask(m.group(0)), url)
+
+
+def _json(v: Any) -> str:
+    import json
+
+    return json.dumps(v, ensure_ascii=False)
+
+
+class PIAuditorAddon:
+    """mitmproxy addon (load with ``mitmdump -s $(auditor proxy --print-addon)``)."""
+
+    def __init__(self) -> None:
+        self.live: LiveAuditor | None = None
+        self.pool: ThreadPoolExecutor | None = None
+
+    def load(self, loader: Any) -> None:
+        loader.add_option("pi_db", str, "pi-auditor.db", "pi-auditor: SQLite database for observations.")
+        loader.add_option("pi_scope", str, "", "pi-auditor: scope file (YAML): first-party domains, declarations.")
+        loader.add_option("pi_first_party", str, "", "pi-auditor: comma-separated first-party domains.")
+        loader.add_option("pi_body_cap", int, DEFAULT_BODY_CAP, "pi-auditor: bytes of each body that are scanned.")
+
+    def running(self) -> None:
+        from mitmproxy import ctx
+
+        opts = ctx.options
+        self.live = LiveAuditor(
+            Path(opts.pi_db), scope=Path(opts.pi_scope) if opts.pi_scope else None,
+            first_party=[d.strip() for d in opts.pi_first_party.split(",") if d.strip()],
+            body_cap=opts.pi_body_cap,
+        )
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pi-auditor")
+        if hasattr(signal, "SIGUSR1") and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGUSR1, lambda *_: self.live and self.live.mark_consent("signal"))
+        self.live.echo(f"[pi-auditor] audit {self.live.audit.id} -> {opts.pi_db}; mark consent by opening "
+                       f"http://consent.pi-auditor/ on the device, or: kill -USR1 {os.getpid()}")
+
+    def request(self, flow: Any) -> None:
+        from mitmproxy import http
+
+        if self.live and self.live.is_marker(flow.request.pretty_host):
+            self.live.mark_consent("marker", flow.request.pretty_url)
+            flow.response = http.Response.make(
+                200, CONSENT_PAGE.format(time=datetime.now(UTC).isoformat(timespec="seconds")),
+                {"Content-Type": "text/html; charset=utf-8"},
+            )
+            flow.metadata["pi_auditor_marker"] = True
+
+    def response(self, flow: Any) -> None:
+        self._submit(flow)
+
+    def error(self, flow: Any) -> None:
+        if flow.response is None:
+            self._submit(flow)
+
+    def _submit(self, flow: Any) -> None:
+        if not self.live or not self.pool or flow.metadata.get("pi_auditor_marker"):
+            return
+        live = self.live
+        index = live.next_index()
+        warnings: list[str] = []
+        snapshot = flow_from_mitmproxy(flow, "live", index, live.body_cap, warnings)
+        live.warnings.extend(warnings)
+        self.pool.submit(self._safe_process, snapshot)
+
+    def _safe_process(self, flow: Flow) -> None:
+        assert self.live is not None
+        try:
+            self.live.process(flow)
+        except Exception as e:  # noqa: BLE001 - one bad flow must not stop the audit
+            self.live.warnings.append(f"live: flow {flow.index}: not scanned: {type(e).__name__}: {e}")
+
+    def done(self) -> None:
+        if not self.live or not self.pool:
+            return
+        self.pool.shutdown(wait=True)
+        audit = self.live.finish()
+        c = self.live.counts
+        sev = {s: sum(1 for f in audit.findings if f.severity == s) for s in ("high", "medium", "low")}
+        self.live.echo(
+            f"[pi-auditor] audit {audit.id}: {c['flows']} flows, {c['with_pi']} with PI, {c['observations']} "
+            f"observations ({c['before_consent']} before consent); findings high {sev['high']}, medium "
+            f"{sev['medium']}, low {sev['low']}. Report: auditor report --db {self.live.store.path} "
+            f"--audit {audit.id} --html report.html"
+        )
+        self.live.store.close()
+
+    def pi_consent(self) -> None:
+        """Console command `pi.consent`: mark the consent moment now."""
+        if self.live:
+            self.live.mark_consent("command")
+
+
+def _register_command(addon_cls: type) -> None:
+    from mitmproxy import command
+
+    addon_cls.pi_consent = command.command("pi.consent")(addon_cls.pi_consent)
+
+
+def run_proxy(*, db: Path, scope: Path | None, print_addon: bool, mitm_args: list[str]) -> int:
+    """Run mitmdump with the addon in this Python; returns its exit code."""
+    if print_addon:
+        print(ADDON_SCRIPT)
+        return 0
+    args = [sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
+            "-s", str(ADDON_SCRIPT), "--set", f"pi_db={db}"]
+    if scope:
+        args += ["--set", f"pi_scope={scope}"]
+    args += mitm_args
+    proc = subprocess.Popen(args)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        return proc.wait()
