@@ -18,7 +18,7 @@ def test_sample_har_reads_every_entry() -> None:
     doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
     assert len(r.flows) == len(doc["log"]["entries"])
     assert [f.index for f in r.flows] == list(range(len(r.flows)))
-    assert r.flows[7].scheme == "http" and r.flows[7].host == "api.egov-demo.cn"
+    assert r.flows[7].scheme == "http" and r.flows[7].host == "api.wst.example.gov.cn"
     assert r.flows[0].time is not None and r.flows[0].time.tzinfo is not None
 
 
@@ -76,7 +76,7 @@ def test_mitmproxy_flow_file_and_truncation(tmp_path: Path) -> None:
         w = io.FlowWriter(fh)
         for i in range(3):
             f = tflow.tflow(resp=True)
-            f.request.url = f"https://api.egov-demo.cn/api/item/{i}?sfzh=340104199003071236"
+            f.request.url = f"https://api.wst.example.gov.cn/api/item/{i}?sfzh=340104199003071236"
             w.add(f)
     r = read_capture(p)
     assert len(r.flows) == 3 and r.flows[2].url.endswith("sfzh=340104199003071236")

@@ -1,6 +1,6 @@
 """Writes samples/traffic/gov_service.har: a made-up government-service app session (HAR 1.2).
 
-The app "政通办示例" (package cn.gov.example.zhengtong, servers *.egov-demo.cn, all fictional) starts,
+The app "皖事通示例" (package cn.gov.example.wst, servers *.wst.example.gov.cn, all fictional) starts,
 sends device identifiers to an analytics SDK and asks AMap for the location *before* the user taps
 同意 on the privacy dialog, then logs in by phone, does 实名认证 with name, ID number and a face photo,
 uploads a location track every few seconds, queries a service over plain HTTP and reads a GBK profile.
@@ -57,7 +57,7 @@ def entry(t: datetime, method: str, url: str, *, req_headers: dict[str, str] | N
     query = [{"name": k, "value": v} for k, v in parse_qsl(urlsplit(url).query)]
     req = {
         "method": method, "url": url, "httpVersion": "HTTP/1.1", "cookies": [],
-        "headers": header_list({"User-Agent": "ZhengTong/3.2.1 (Android 12; Redmi K40)", **(req_headers or {})}),
+        "headers": header_list({"User-Agent": "WanShiTong/3.1.2 (Android 12; Redmi K40)", **(req_headers or {})}),
         "queryString": query, "headersSize": -1, "bodySize": len(post["text"]) if post else 0,
     }
     if post:
@@ -96,7 +96,7 @@ def build() -> dict:
         return t
 
     # 0: app start, config (no PI)
-    entries.append(entry(step(0), "GET", "https://api.egov-demo.cn/app/config?ver=3.2.1&channel=huawei"))
+    entries.append(entry(step(0), "GET", "https://api.wst.example.gov.cn/app/config?ver=3.1.2&channel=huawei"))
     # 1: Umeng analytics with device ids, before consent (the SDK is not in the scope's SDK list)
     umeng_body = json.dumps({"header": {"imei": IMEI, "oaid": OAID, "android_id": ANDROID_ID, "mac": MAC,
                                         "os": "Android", "os_version": "12", "appkey": "5f8a1c2b3d4e"}},
@@ -109,17 +109,17 @@ def build() -> dict:
                          resp_text=json.dumps({"status": "1", "regeocode": {
                              "formatted_address": "安徽省合肥市蜀山区长江西路189号"}}, ensure_ascii=False)))
     # 3: the user taps 同意 on the privacy dialog
-    entries.append(entry(step(6.0), "POST", "https://api.egov-demo.cn/api/privacy/agree", post={
+    entries.append(entry(step(6.0), "POST", "https://api.wst.example.gov.cn/api/privacy/agree", post={
         "mimeType": "application/json", "text": '{"agree":true,"policyVersion":"2026-09"}'}))
     # 4: login by phone + SMS code (form)
-    entries.append(entry(step(8.0), "POST", "https://api.egov-demo.cn/api/user/login", post={
+    entries.append(entry(step(8.0), "POST", "https://api.wst.example.gov.cn/api/user/login", post={
         "mimeType": "application/x-www-form-urlencoded",
         "text": urlencode({"lxdh": PHONE, "yzm": "482913", "deviceId": ANDROID_ID})},
         resp_text=json.dumps({"code": 0, "token": jwt({"sub": "u-20931", "mobile": PHONE, "iat": 1795000000})})))
     token = jwt({"sub": "u-20931", "mobile": PHONE, "iat": 1795000000})
     auth = {"Authorization": f"Bearer {token}"}
     # 5: real-name verification: name, ID number, face photo in one JSON
-    entries.append(entry(step(20.0), "POST", "https://api.egov-demo.cn/api/realname/verify", req_headers=auth, post={
+    entries.append(entry(step(20.0), "POST", "https://api.wst.example.gov.cn/api/realname/verify", req_headers=auth, post={
         "mimeType": "application/json",
         "text": json.dumps({"xm": "张伟", "sfzh": ID_NO, "faceImage": base64.b64encode(JPEG).decode()},
                            ensure_ascii=False)},
@@ -134,18 +134,18 @@ def build() -> dict:
         "text": base64.b64encode(mp).decode()}))
     # 7: nearby service halls, over plain HTTP, with the precise position in the query
     entries.append(entry(step(15.0), "GET",
-                         "http://api.egov-demo.cn/api/hall/nearby?lat=31.820586&lng=117.227239&radius=3000",
+                         "http://api.wst.example.gov.cn/api/hall/nearby?lat=31.820586&lng=117.227239&radius=3000",
                          req_headers=auth))
     # 8..22: a location track reported every 3 seconds (15 times in 45 s)
     for i in range(15):
         pts = [{"la": round(31.820586 + 0.0001 * i, 6), "lo": round(117.227239 + 0.0001 * i, 6),
                 "t": 1795000000 + 3 * i}]
-        entries.append(entry(step(3.0), "POST", "https://api.egov-demo.cn/api/track/report", req_headers=auth, post={
+        entries.append(entry(step(3.0), "POST", "https://api.wst.example.gov.cn/api/track/report", req_headers=auth, post={
             "mimeType": "application/json", "text": json.dumps({"points": pts})}))
     # 23: profile, answered in GBK (the HAR keeps the bytes base64 since they are not UTF-8)
     profile = json.dumps({"code": 0, "data": {"xm": "张伟", "jtdz": "安徽省合肥市蜀山区长江西路189号3栋502室",
                                               "csrq": "1990-03-07", "lxdh": PHONE}}, ensure_ascii=False)
-    entries.append(entry(step(4.0), "GET", "https://api.egov-demo.cn/api/user/profile", req_headers=auth,
+    entries.append(entry(step(4.0), "GET", "https://api.wst.example.gov.cn/api/user/profile", req_headers=auth,
                          resp_mime="application/json;charset=GBK",
                          resp_text=base64.b64encode(profile.encode("gbk")).decode(), resp_encoding="base64"))
     # 24: JPush registration with device id, gzip'd body kept compressed by the capture tool
