@@ -1,0 +1,270 @@
+"""Turning a policy file (.txt, .html, .pdf) into plain text the reader can split into sentences.
+
+Policies arrive in UTF-8 or GBK/GB18030, as HTML with the SDK list in a table, or as PDF. Tables
+are kept as one line per row with tab-separated cells, so the SDK-list reader sees the same shape
+whether the table came from HTML or from a plain-text rendering. Files are read with a size cap so a
+30 MB page costs bounded time; an unreadable file is reported, never raised, because the audit goes
+on without the policy.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from auditor.errors import InputError
+
+MAX_TEXT_BYTES = 4 * 1024 * 1024  # the longest real policies are ~300 kB; past this only the head is read
+MAX_PDF_BYTES = 64 * 1024 * 1024
+MAX_PDF_PAGES = 300
+MAX_BAD_UTF8_RATIO = 0.01  # a few broken bytes in UTF-8 text are tolerated (and reported)
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_SENTENCE_END = "。！？；!?;：:"
+
+
+@dataclass
+class Extracted:
+    text: str
+    warnings: list[str] = field(default_factory=list)
+    unreadable: str | None = None
+
+
+def read_bytes(path: Path) -> tuple[bytes, int]:
+    """The file's bytes (or its first MAX bytes for text) and its full size; InputError if missing."""
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InputError(path, "is a directory, not a policy file")
+        with path.open("rb") as f:
+            head = f.read(8)
+            f.seek(0)
+            limit = MAX_PDF_BYTES if head.startswith(b"%PDF") else MAX_TEXT_BYTES
+            return f.read(limit), size
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+
+
+def extract(data: bytes, size: int, suffix: str) -> Extracted:
+    """Plain text of a policy file's bytes; `size` is the full file size, `suffix` its extension."""
+    if not data.strip():
+        return Extracted("", unreadable="the file is empty")
+    if data.startswith(b"%PDF") or suffix == ".pdf":
+        if size > MAX_PDF_BYTES:
+            return Extracted("", unreadable=f"PDF of {size} bytes is larger than the {MAX_PDF_BYTES}-byte limit")
+        return pdf_text(data)
+    warnings: list[str] = []
+    if size > len(data):
+        warnings.append(f"file is {size} bytes; only the first {len(data)} bytes were read")
+        cut = data.rfind(b"\n")
+        data = data[: cut + 1] if cut > 0 else data
+    is_html = suffix in {".html", ".htm", ".xhtml"} or bool(
+        re.match(rb"\s*(<!doctype html|<html|<\?xml|<head|<body|<meta)", data[:512], re.IGNORECASE)
+    )
+    decoded = decode(data, declared_charset(data) if is_html else None)
+    decoded.warnings[:0] = warnings
+    if decoded.unreadable:
+        return decoded
+    if is_html:
+        decoded.text = html_text(decoded.text)
+    decoded.text = normalise(decoded.text)
+    if not decoded.text.strip():
+        decoded.unreadable = "no text in the file" + (" (HTML without visible text)" if is_html else "")
+    elif not re.search(f"[{_CJK}]", decoded.text):
+        decoded.warnings.append("no Chinese text found; the policy may be in another language")
+    return decoded
+
+
+def declared_charset(data: bytes) -> str | None:
+    m = re.search(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", data[:4096], re.IGNORECASE)
+    if not m:
+        m = re.search(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", data[:512], re.IGNORECASE)
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+def decode(data: bytes, declared: str | None = None) -> Extracted:
+    """UTF-8 or GBK/GB18030 bytes to text: BOM, declared charset, UTF-8, GB18030, then a guess.
+
+    GB18030 is a superset of GBK and GB2312, so one decoder covers all three. A UTF-8 file with a
+    handful of broken bytes is kept (with a warning) rather than re-read as GB18030 mojibake.
+    """
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return Extracted(data.decode(enc, errors="replace"))
+    if data[:4096].count(b"\x00") > 8:
+        return Extracted("", unreadable="binary data, not text (NUL bytes)")
+    warnings: list[str] = []
+    if declared:
+        enc = "gb18030" if declared.replace("-", "").replace("_", "") in {"gbk", "gb2312", "gb18030"} else declared
+        try:
+            return Extracted(data.decode(enc))
+        except (LookupError, UnicodeDecodeError):
+            warnings.append(f"declared charset '{declared}' does not decode the file; detected instead")
+    try:
+        return Extracted(data.decode("utf-8"), warnings)
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad <= max(1, len(text) * MAX_BAD_UTF8_RATIO):
+        warnings.append(f"{bad} undecodable byte sequence(s) in UTF-8 text replaced by U+FFFD")
+        return Extracted(text, warnings)
+    try:
+        return Extracted(data.decode("gb18030"), warnings)
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.3:
+        return Extracted("", warnings, unreadable="undecodable text: neither UTF-8 nor GBK/GB18030")
+    warnings.append(f"encoding guessed as {best.encoding}")
+    return Extracted(str(best), warnings)
+
+
+class _TextCollector(HTMLParser):
+    """Visible text with block breaks; table rows as tab-separated lines; scripts and styles dropped."""
+
+    SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
+    BLOCK = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "ul",
+            "ol",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "section",
+            "article",
+            "table",
+            "thead",
+            "tbody",
+            "header",
+            "footer",
+            "blockquote",
+            "dd",
+            "dt",
+            "dl",
+            "pre",
+            "hr",
+            "tr",
+            "caption",
+            "main",
+            "nav",
+            "aside",
+            "form",
+            "title",
+        }
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.skip_depth += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+        elif tag in {"td", "th"}:
+            self.parts.append("\t")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"br", "hr"}:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def html_text(html: str) -> str:
+    parser = _TextCollector()
+    parser.feed(html)
+    parser.close()
+    lines = []
+    for raw in "".join(parser.parts).split("\n"):
+        cells = [c.strip() for c in raw.split("\t")]
+        lines.append("\t".join(c for c in cells if c) if len(cells) > 1 else cells[0])
+    # Source line breaks inside Chinese text become spaces in HTML; they are not word gaps.
+    return re.sub(rf"(?<=[{_CJK}，。、；：（）])[ ]+(?=[{_CJK}，。、；：（）])", "", "\n".join(lines))
+
+
+def pdf_text(data: bytes) -> Extracted:
+    """Text layer of a PDF; a scanned PDF (images only) is unreadable, not an error."""
+    from pdfminer.high_level import extract_text
+    from pdfminer.pdfexceptions import PDFException, PSException
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    try:
+        raw = extract_text(io.BytesIO(data), maxpages=MAX_PDF_PAGES)
+    # pdfminer raises its own errors and plain Python ones on damaged files; none must end the audit.
+    except (
+        PDFException,
+        PSException,
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AssertionError,
+        AttributeError,
+        struct.error,
+        zlib.error,
+        RecursionError,
+    ) as e:
+        return Extracted("", unreadable=f"damaged PDF, no text could be read ({type(e).__name__})")
+    text = normalise(join_wrapped_lines(raw.replace("\x0c", "\n\n")))
+    if not re.search(rf"[{_CJK}A-Za-z]", text):
+        return Extracted("", unreadable="PDF has no text layer (a scanned image?); OCR is not attempted")
+    return Extracted(text)
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Undo the line wrapping of PDF text: a line as long as the page is wide continues the next one."""
+    lines = text.split("\n")
+    lengths = sorted(len(s.rstrip()) for s in lines if s.strip())
+    if not lengths:
+        return text
+    full = lengths[int(len(lengths) * 0.9)]
+    out: list[str] = []
+    prev_len = 0
+    for line in lines:
+        s = line.strip()
+        if out and out[-1] and s and prev_len >= 0.8 * full and out[-1][-1] not in _SENTENCE_END:
+            latin = re.match(r"[A-Za-z0-9]", s) and re.search(r"[A-Za-z0-9]$", out[-1])
+            out[-1] += (" " if latin else "") + s
+        else:
+            out.append(s)
+        prev_len = len(s)
+    return "\n".join(out)
+
+
+def normalise(text: str) -> str:
+    """One newline style, no invisible characters, no trailing spaces or runs of blank lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub("[\u200b\u200c\u200d\ufeff\u00ad]", "", text)
+    text = text.replace("\u3000", " ").replace("\u00a0", " ")
+    text = re.sub(r"[ ]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -1,0 +1,170 @@
+"""The policy lexicon (rules/policy_lexicon.yaml) compiled into the regexes the reader runs.
+
+Keeping wording in data lets a reviewer add a synonym without touching code; compiling it here once
+means a bad regex or an unknown category fails at load time naming its entry, not mid-audit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import RulesError
+from auditor.ruleset import Ruleset, default_ruleset
+
+# What a matched term means: a category, a class of categories, or nothing (a stop phrase).
+TERM_CATEGORY = "category"
+TERM_CLASS = "class"
+TERM_STOP = "stop"
+
+
+@dataclass(frozen=True)
+class TermInfo:
+    kind: str
+    category: str | None = None
+    negates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    terms: re.Pattern[str]
+    term_info: dict[str, TermInfo]
+    neg_collection: re.Pattern[str]
+    neg_other: re.Pattern[str]
+    consent_qualifier: re.Pattern[str]
+    continuation: tuple[str, ...]
+    exception: re.Pattern[str]
+    condition: re.Pattern[str]
+    function_cues: tuple[re.Pattern[str], ...]
+    separate_consent: re.Pattern[str]
+    definition: re.Pattern[str]
+    skip_heading_words: tuple[str, ...]
+    verbs: re.Pattern[str]
+    sdk_section_words: tuple[str, ...]
+    sdk_context_words: tuple[str, ...]
+    sdk_headers: dict[str, str]
+    sdk_name_noise: tuple[str, ...]
+    sdk_generic_names: frozenset[str]
+
+    def info(self, matched: str) -> TermInfo:
+        return self.term_info[_key(matched)]
+
+
+def _key(term: str) -> str:
+    """Terms match regardless of case and inner spaces (Android ID = AndroidID = android id)."""
+    return re.sub(r"\s+", "", term).casefold()
+
+
+def _term_regex(term: str) -> str:
+    body = r"\s*".join(re.escape(part) for part in term.split())
+    # Latin terms must not match inside a longer word (MAC in MACHINE, SSID in BSSID is longer-first).
+    if re.match(r"[A-Za-z0-9]", term):
+        body = r"(?<![A-Za-z0-9])" + body
+    if re.search(r"[A-Za-z0-9]$", term):
+        body += r"(?![A-Za-z0-9])"
+    return body
+
+
+def _compile(path: Path, entry: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as e:
+        raise RulesError(path, entry, f"bad regex: {e}") from None
+
+
+def _union(path: Path, section: str, entries: list[dict[str, Any]]) -> re.Pattern[str]:
+    for i, e in enumerate(entries):
+        _compile(path, f"{section}[{i}] (id={e['id']})", e["pattern"])
+    return re.compile("|".join(f"(?:{e['pattern']})" for e in entries), re.IGNORECASE)
+
+
+def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]) -> Lexicon:
+    """Build a Lexicon; RulesError names the entry for unknown categories, bad regexes, clashes."""
+    info: dict[str, TermInfo] = {}
+    sources: dict[str, str] = {}
+
+    def add(term: str, ti: TermInfo, entry: str) -> None:
+        k = _key(term)
+        if k in info and info[k] != ti:
+            raise RulesError(path, entry, f"term '{term}' already means something else in {sources[k]}")
+        info[k] = ti
+        sources[k] = entry
+
+    for i, c in enumerate(data["categories"]):
+        entry = f"categories[{i}] (id={c['id']})"
+        if c["id"] not in known_categories:
+            raise RulesError(path, entry, f"unknown category '{c['id']}'")
+        for t in c["terms"]:
+            add(t, TermInfo(TERM_CATEGORY, c["id"]), entry)
+    for i, c in enumerate(data["class_terms"]):
+        entry = f"class_terms[{i}] (id={c['id']})"
+        for cat in c["negates"]:
+            if cat not in known_categories:
+                raise RulesError(path, entry, f"unknown category '{cat}'")
+        for t in c["terms"]:
+            add(t, TermInfo(TERM_CLASS, None, tuple(c["negates"])), entry)
+    for i, s in enumerate(data["stop_terms"]):
+        for t in s["terms"]:
+            add(t, TermInfo(TERM_STOP), f"stop_terms[{i}] (id={s['id']})")
+
+    all_terms: dict[str, str] = {}
+    for group in (data["categories"], data["class_terms"], data["stop_terms"]):
+        for g in group:
+            for t in g["terms"]:
+                all_terms.setdefault(_key(t), t)
+    # Longest first: at one position the alternation takes the first that matches.
+    ordered = sorted(all_terms.values(), key=lambda t: (-len(_key(t)), t))
+    terms = re.compile("|".join(_term_regex(t) for t in ordered), re.IGNORECASE)
+
+    neg = data["negation"]
+    sdk = data["sdk"]
+    headers: dict[str, str] = {}
+    for h in sdk["headers"]:
+        for w in h["words"]:
+            headers[_key(w)] = h["field"]
+    return Lexicon(
+        terms=terms,
+        term_info=info,
+        neg_collection=_union(path, "negation.collection", neg["collection"]),
+        neg_other=_union(path, "negation.other", neg["other"]),
+        consent_qualifier=_union(path, "negation.consent_qualifiers", neg["consent_qualifiers"]),
+        continuation=tuple(sorted(neg["continuation"], key=len, reverse=True)),
+        exception=_compile(path, "exception", data["exception"]["pattern"]),
+        condition=_union(path, "conditions", data["conditions"]),
+        function_cues=tuple(
+            _compile(path, f"function_cues[{i}] (id={e['id']})", e["pattern"])
+            for i, e in enumerate(data["function_cues"])
+        ),
+        separate_consent=_union(path, "separate_consent", data["separate_consent"]),
+        definition=_union(path, "definition_cues", data["definition_cues"]),
+        skip_heading_words=tuple(w for e in data["skip_headings"] for w in e["words"]),
+        verbs=_compile(path, "collection_verbs", data["collection_verbs"]["pattern"]),
+        sdk_section_words=tuple(sdk["section_words"]["words"]),
+        sdk_context_words=tuple(sdk["context_words"]["words"]),
+        sdk_headers=headers,
+        sdk_name_noise=tuple(sorted(sdk["name_noise"]["words"], key=len, reverse=True)),
+        sdk_generic_names=frozenset(_key(w) for w in sdk["generic_names"]["words"]),
+    )
+
+
+def header_key(cell: str) -> str:
+    """Normalise a table header cell the way lexicon header words are keyed."""
+    return _key(cell.strip(" ：:*"))
+
+
+def load_lexicon(ruleset: Ruleset | None = None) -> Lexicon:
+    """The lexicon of `ruleset`, or the default rules' lexicon (compiled once per process)."""
+    return _build(ruleset) if ruleset is not None else _default_lexicon()
+
+
+def _build(rs: Ruleset) -> Lexicon:
+    data = rs.load("policy_lexicon")
+    return compile_lexicon(data, rs.root / "policy_lexicon.yaml", set(rs.categories))
+
+
+@cache
+def _default_lexicon() -> Lexicon:
+    return _build(default_ruleset())

@@ -1,0 +1,237 @@
+"""Reading the third-party SDK list (第三方SDK共享清单) of a policy and matching it to rules/sdks.yaml.
+
+The list comes in three shapes: a table (HTML, or its plain-text rendering with tabs or bars), key-
+value records (SDK名称：友盟+ 使用目的：统计 收集个人信息类型：…), and prose (我们接入了极光推送SDK…).
+All three become SdkRecord; a name is matched to an SDK entry by alias, then by vendor, and an
+unknown name is kept as written, because an SDK we do not know is still a disclosed third party.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.policy.lexicon import Lexicon, header_key
+from auditor.policy.segment import Sentence, strip_numbering
+from auditor.policy.statements import categories_in
+
+_TITLE_MAX = 30
+_ROW_SPLIT = re.compile(r"\t|\s*[|｜]\s*")
+_PAREN_COMPANY = re.compile(r"[（(](?P<p>[^（()）]{2,40}?(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC))[）)]")
+_PROSE_UNKNOWN = re.compile(
+    r"(?:接入|嵌入|集成|使用|引入|采用)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"]{2,16}?)\s*SDK"
+)
+
+
+@dataclass
+class SdkRecord:
+    name: str
+    position: int
+    text: str
+    provider: str | None = None
+    purpose: str | None = None
+    data: str | None = None
+    sdk: str | None = None
+    categories: list[str] = field(default_factory=list)
+
+
+def normalise_name(name: str, lex: Lexicon) -> str:
+    n = name.strip(" ：:·-—*")
+    n = re.sub(r"\s+", "", n)
+    for noise in lex.sdk_name_noise:
+        n = n.replace(re.sub(r"\s+", "", noise), "")
+    n = re.sub(r"[（(][^（()）]*[）)]$", "", n)
+    return n.casefold()
+
+
+class SdkMatcher:
+    """Name / alias / vendor lookup over rules/sdks.yaml entries."""
+
+    def __init__(self, sdks: dict[str, dict[str, Any]], lex: Lexicon) -> None:
+        self.lex = lex
+        self.by_alias: dict[str, str] = {}
+        vendors: dict[str, set[str]] = {}
+        for sid, s in sdks.items():
+            for a in [sid, s["name"], s["name_zh"], *s.get("aliases", [])]:
+                key = normalise_name(a, lex)
+                if len(key) >= 2:
+                    self.by_alias.setdefault(key, sid)
+            if s.get("vendor"):
+                vendors.setdefault(normalise_name(s["vendor"], lex), set()).add(sid)
+        self.by_vendor = {v: next(iter(ids)) for v, ids in vendors.items() if len(ids) == 1}
+        self.aliases_longest_first = sorted(self.by_alias, key=len, reverse=True)
+        self.prose_alias = re.compile(
+            "|".join(
+                (r"(?<![A-Za-z])" + re.escape(a) + r"(?![A-Za-z])") if re.match(r"[a-z]", a) else re.escape(a)
+                for a in self.aliases_longest_first
+                if len(a) >= 3 or not re.match(r"[a-z0-9]", a)
+            ),
+            re.IGNORECASE,
+        )
+
+    def match(self, name: str, provider: str | None = None) -> str | None:
+        key = normalise_name(name, self.lex)
+        if key in self.by_alias:
+            return self.by_alias[key]
+        for alias in self.aliases_longest_first:
+            if len(alias) >= 2 and alias in key:
+                return self.by_alias[alias]
+        if provider:
+            pkey = normalise_name(provider, self.lex)
+            for vendor, sid in self.by_vendor.items():
+                if vendor and (vendor in pkey or pkey in vendor) and len(pkey) >= 4:
+                    return sid
+        return None
+
+
+def _header_field(cell: str, lex: Lexicon) -> str | None:
+    key = header_key(cell)
+    if key in lex.sdk_headers:
+        return lex.sdk_headers[key]
+    best = max((h for h in lex.sdk_headers if key.startswith(h)), key=len, default=None)
+    return lex.sdk_headers[best] if best else None
+
+
+def _key_regex(lex: Lexicon) -> re.Pattern[str]:
+    words = sorted(lex.sdk_headers, key=len, reverse=True)
+    return re.compile(r"(?P<key>" + "|".join(re.escape(w) for w in words) + r")\s*[：:]", re.IGNORECASE)
+
+
+def _clean(value: str) -> str:
+    return value.strip(" \t；;，,。")
+
+
+def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> list[SdkRecord]:
+    out: list[SdkRecord] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i][1]
+        cells = [c.strip() for c in _ROW_SPLIT.split(line.strip().strip("|｜"))]
+        fields = [_header_field(c, lex) for c in cells]
+        if len(cells) >= 2 and "name" in fields and sum(f is not None for f in fields) >= 2:
+            used.add(i)
+            col = {f: fields.index(f) for f in ("name", "provider", "purpose", "data") if f in fields}
+            j = i + 1
+            while j < len(lines) and _ROW_SPLIT.search(lines[j][1].strip().strip("|｜")):
+                rpos, row = lines[j]
+                rc = [c.strip() for c in _ROW_SPLIT.split(row.strip().strip("|｜"))]
+                if re.fullmatch(r"[-:\s|｜]+", row):  # markdown rule line
+                    used.add(j)
+                    j += 1
+                    continue
+                if len(rc) > col["name"] and rc[col["name"]]:
+                    rec = SdkRecord(rc[col["name"]], rpos, row.strip())
+                    for f in ("provider", "purpose", "data"):
+                        if f in col and len(rc) > col[f]:
+                            setattr(rec, f, rc[col[f]] or None)
+                    out.append(rec)
+                used.add(j)
+                j += 1
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> list[SdkRecord]:
+    keyre = _key_regex(lex)
+    out: list[SdkRecord] = []
+    current: SdkRecord | None = None
+    for i, (pos, line) in enumerate(lines):
+        if i in used:
+            current = None
+            continue
+        body = strip_numbering(line)
+        keys = [(m, _header_field(m.group("key"), lex)) for m in keyre.finditer(body)]
+        if not keys or keys[0][0].start() > 0:
+            # A title line ("1. 友盟统计SDK") opens a record if the next line carries SDK keys.
+            nxt = lines[i + 1][1] if i + 1 < len(lines) else ""
+            nkeys = [_header_field(m.group("key"), lex) for m in keyre.finditer(strip_numbering(nxt))]
+            title = body.rstrip("：:")
+            if not keys and nkeys and "name" not in nkeys and any(nkeys) and 2 <= len(title) <= _TITLE_MAX:
+                current = SdkRecord(title, pos, line.strip())
+                out.append(current)
+                used.add(i)
+            else:
+                current = None
+            continue
+        values: dict[str, str] = {}
+        for k, (m, f) in enumerate(keys):
+            end = keys[k + 1][0].start() if k + 1 < len(keys) else len(body)
+            if f and f not in values:
+                values[f] = _clean(body[m.end() : end])
+        if values.get("name"):
+            current = SdkRecord(values["name"], pos, line.strip())
+            out.append(current)
+        elif current is None:
+            continue
+        else:
+            current.text += "\n" + line.strip()
+        for f in ("provider", "purpose", "data"):
+            if values.get(f) and getattr(current, f) is None:
+                setattr(current, f, values[f])
+        used.add(i)
+    return out
+
+
+def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher, used: set[int]) -> list[SdkRecord]:
+    out: list[SdkRecord] = []
+    for s in sentences:
+        if s.line in used or s.skip or not any(w in s.text for w in lex.sdk_context_words):
+            continue
+        taken: list[tuple[int, int]] = []
+        for m in matcher.prose_alias.finditer(s.text):
+            end = m.end()
+            tail = re.match(r"[\w+]{0,8}?\s*SDK", s.text[end:])
+            if tail:
+                end += tail.end()
+            taken.append((m.start(), end))
+            out.append(_prose_record(s, s.text[m.start() : end], s.start + m.start()))
+        for m in _PROSE_UNKNOWN.finditer(s.text):
+            n = m.group("n")
+            a, b = m.start("n"), m.end()
+            if any(x < b and a < y for x, y in taken) or normalise_name(n, lex) in lex.sdk_generic_names:
+                continue
+            if any(g and normalise_name(n, lex).startswith(g) for g in lex.sdk_generic_names):
+                continue
+            out.append(_prose_record(s, s.text[a:b], s.start + a))
+    return out
+
+
+def _prose_record(s: Sentence, name: str, position: int) -> SdkRecord:
+    rec = SdkRecord(name.strip(), position, s.text.strip(), data=s.text)
+    after = s.text[s.text.find(name) :]
+    m = _PAREN_COMPANY.search(after[: len(name) + 45])
+    if m:
+        rec.provider = m.group("p")
+    return rec
+
+
+def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[str, dict[str, Any]]) -> list[SdkRecord]:
+    """Every SDK the policy lists, deduplicated by SDK id (or by name when unknown)."""
+    lines: list[tuple[int, str]] = []
+    offset = 0
+    for line in text.split("\n"):
+        lines.append((offset, line))
+        offset += len(line) + 1
+    used: set[int] = set()
+    records = _table_records(lines, lex, used) + _kv_records(lines, lex, used)
+    matcher = SdkMatcher(sdks, lex)
+    records += _prose_records(sentences, lex, matcher, used)
+    out: dict[str, SdkRecord] = {}
+    for rec in records:
+        rec.sdk = matcher.match(rec.name, rec.provider)
+        rec.name = rec.name.strip(" ：:")
+        rec.categories = categories_in(rec.data if rec.data is not None else "", lex)
+        key = rec.sdk or normalise_name(rec.name, lex)
+        if not key or key in lex.sdk_generic_names:
+            continue
+        if key in out:
+            kept = out[key]
+            kept.categories = sorted(set(kept.categories) | set(rec.categories))
+            kept.provider = kept.provider or rec.provider
+            kept.purpose = kept.purpose or rec.purpose
+        else:
+            out[key] = rec
+    return sorted(out.values(), key=lambda r: r.position)

@@ -1,0 +1,203 @@
+"""Deciding, sentence by sentence, which PI categories a policy declares, negates or conditions.
+
+The unit of scope is the clause (split at commas and colons): a negation of collection covers the
+terms after it in its clause and in following clauses that only continue its list, so
+我们不会收集您的指纹、人脸等生物识别信息，也不会读取您的软件列表 negates fingerprint, face and
+app_list, while 不会向第三方提供您的手机号 (a negation of sharing) says nothing about collection.
+The wording is all in rules/policy_lexicon.yaml; this module holds only the scope logic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from auditor.policy.lexicon import TERM_CATEGORY, TERM_CLASS, TERM_STOP, Lexicon, TermInfo
+from auditor.policy.segment import Sentence
+
+_CLAUSE_BREAK = re.compile(r"[，,：:\t]")
+_LIST_FILLER = re.compile(r"您的|您|个人|信息|数据|等|、|及|和|或|以及|其他|相关|我们|的|\s|（|）|\(|\)|/")
+LIST_ONLY_MAX_REST = 2
+
+NEG, NEUTRAL, POS, NONE = "neg", "neutral", "pos", "none"
+
+
+@dataclass
+class Mention:
+    category: str
+    status: str  # declared | negated | conditional
+    sentence: Sentence
+    function: str | None
+    separate_consent: bool
+
+
+@dataclass
+class _Term:
+    start: int
+    end: int
+    info: TermInfo
+    after_deng: bool  # the word right before is 等: a class term only sums up the list
+
+
+@dataclass
+class _Clause:
+    start: int
+    end: int
+    text: str
+    terms: list[_Term]
+    state: str
+    neg_at: int  # sentence offset of the first collection negation, or -1
+    exempt: list[tuple[int, int]]  # 除X外 spans (sentence offsets)
+
+
+def find_terms(text: str, lex: Lexicon) -> list[_Term]:
+    out = []
+    for m in lex.terms.finditer(text):
+        info = lex.info(m.group(0))
+        if info.kind == TERM_STOP:
+            continue
+        before = text[max(0, m.start() - 3) : m.start()]
+        out.append(_Term(m.start(), m.end(), info, bool(re.search(r"等(?:个人|敏感|其他)?$", before))))
+    return out
+
+
+def _mask_terms(ctext: str, offset: int, terms: list[_Term]) -> str:
+    """The clause with its terms blanked, so 记录 in 通话记录 is not taken for a verb."""
+    chars = list(ctext)
+    for t in terms:
+        for i in range(max(t.start - offset, 0), min(t.end - offset, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def _clauses(text: str, terms: list[_Term], lex: Lexicon) -> list[_Clause]:
+    out = []
+    bounds = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text) + 1]
+    for a, b in itertools.pairwise(bounds):
+        b = min(b, len(text))
+        if a >= b:
+            continue
+        ctext = text[a:b]
+        neg = lex.neg_collection.search(ctext)
+        if neg:
+            state = NEG
+        elif lex.neg_other.search(ctext):
+            state = NEUTRAL
+        elif lex.verbs.search(_mask_terms(ctext, a, terms)):
+            state = POS
+        else:
+            state = NONE
+        exempt = [(a + m.start("x"), a + m.end("x")) for m in lex.exception.finditer(ctext)]
+        out.append(
+            _Clause(a, b, ctext, [t for t in terms if a <= t.start < b], state, a + neg.start() if neg else -1, exempt)
+        )
+    return out
+
+
+def _is_continuation(clause: _Clause, lex: Lexicon) -> bool:
+    """Does this verb-less clause only carry on the list of the clause before it?"""
+    body = clause.text.lstrip(" ，,：:")
+    if body.startswith(lex.continuation):
+        return True
+    rest = clause.text
+    for t in sorted(clause.terms, key=lambda t: -t.start):
+        rest = rest[: t.start - clause.start] + rest[t.end - clause.start :]
+    return len(_LIST_FILLER.sub("", rest).strip("。；;！!？?")) <= LIST_ONLY_MAX_REST
+
+
+def _inherited(i: int, clauses: list[_Clause], lex: Lexicon) -> str:
+    """Polarity of a clause without a verb of its own, from its neighbours in the sentence."""
+    c = clauses[i]
+    for prev in reversed(clauses[:i]):
+        if prev.state == NONE:
+            continue
+        if prev.state in (NEG, NEUTRAL):
+            return prev.state if _is_continuation(c, lex) else POS
+        return POS
+    for nxt in clauses[i + 1 :]:
+        if nxt.state == NONE:
+            continue
+        # Topicalised object: 对于您的人脸信息，我们不会收集 (the negation has nothing after it).
+        if nxt.state == NEG and not any(t.start >= nxt.neg_at for t in nxt.terms):
+            return NEG
+        if nxt.state == NEUTRAL and not nxt.terms:
+            return NEUTRAL
+        return POS
+    return POS
+
+
+def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
+    """Each category-bearing term of a sentence with 'declared', 'negated' or 'conditional'."""
+    terms = find_terms(text, lex)
+    if not terms:
+        return []
+    clauses = _clauses(text, terms, lex)
+    cond = lex.condition.search(text)
+    qualified = bool(lex.consent_qualifier.search(text))
+    out: list[tuple[_Term, str]] = []
+    for i, c in enumerate(clauses):
+        state = c.state if c.state != NONE else _inherited(i, clauses, lex)
+        for t in c.terms:
+            if any(a <= t.start < b for a, b in c.exempt):
+                status = "declared"
+            elif state == NEUTRAL:
+                continue
+            elif state == NEG and c.neg_at >= 0 and t.start < c.neg_at and any(u.start >= c.neg_at for u in c.terms):
+                status = "declared"  # 我们仅收集手机号而不收集身份证号: the object before the negation
+            elif state == NEG:
+                status = "conditional" if qualified else "negated"
+            else:
+                status = "conditional" if cond and c.end > cond.start() else "declared"
+            out.append((t, status))
+    return out
+
+
+def _expand(term: _Term, status: str) -> list[str]:
+    if term.info.kind == TERM_CATEGORY and term.info.category:
+        return [term.info.category]
+    if term.info.kind == TERM_CLASS and status == "negated" and not term.after_deng:
+        return list(term.info.negates)
+    return []
+
+
+def function_of(s: Sentence, lex: Lexicon) -> str | None:
+    """The business function a sentence serves: named in it, in its line's label, or its heading."""
+    for cue in lex.function_cues:
+        m = cue.search(s.text)
+        if m and m.group("f").strip():
+            return m.group("f").strip()
+    if s.lead:
+        return s.lead
+    if s.heading:
+        return re.split(r"[：:]", s.heading)[0].strip() or None
+    return None
+
+
+def mentions(sentences: list[Sentence], lex: Lexicon) -> list[Mention]:
+    out: list[Mention] = []
+    last: list[Mention] = []  # mentions of the latest sentence that had any, for 单独同意 said after
+    for s in sentences:
+        if s.skip or lex.definition.search(s.text):
+            continue
+        separate = bool(lex.separate_consent.search(s.text))
+        found: list[Mention] = []
+        seen: set[tuple[str, str]] = set()
+        for term, status in _polarities(s.text, lex):
+            for cat in _expand(term, status):
+                if (cat, status) not in seen:
+                    seen.add((cat, status))
+                    found.append(Mention(cat, status, s, function_of(s, lex), separate))
+        if found:
+            out.extend(found)
+            last = found
+        elif separate and last and last[0].sentence.heading == s.heading:
+            for m in last:
+                m.separate_consent = True
+    return out
+
+
+def categories_in(text: str, lex: Lexicon) -> list[str]:
+    """Categories a fragment (an SDK row's data cell) says are collected, negations left out."""
+    cats = {cat for term, status in _polarities(text, lex) if status != "negated" for cat in _expand(term, status)}
+    return sorted(cats)
