@@ -1,0 +1,186 @@
+"""The privacy-API table (rules/miniprogram_apis.yaml) as typed lookups for the scanners.
+
+The table is data so that a new WeChat API or a new framework wrapper is a YAML edit; this module
+checks what the schema cannot (categories and guideline types exist, regexes compile) so that a bad
+edit names its entry at load time rather than silently matching nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from auditor.errors import RulesError
+from auditor.ruleset import Ruleset, default_ruleset
+
+RULES_NAME = "miniprogram_apis"
+
+
+@dataclass(frozen=True)
+class WxmlMatch:
+    tag: str
+    attr: str | None = None
+    value: str | None = None
+
+    def display(self) -> str:
+        """How a report shows the element: ``<button open-type=getPhoneNumber>``."""
+        return f"<{self.tag} {self.attr}={self.value}>" if self.attr else f"<{self.tag}>"
+
+
+@dataclass(frozen=True)
+class PrivacyApi:
+    """One privacy API or element; ``category`` is None for privacy-authorization handlers."""
+
+    id: str
+    category: str | None
+    js: str | None = None
+    wxml: WxmlMatch | None = None
+    any_receiver: bool = False
+    guideline: str | None = None
+    required_private_info: str | None = None
+    precise: bool = False
+    scope: str | None = None
+
+    @property
+    def is_handler(self) -> bool:
+        return self.category is None
+
+
+@dataclass(frozen=True)
+class GuidelineType:
+    id: str
+    zh: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContextCategory:
+    apis: frozenset[str]
+    category: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Receivers:
+    globals: frozenset[str]
+    modules: frozenset[str]
+    module_patterns: tuple[re.Pattern[str], ...]
+    identifier_patterns: tuple[re.Pattern[str], ...]
+    namespace_members: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ApiMap:
+    receivers: Receivers
+    apis: tuple[PrivacyApi, ...]
+    handlers: tuple[PrivacyApi, ...]
+    guideline_types: dict[str, GuidelineType]
+    context: tuple[ContextCategory, ...]
+    max_file_bytes: int
+    parse_timeout_seconds: float
+    by_js: dict[str, list[PrivacyApi]] = field(default_factory=dict)
+    by_tag: dict[str, list[PrivacyApi]] = field(default_factory=dict)
+    by_id: dict[str, PrivacyApi] = field(default_factory=dict)
+
+    def guideline_type(self, key: str) -> GuidelineType | None:
+        """Look a privacy.json type up by its form key or its Chinese label."""
+        if key in self.guideline_types:
+            return self.guideline_types[key]
+        return next((g for g in self.guideline_types.values() if g.zh == key), None)
+
+    @property
+    def precise_infos(self) -> frozenset[str]:
+        return frozenset(a.required_private_info for a in self.apis if a.precise and a.required_private_info)
+
+    @property
+    def fuzzy_infos(self) -> frozenset[str]:
+        return frozenset(
+            a.required_private_info
+            for a in self.apis
+            if a.required_private_info and not a.precise and a.guideline == "Location"
+        )
+
+
+def _wxml(d: dict[str, Any] | None) -> WxmlMatch | None:
+    return WxmlMatch(d["tag"], d.get("attr"), d.get("value")) if d else None
+
+
+def _compile(path: object, entry: str, patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    try:
+        return tuple(re.compile(p) for p in patterns)
+    except re.error as e:
+        raise RulesError(path, entry, f"bad regular expression: {e}") from None
+
+
+def load_api_map(ruleset: Ruleset) -> ApiMap:
+    """Load and cross-check the table against the ruleset's categories."""
+    data = ruleset.load(RULES_NAME)
+    path = ruleset.root / f"{RULES_NAME}.yaml"
+    rec = data["receivers"]
+    receivers = Receivers(
+        globals=frozenset(rec["globals"]),
+        modules=frozenset(rec["modules"]),
+        module_patterns=_compile(path, "receivers.module_patterns", rec["module_patterns"]),
+        identifier_patterns=_compile(path, "receivers.identifier_patterns", rec["identifier_patterns"]),
+        namespace_members=frozenset(rec["namespace_members"]),
+    )
+    guideline: dict[str, GuidelineType] = {}
+    for i, g in enumerate(data["guideline_types"]):
+        for cat in g["categories"]:
+            ruleset.require_category(path, f"guideline_types[{i}] (id={g['id']})", cat)
+        guideline[g["id"]] = GuidelineType(g["id"], g["zh"], tuple(g["categories"]))
+    apis: list[PrivacyApi] = []
+    for i, a in enumerate(data["apis"]):
+        entry = f"apis[{i}] (id={a['id']})"
+        ruleset.require_category(path, entry, a["category"])
+        if a.get("guideline") and a["guideline"] not in guideline:
+            raise RulesError(path, entry, f"unknown guideline type '{a['guideline']}'")
+        apis.append(
+            PrivacyApi(
+                id=a["id"],
+                category=a["category"],
+                js=a.get("js"),
+                wxml=_wxml(a.get("wxml")),
+                any_receiver=bool(a.get("any_receiver", False)),
+                guideline=a.get("guideline"),
+                required_private_info=a.get("required_private_info"),
+                precise=bool(a.get("precise", False)),
+                scope=a.get("scope"),
+            )
+        )
+    handlers = tuple(
+        PrivacyApi(id=h["id"], category=None, js=h.get("js"), wxml=_wxml(h.get("wxml")))
+        for h in data["privacy_handlers"]
+    )
+    ids = {a.id for a in apis}
+    context: list[ContextCategory] = []
+    for i, c in enumerate(data["context_categories"]):
+        entry = f"context_categories[{i}]"
+        ruleset.require_category(path, entry, c["category"])
+        unknown = [a for a in c["apis"] if a not in ids]
+        if unknown:
+            raise RulesError(path, entry, f"unknown api '{unknown[0]}'")
+        context.append(ContextCategory(frozenset(c["apis"]), c["category"], tuple(k.lower() for k in c["keywords"])))
+    api_map = ApiMap(
+        receivers=receivers,
+        apis=tuple(apis),
+        handlers=handlers,
+        guideline_types=guideline,
+        context=tuple(context),
+        max_file_bytes=int(data["limits"]["max_file_bytes"]),
+        parse_timeout_seconds=float(data["limits"]["parse_timeout_seconds"]),
+    )
+    for a in (*api_map.apis, *api_map.handlers):
+        api_map.by_id[a.id] = a
+        if a.js:
+            api_map.by_js.setdefault(a.js, []).append(a)
+        if a.wxml:
+            api_map.by_tag.setdefault(a.wxml.tag, []).append(a)
+    return api_map
+
+
+@cache
+def default_api_map() -> ApiMap:
+    return load_api_map(default_ruleset())

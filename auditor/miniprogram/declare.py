@@ -1,0 +1,170 @@
+"""What a mini-program declares: requiredPrivateInfos, permission scopes and its privacy guideline.
+
+Declarations carry PI categories so the general rules (``undeclared``...) can compare them with any
+source; the ``privacy`` summary keeps the WeChat-specific names (requiredPrivateInfos entries, scope
+keys, guideline types) that the mini-program rules need, since a category alone cannot say that
+``getLocation`` is declared but ``chooseLocation`` is not.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from auditor.errors import InputError
+from auditor.miniprogram.apimap import ApiMap
+from auditor.miniprogram.project import Project
+from auditor.model import Declaration, Party
+from auditor.ruleset import Ruleset
+
+#: WeChat shows at most this many characters of a permission scope's desc.
+MAX_SCOPE_DESC = 30
+
+
+@dataclass(frozen=True)
+class Site:
+    """A privacy API or handler used at a place, in launch order terms (rank, file, line, column)."""
+
+    api: str
+    file: str
+    line: int
+    column: int
+    rank: int
+
+    @property
+    def key(self) -> tuple[int, str, int, int]:
+        return (self.rank, self.file, self.line, self.column)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"api": self.api, "file": self.file, "line": self.line, "column": self.column}
+
+
+@cache
+def _privacy_validator() -> jsonschema.Draft202012Validator:
+    text = resources.files("auditor.miniprogram").joinpath("privacy.schema.json").read_text("utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text))
+
+
+def _snippet(key: str, value: Any) -> str:
+    return json.dumps({key: value}, ensure_ascii=False)
+
+
+def required_private_infos(project: Project) -> list[str]:
+    """app.json's list plus ext.json's (third-party platforms declare there), in order, unique."""
+    out: list[str] = []
+    for doc in (project.config, project.ext_config):
+        for name in doc.get("requiredPrivateInfos") or []:
+            if isinstance(name, str) and name not in out:
+                out.append(name)
+    return out
+
+
+def permission_scopes(project: Project) -> dict[str, dict[str, Any]]:
+    perms = project.config.get("permission") or {}
+    out: dict[str, dict[str, Any]] = {}
+    if not isinstance(perms, dict):
+        return out
+    for scope, body in perms.items():
+        desc = body.get("desc") if isinstance(body, dict) else None
+        desc = desc.strip() if isinstance(desc, str) and desc.strip() else None
+        out[scope] = {"desc": desc, "desc_length": len(desc) if desc else 0}
+    return out
+
+
+def guideline(project: Project, api_map: ApiMap, warnings: list[str]) -> dict[str, Any]:
+    """The privacy.json content as type keys, validated; unknown type names become warnings."""
+    doc = project.privacy_doc
+    if doc is None:
+        return {"file": None, "types": [], "purposes": {}, "sdks": []}
+    errors = sorted(_privacy_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "top level"
+        raise InputError(f"{project.root}/privacy.json", f"{where}: {errors[0].message}")
+    types: list[str] = []
+    purposes: dict[str, str] = {}
+    for item in doc["setting_list"]:
+        g = api_map.guideline_type(item["privacy_key"])
+        if g is None:
+            warnings.append(f"privacy.json: unknown privacy_key {item['privacy_key']!r}; ignored")
+            continue
+        if g.id not in types:
+            types.append(g.id)
+            purposes[g.id] = item["privacy_text"]
+    sdks = []
+    for sdk in doc.get("sdk_privacy_info_list") or []:
+        keys = [g.id for s in sdk["sdk_list"] if (g := api_map.guideline_type(s["privacy_key"]))]
+        sdks.append({"name": sdk["sdk_name"], "vendor": sdk.get("sdk_biz_name"), "types": keys})
+    return {"file": project.privacy_file, "types": types, "purposes": purposes, "sdks": sdks}
+
+
+def _sdk_id(ruleset: Ruleset, name: str) -> str | None:
+    lowered = name.lower()
+    for sdk_id, s in ruleset.sdks.items():
+        names = {s["name"], s["name_zh"], *s["aliases"]}
+        if lowered in {n.lower() for n in names}:
+            return sdk_id
+    return None
+
+
+def declarations(
+    project: Project, api_map: ApiMap, ruleset: Ruleset, privacy: dict[str, Any], party: Party
+) -> list[Declaration]:
+    """One declaration per declared category of each requiredPrivateInfos entry, scope and guideline type."""
+    out: list[Declaration] = []
+
+    def add(category: str, text: str) -> None:
+        out.append(Declaration(category=category, status="declared", source="miniprogram", text=text, party=party))
+
+    for name in privacy["requiredPrivateInfos"]:
+        cats = {a.category for a in api_map.apis if a.required_private_info == name and a.category}
+        for cat in sorted(cats):
+            add(cat, _snippet("requiredPrivateInfos", [name]))
+    for scope, body in privacy["permission"].items():
+        cats = {a.category for a in api_map.apis if a.scope == scope and a.category}
+        for cat in sorted(cats):
+            add(cat, body["desc"] or _snippet("permission", {scope: {}}))
+    g = privacy["guideline"]
+    for key in g["types"]:
+        gt = api_map.guideline_types[key]
+        for cat in gt.categories:
+            add(cat, f"用户隐私保护指引·{gt.zh}：{g['purposes'][key]}")
+    for sdk in g["sdks"]:
+        cats = sorted({c for key in sdk["types"] for c in api_map.guideline_types[key].categories})
+        out.append(
+            Declaration(
+                category=None,
+                status="declared",
+                source="miniprogram",
+                text=f"用户隐私保护指引·第三方SDK：{sdk['name']}",
+                party=Party("third", sdk["name"], _sdk_id(ruleset, sdk["name"])),
+                sdk=_sdk_id(ruleset, sdk["name"]),
+                sdk_name=sdk["name"],
+                sdk_categories=cats,
+            )
+        )
+    return out
+
+
+def authorization(handlers: list[Site], calls: list[Site]) -> tuple[dict[str, Any], Site | None]:
+    """Whether consent to the guideline is asked for before the first privacy call.
+
+    "Before" follows launch order: app.js first, then pages in app.json order. A handler in the same
+    page as the first call counts as before it, since a page registers handlers (onLoad, an
+    agreePrivacyAuthorization button in its markup) before the user can trigger a call; this is a
+    static approximation of runtime order.
+    """
+    first = min(calls, key=lambda s: s.key) if calls else None
+    before = first is not None and any(h.rank <= first.rank for h in handlers)
+    return (
+        {
+            "handled": bool(handlers),
+            "before_first_call": before,
+            "handlers": [h.to_dict() for h in sorted(handlers, key=lambda s: s.key)],
+        },
+        first,
+    )

@@ -1,0 +1,183 @@
+"""A mini-program's files and configuration, from a source tree or a ``.wxapkg``, in one shape.
+
+Source trees and packages differ in where the configuration lives (``app.json`` and
+``project.config.json`` vs the compiled ``app-config.json``) and whether code is per file or bundled
+(``app-service.js`` with ``define("path", ...)`` wrappers); this module hides the difference so the
+scanners see ``files`` (relative path -> bytes) and ``config`` (app.json fields).
+
+Who wrote a file matters for the party of an observation: code under ``miniprogram_npm/<pkg>/`` is a
+bundled npm package and code under a plugin root (``pluginRoot`` of project.config.json, or
+``__plugin__/<appid>/`` in packages) is a plugin; both are third parties.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+from auditor.miniprogram.wxapkg import read_wxapkg
+
+CODE_SUFFIXES = (".js", ".ts", ".tsx", ".mjs", ".cjs")
+MARKUP_SUFFIXES = (".wxml",)
+SKIPPED_DIRS = frozenset({"node_modules", ".git", ".svn", "unpackage"})
+APP_CONFIGS = ("app.json", "app-config.json")
+
+
+@dataclass
+class Project:
+    """What the scanners need: files by relative path, the app configuration and launch order."""
+
+    kind: str
+    root: str
+    files: dict[str, bytes]
+    config: dict[str, Any]
+    config_name: str
+    project_config: dict[str, Any]
+    ext_config: dict[str, Any]
+    privacy_file: str | None
+    privacy_doc: dict[str, Any] | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> list[str]:
+        """Main pages, then subpackage pages (``root/page``), in app.json order."""
+        pages = [p for p in self.config.get("pages", []) if isinstance(p, str)]
+        for sub in self.subpackages:
+            root = str(sub.get("root", "")).strip("/")
+            pages.extend(posixpath.join(root, p) for p in sub.get("pages", []) if isinstance(p, str))
+        return pages
+
+    @property
+    def subpackages(self) -> list[dict[str, Any]]:
+        subs = self.config.get("subpackages") or self.config.get("subPackages") or []
+        return [s for s in subs if isinstance(s, dict)]
+
+    @property
+    def plugin_root(self) -> str | None:
+        root = self.project_config.get("pluginRoot")
+        if not isinstance(root, str):
+            return None
+        return root.removeprefix("./").strip("/") or None
+
+    def launch_rank(self, rel: str) -> int:
+        """Order in which the runtime reaches a file: app.js, then each page (markup, code) in order."""
+        stem, _ = posixpath.splitext(rel)
+        if stem == "app":
+            return 0
+        try:
+            return 1 + self.pages.index(stem)
+        except ValueError:
+            return 1 + len(self.pages)
+
+    def party_of(self, rel: str) -> tuple[str, str] | None:
+        """(kind, name) of a third party that wrote this file, or None for the app itself."""
+        parts = rel.split("/")
+        if "miniprogram_npm" in parts:
+            i = parts.index("miniprogram_npm")
+            rest = parts[i + 1 :]
+            if rest and rest[0].startswith("@") and len(rest) > 1:
+                return "npm", f"{rest[0]}/{rest[1]}"
+            return ("npm", rest[0]) if rest else None
+        if parts[0] == "__plugin__" and len(parts) > 1:
+            return "plugin", parts[1]
+        plugin_root = self.plugin_root
+        if plugin_root and (rel == plugin_root or rel.startswith(plugin_root + "/")):
+            return "plugin", plugin_root
+        return None
+
+    def code_files(self) -> list[str]:
+        return sorted(n for n in self.files if n.endswith(CODE_SUFFIXES) and not n.endswith(".d.ts"))
+
+    def markup_files(self) -> list[str]:
+        return sorted(n for n in self.files if n.endswith(MARKUP_SUFFIXES))
+
+
+def _json(path_label: object, data: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(path_label, "not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise InputError(path_label, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    if not isinstance(doc, dict):
+        raise InputError(path_label, "not a JSON object")
+    return doc
+
+
+def _read_tree(root: Path, max_bytes: int, warnings: list[str]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for p in sorted(root.rglob("*")):
+        rel_parts = p.relative_to(root).parts
+        if any(part in SKIPPED_DIRS or part.startswith(".") for part in rel_parts[:-1]):
+            continue
+        if p.is_symlink() or not p.is_file():
+            continue
+        if not p.name.endswith((*CODE_SUFFIXES, *MARKUP_SUFFIXES, ".json")):
+            continue
+        rel = "/".join(rel_parts)
+        size = p.stat().st_size
+        if size > max_bytes:
+            warnings.append(f"{rel}: {size} bytes is above the {max_bytes}-byte limit; file skipped")
+            continue
+        try:
+            files[rel] = p.read_bytes()
+        except OSError as e:
+            raise InputError(p, f"cannot read: {e.strerror or e}") from None
+    return files
+
+
+def load_project(path: Path, max_bytes: int) -> Project:
+    """Read a source directory or a .wxapkg; InputError when it is neither or its config is broken."""
+    warnings: list[str] = []
+    if path.is_dir():
+        project_config: dict[str, Any] = {}
+        pc = path / "project.config.json"
+        if pc.is_file():
+            project_config = _json(pc, pc.read_bytes())
+        sub = project_config.get("miniprogramRoot")
+        root = path / sub if isinstance(sub, str) and sub.strip("./") else path
+        if not root.is_dir():
+            raise InputError(pc, f"miniprogramRoot {sub!r} is not a directory")
+        files = _read_tree(root, max_bytes, warnings)
+        kind, label = "dir", root
+    elif path.is_file():
+        pkg = read_wxapkg(path)
+        files, warnings = pkg.files, pkg.warnings
+        project_config = {}
+        kind, label = "wxapkg", path
+    else:
+        raise InputError(path, "no such file or directory")
+    config_name = next((n for n in APP_CONFIGS if n in files), None)
+    if config_name is None:
+        raise InputError(label, "not a mini-program: no app.json (or app-config.json in a package)")
+    config = _json(f"{label}/{config_name}" if kind == "wxapkg" else root / config_name, files[config_name])
+    if config_name == "app-config.json":
+        config = _flatten_compiled_config(config)
+    ext = _json(f"{label}/ext.json", files["ext.json"]) if "ext.json" in files else {}
+    privacy_doc = _json(f"{label}/privacy.json", files["privacy.json"]) if "privacy.json" in files else None
+    return Project(
+        kind=kind,
+        root=str(label),
+        files=files,
+        config=config,
+        config_name=config_name,
+        project_config=project_config,
+        ext_config=ext,
+        privacy_file="privacy.json" if privacy_doc is not None else None,
+        privacy_doc=privacy_doc,
+        warnings=warnings,
+    )
+
+
+def _flatten_compiled_config(doc: dict[str, Any]) -> dict[str, Any]:
+    """app-config.json keeps app.json's top-level keys but moves ``window`` under ``global``."""
+    out = dict(doc)
+    window = (doc.get("global") or {}).get("window")
+    if isinstance(window, dict) and "window" not in out:
+        out["window"] = window
+    out["pages"] = [p.removesuffix(".html") for p in doc.get("pages", []) if isinstance(p, str)]
+    return out

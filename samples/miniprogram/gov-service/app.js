@@ -1,0 +1,6 @@
+App({
+  globalData: { city: '' },
+  onLaunch() {
+    console.log('政务服务启动')
+  }
+})
