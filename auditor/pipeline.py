@@ -93,6 +93,7 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
               progress: Any = None) -> Audit:
     """Run every source given, judge, and return the Audit (not yet stored)."""
     ruleset = ruleset or default_ruleset()
+    ruleset.check()
     salt = salt or new_salt()
     if inputs.is_empty():
         raise UsageError("nothing to audit: give at least one of --apk, --traffic, --policy, --scope, --miniprogram")

@@ -164,6 +164,11 @@ class Ruleset:
                 self.require_category(path, f"app_categories[{i}] (id={a['id']})", cat)
         return {a["id"]: a for a in data["app_categories"]}
 
+    def check(self) -> None:
+        """Load and cross-check every core rule file now, so a bad edit fails before any analysis."""
+        for name in ("categories", "clauses", "rules", "sdks", "necessary_scope", "consent_patterns", "version"):
+            getattr(self, name)
+
     def require_category(self, path: Path, entry: str, cat: str) -> None:
         if cat not in self.categories:
             raise RulesError(path, entry, f"unknown category '{cat}'")

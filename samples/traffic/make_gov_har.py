@@ -33,7 +33,7 @@ def resident_id(first17: str) -> str:
 
 ID_NO = resident_id("34010419900307123")  # 安徽省合肥市蜀山区, born 1990-03-07
 PHONE = "13912345678"
-IMEI = "864512030617458"  # Luhn-valid, synthetic
+IMEI = "864512030617459"  # Luhn-valid, synthetic
 ANDROID_ID = "9f3c2a71b04e6d58"
 OAID = "6e1f9c0a-52d7-4b3e-9a11-7c2f0d8e4b96"
 MAC = "3C:A6:16:5E:2B:91"

@@ -1,0 +1,28 @@
+"""Shared fixtures: running the real `auditor` command in a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(args: Sequence[str], *, env: dict[str, str] | None = None, input: bytes | None = None,
+         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "auditor.cli", *args], cwd=cwd or ROOT, env=full_env, input=input,
+        capture_output=True, timeout=600, check=False,
+        text=input is None,
+    )
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    return _run
