@@ -44,11 +44,10 @@ def test_shipped_rules_load_and_match_the_guide() -> None:
 
 
 def test_bad_value_names_file_and_entry(rules_copy: Path) -> None:
-    text = (rules_copy / "categories.yaml").read_text(encoding="utf-8")
-    (rules_copy / "categories.yaml").write_text(text.replace("id: health, zh: 健康生理信息, en: Health and "
-                                                             "physiological information, sensitive: true",
-                                                             "id: health, zh: 健康生理信息, en: Health, sensitive: maybe"),
-                                                encoding="utf-8")
+    p = rules_copy / "categories.yaml"
+    old = "id: health, zh: 健康生理信息, en: Health and physiological information, sensitive: true"
+    new = "id: health, zh: 健康生理信息, en: Health, sensitive: maybe"
+    p.write_text(p.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     with pytest.raises(RulesError) as e:
         _ = Ruleset(rules_copy).categories
     msg = str(e.value)
@@ -78,7 +77,7 @@ def test_unknown_category_in_necessary_scope(rules_copy: Path) -> None:
     p = rules_copy / "necessary_scope.yaml"
     p.write_text(p.read_text(encoding="utf-8").replace("necessary: [precise_location]", "necessary: [gps]"),
                  encoding="utf-8")
-    with pytest.raises(RulesError, match="id=map_navigation.*unknown category 'gps'"):
+    with pytest.raises(RulesError, match=r"id=map_navigation.*unknown category 'gps'"):
         _ = Ruleset(rules_copy).necessary_scope
 
 

@@ -69,7 +69,8 @@ def test_contradicts_policy_only_when_negated_and_not_declared() -> None:
 
 
 def test_before_consent() -> None:
-    f = run([obs("device_id", before=True), obs("phone_number", before=False)], [decl("device_id"), decl("phone_number")])
+    f = run([obs("device_id", before=True), obs("phone_number", before=False)],
+            [decl("device_id"), decl("phone_number")])
     bc = rules_of(f, "before_consent")
     assert [x.category for x in bc] == ["device_id"]
     f2 = run([obs("device_id", before=None)], [decl("device_id")])
