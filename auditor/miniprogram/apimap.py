@@ -41,6 +41,7 @@ class PrivacyApi:
     guideline: str | None = None
     required_private_info: str | None = None
     precise: bool = False
+    separate_prompt: bool = False
     scope: str | None = None
 
     @property
@@ -147,6 +148,7 @@ def load_api_map(ruleset: Ruleset) -> ApiMap:
                 guideline=a.get("guideline"),
                 required_private_info=a.get("required_private_info"),
                 precise=bool(a.get("precise", False)),
+                separate_prompt=bool(a.get("separate_prompt", False)),
                 scope=a.get("scope"),
             )
         )

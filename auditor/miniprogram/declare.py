@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 
 from auditor.errors import InputError
-from auditor.miniprogram.apimap import ApiMap
+from auditor.miniprogram.apimap import ApiMap, PrivacyApi
 from auditor.miniprogram.project import Project
 from auditor.model import Declaration, Party
 from auditor.ruleset import Ruleset
@@ -117,17 +117,26 @@ def declarations(
     """One declaration per declared category of each requiredPrivateInfos entry, scope and guideline type."""
     out: list[Declaration] = []
 
-    def add(category: str, text: str) -> None:
-        out.append(Declaration(category=category, status="declared", source="miniprogram", text=text, party=party))
+    def add(category: str, text: str, separate: bool = False) -> None:
+        out.append(
+            Declaration(
+                category=category,
+                status="declared",
+                source="miniprogram",
+                text=text,
+                party=party,
+                separate_consent=separate,
+            )
+        )
+
+    def add_apis(apis: list[PrivacyApi], text: str) -> None:
+        for cat in sorted({a.category for a in apis if a.category}):
+            add(cat, text, all(a.separate_prompt for a in apis if a.category == cat))
 
     for name in privacy["requiredPrivateInfos"]:
-        cats = {a.category for a in api_map.apis if a.required_private_info == name and a.category}
-        for cat in sorted(cats):
-            add(cat, _snippet("requiredPrivateInfos", [name]))
+        add_apis([a for a in api_map.apis if a.required_private_info == name], _snippet("requiredPrivateInfos", [name]))
     for scope, body in privacy["permission"].items():
-        cats = {a.category for a in api_map.apis if a.scope == scope and a.category}
-        for cat in sorted(cats):
-            add(cat, body["desc"] or _snippet("permission", {scope: {}}))
+        add_apis([a for a in api_map.apis if a.scope == scope], body["desc"] or _snippet("permission", {scope: {}}))
     g = privacy["guideline"]
     for key in g["types"]:
         gt = api_map.guideline_types[key]

@@ -46,13 +46,11 @@ class Package:
 def safe_name(name: str) -> str | None:
     """The entry's path relative to the package root, or None when it would escape it."""
     name = name.replace("\\", "/")
-    if ":" in name.split("/", 1)[0]:
-        return None
-    norm = posixpath.normpath("/" + name.lstrip("/"))
     parts = name.strip("/").split("/")
-    if ".." in parts or norm in ("/", "/."):
+    if ".." in parts or any(":" in p or "\0" in p for p in parts):
         return None
-    return norm.lstrip("/")
+    norm = posixpath.normpath("/" + "/".join(parts))
+    return norm.lstrip("/") or None
 
 
 def read_wxapkg(path: Path, data: bytes | None = None) -> Package:

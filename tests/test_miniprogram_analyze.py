@@ -1,0 +1,202 @@
+"""analyze_miniprogram on the two samples and on broken projects, and the mini-program rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.errors import InputError
+from auditor.miniprogram import analyze_miniprogram
+from auditor.model import number
+from auditor.ruleset import default_ruleset
+from auditor.scope import JudgeContext, judge
+from auditor.scope.rules_miniprogram import CHECKS
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "miniprogram"
+
+
+def write_tree(root: Path, files: dict[str, Any]) -> Path:
+    """Create files under root; dicts are written as JSON, str as UTF-8, bytes as they are."""
+    for rel, content in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, dict):
+            p.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+        elif isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(content, encoding="utf-8")
+    return root
+
+
+def findings(path: Path) -> list[tuple[str, str | None, str]]:
+    r = analyze_miniprogram(path, salt="s")
+    number(r.observations, "o")
+    ctx = JudgeContext(
+        observations=r.observations,
+        declarations=r.declarations,
+        app={**r.app, "miniprogram_privacy": r.privacy},
+        ruleset=default_ruleset(),
+    )
+    return sorted((f.rule, f.category, f.severity) for f in judge(ctx, CHECKS))
+
+
+def test_gov_service_sample_observations() -> None:
+    r = analyze_miniprogram(SAMPLES / "gov-service", salt="s")
+    got = sorted((o.where["file"], o.where["api"], o.category, o.party.kind) for o in r.observations)
+    assert got == [
+        ("miniprogram_npm/wx-stat-sdk/index.js", "wx.getLocation", "precise_location", "third"),
+        ("packageA/pages/progress/progress.js", "wx.onLocationChange", "precise_location", "first"),
+        ("packageA/pages/progress/progress.js", "wx.startLocationUpdateBackground", "precise_location", "first"),
+        ("pages/face/face.js", "wx.chooseImage", "face", "first"),
+        ("pages/face/face.wxml", "<camera>", "face", "first"),
+        ("pages/handle/handle.js", "wx.chooseAddress", "address", "first"),
+        ("pages/index/index.js", "wx.getLocation", "precise_location", "first"),
+        ("pages/index/index.wxml", "<button open-type=getPhoneNumber>", "phone_number", "first"),
+        ("utils/clipboard.js", "wx.getClipboardData", "clipboard", "first"),
+        ("utils/clipboard.js", "wx.setClipboardData", "clipboard", "first"),
+    ]
+    assert r.app["appid"] == "wxf00dgov0service01" and r.app["pages"] == 4
+    assert r.app["subpackages"] == ["packageA"]
+    assert r.privacy["first_call"]["file"] == "pages/index/index.js"
+    assert r.privacy["authorization"] == {"handled": False, "before_first_call": False, "handlers": []}
+    assert all(o.value is None for o in r.observations)
+
+
+def test_gov_service_fails_the_gate_for_each_undeclared_use() -> None:
+    assert findings(SAMPLES / "gov-service") == [
+        ("miniprogram_no_privacy_authorization", "precise_location", "high"),
+        ("miniprogram_undeclared_api", "address", "high"),
+        ("miniprogram_undeclared_api", "clipboard", "high"),
+        ("miniprogram_undeclared_api", "face", "high"),
+        ("miniprogram_undeclared_api", "precise_location", "high"),  # the app
+        ("miniprogram_undeclared_api", "precise_location", "high"),  # the wx-stat-sdk npm package
+        ("miniprogram_unused_declaration", "health", "low"),
+    ]
+
+
+def test_compliant_complaint_service_passes() -> None:
+    r = analyze_miniprogram(SAMPLES / "complaint-12315", salt="s")
+    assert {o.category for o in r.observations} == {"precise_location", "photos", "phone_number", "profile"}
+    assert r.privacy["authorization"]["before_first_call"] is True
+    assert {d.category for d in r.declarations} >= {o.category for o in r.observations}
+    assert findings(SAMPLES / "complaint-12315") == []
+
+
+LOCATION_PAGE = "Page({ onLoad() { wx.getFuzzyLocation({}) } })"
+
+
+def test_fuzzy_location_with_precise_declared_and_unused_entries(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "app.json": {
+            "pages": ["pages/a/a"],
+            "requiredPrivateInfos": ["getFuzzyLocation", "getLocation", "chooseAddress"],
+            "permission": {"scope.userFuzzyLocation": {"desc": "查询所在城市的办事指南"}},
+            "__usePrivacyCheck__": True,
+        },
+        "app.js": "App({ onLaunch() { wx.onNeedPrivacyAuthorization((resolve) => resolve({event: 'agree'})) } })",
+        "privacy.json": {"setting_list": [{"privacy_key": "位置信息", "privacy_text": "查询城市"}]},
+        "pages/a/a.js": LOCATION_PAGE,
+    })
+    r = analyze_miniprogram(root, salt="s")
+    assert r.privacy["guideline"]["types"] == ["Location"]
+    got = findings(root)
+    assert ("miniprogram_undeclared_api", "coarse_location", "high") in got
+    assert ("miniprogram_unused_declaration", "precise_location", "low") in got
+    assert ("miniprogram_unused_declaration", "address", "low") in got
+    assert not any(f[0] == "miniprogram_no_privacy_authorization" for f in got)
+
+
+def test_permission_desc_missing_or_too_long(tmp_path: Path) -> None:
+    base = {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getFuzzyLocation"], "__usePrivacyCheck__": True}
+    long_desc = {"scope.userFuzzyLocation": {"desc": "用" * 31}}
+    for name, perm in (("none", {}), ("long", long_desc)):
+        root = write_tree(tmp_path / name, {
+            "app.json": {**base, "permission": perm},
+            "privacy.json": {"setting_list": [{"privacy_key": "Location", "privacy_text": "查询城市"}]},
+            "pages/a/a.js": LOCATION_PAGE,
+            "pages/a/a.wxml": '<button open-type="agreePrivacyAuthorization">同意</button>',
+        })
+        assert findings(root) == [("miniprogram_undeclared_api", "coarse_location", "high")], name
+
+
+def test_no_guideline_file_means_every_type_is_undeclared(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "app.json": {"pages": ["pages/a/a"], "__usePrivacyCheck__": True},
+        "pages/a/a.js": "Page({ onTap() { wx.requirePrivacyAuthorize({}); wx.chooseMedia({}) } })",
+    })
+    r = analyze_miniprogram(root, salt="s")
+    assert r.privacy["guideline"]["file"] is None
+    assert findings(root) == [("miniprogram_undeclared_api", "photos", "high")]
+
+
+def test_privacy_handler_only_on_a_later_page_does_not_count(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "app.json": {"pages": ["pages/home/home", "pages/agree/agree"], "__usePrivacyCheck__": True},
+        "privacy.json": {"setting_list": [{"privacy_key": "Clipboard", "privacy_text": "识别办件码"}]},
+        "pages/home/home.js": "Page({ onShow() { wx.getClipboardData({}) } })",
+        "pages/agree/agree.wxml": '<button open-type="agreePrivacyAuthorization">同意</button>',
+    })
+    r = analyze_miniprogram(root, salt="s")
+    assert r.privacy["authorization"]["handled"] is True
+    assert r.privacy["authorization"]["before_first_call"] is False
+    assert ("miniprogram_no_privacy_authorization", "clipboard", "medium") in findings(root)
+
+
+def test_project_config_miniprogram_root_and_ext_json(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "project.config.json": {"appid": "wx0123456789abcdef", "miniprogramRoot": "miniprogram/"},
+        "miniprogram/app.json": {"pages": ["pages/a/a"]},
+        "miniprogram/ext.json": {"extAppid": "wxext", "requiredPrivateInfos": ["chooseLocation"]},
+        "miniprogram/pages/a/a.js": "wx.chooseLocation({})",
+        "node_modules/x/index.js": "wx.getLocation({})",
+    })
+    r = analyze_miniprogram(tmp_path, salt="s")
+    assert r.app["appid"] == "wx0123456789abcdef"
+    assert r.privacy["requiredPrivateInfos"] == ["chooseLocation"]
+    assert [o.entity for o in r.observations] == ["wx.chooseLocation"]
+
+
+def test_invalid_app_json_names_the_file(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app.json": '{"pages": ["pages/a/a",]}'})
+    with pytest.raises(InputError, match="not valid JSON") as e:
+        analyze_miniprogram(tmp_path, salt="s")
+    assert e.value.path.endswith("app.json")
+
+
+def test_app_json_in_gbk_is_an_input_error(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app.json": '{"window": {"navigationBarTitleText": "政务服务"}}'.encode("gbk")})
+    with pytest.raises(InputError, match="not UTF-8"):
+        analyze_miniprogram(tmp_path, salt="s")
+
+
+def test_bad_privacy_json_names_the_entry(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "app.json": {"pages": []},
+        "privacy.json": {"setting_list": [{"privacy_key": "Location"}]},
+    })
+    with pytest.raises(InputError, match=r"setting_list/0: 'privacy_text' is a required property") as e:
+        analyze_miniprogram(tmp_path, salt="s")
+    assert e.value.path.endswith("privacy.json")
+
+
+def test_not_a_mini_program(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"index.js": "wx.getLocation({})"})
+    with pytest.raises(InputError, match=r"no app\.json"):
+        analyze_miniprogram(tmp_path, salt="s")
+    with pytest.raises(InputError, match="no such file"):
+        analyze_miniprogram(tmp_path / "missing", salt="s")
+
+
+def test_broken_js_is_a_warning_and_other_files_still_count(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "app.json": {"pages": ["pages/a/a", "pages/b/b"]},
+        "pages/a/a.js": "Page({\n  onLoad() {\n    wx.getLocation({ success(r) { \n}\n",
+        "pages/b/b.js": "Page({ onLoad() { wx.chooseImage({}) } })",
+    })
+    r = analyze_miniprogram(root, salt="s")
+    assert any(w.startswith("pages/a/a.js:") and "does not parse" in w for w in r.warnings)
+    assert "wx.chooseImage" in [o.entity for o in r.observations]
