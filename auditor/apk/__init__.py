@@ -1,0 +1,237 @@
+"""Static analysis of an APK: what PI its code and manifest can reach, who in it reads it, what it
+declares and bundles.
+
+``analyze_apk`` is the one entry point the pipeline calls. It checks the archive (archive.py), runs
+androguard once (loader.py), finds the call sites of PI APIs (callsites.py), attributes each to the
+app or a named SDK (sdks.py), and reads the manifest (manifest.py, permissions.py) and any bundled
+privacy policy (policy.py). APKs carried under assets/ (plugins loaded at run time) are analysed the
+same way and their call sites reported with ``where["apk"]``; they run with the host's permissions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from androguard.core.axml import ARSCParser
+
+from auditor.apk.apis import ApiRule, load_api_rules
+from auditor.apk.archive import EntryReader, check_archive
+from auditor.apk.callsites import CallSite, find_call_sites
+from auditor.apk.loader import Loaded, load
+from auditor.apk.manifest import app_metadata, cleartext, components
+from auditor.apk.permissions import PermissionRules, permission_table
+from auditor.apk.policy import bundled_policies, policy_urls, string_policies
+from auditor.apk.sdks import SdkIndex
+from auditor.errors import InputError
+from auditor.model import Observation, Party
+from auditor.ruleset import Ruleset, default_ruleset
+
+__all__ = ["ApkResult", "analyze_apk"]
+
+PERMISSION_CONFIDENCE = 0.6
+REFLECTION_CONFIDENCE = 0.7
+MAX_NESTED_DEPTH = 2
+MAX_NESTED_BYTES = 256 << 20
+NESTED_SUFFIXES = (".apk", ".jar")
+
+
+@dataclass
+class ApkResult:
+    app: dict[str, Any]
+    observations: list[Observation]
+    permissions: list[dict[str, Any]]
+    sdks: list[dict[str, Any]]
+    components: dict[str, Any]
+    cleartext_allowed: bool | None
+    policy_texts: list[tuple[str, str]]
+    policy_urls: list[str]
+    warnings: list[str]
+    nested: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Rules:
+    apis: list[ApiRule]
+    permissions: PermissionRules
+    sdks: SdkIndex
+
+
+@cache
+def _rules(ruleset: Ruleset) -> _Rules:
+    return _Rules(load_api_rules(ruleset), PermissionRules(ruleset), SdkIndex(ruleset.sdks))
+
+
+@dataclass
+class _Part:
+    """One analysed APK: the outer file, or one nested under assets/ (``where`` says which)."""
+
+    where: str | None
+    loaded: Loaded
+    files: list[str]
+    sites: list[CallSite]
+    policy_texts: list[tuple[str, str]]
+    policy_urls: list[str]
+
+
+def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> ApkResult:
+    """Analyse one APK file; raises InputError naming the file when it is not a readable APK.
+
+    ``salt`` is accepted for symmetry with the other analysers: static analysis sees API calls, not
+    values, so there is nothing to hash.
+    """
+    del salt
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    rules = _rules(ruleset or default_ruleset())
+    warnings: list[str] = []
+    parts: list[_Part] = []
+    _collect(path, str(path), None, rules, 0, parts, warnings)
+    host = parts[0]
+    apk = host.loaded.apk
+    warnings[:0] = host.loaded.warnings
+    for part in parts[1:]:
+        warnings += part.loaded.warnings
+    app = app_metadata(apk, warnings, str(path))
+    app.update(_file_digest(path))
+    comps = components(apk)
+    allowed, detail = cleartext(apk, warnings, str(path))
+    if detail:
+        app["cleartext"] = detail
+    sites = [s for p in parts for s in p.sites]
+    perms = permission_table(apk, rules.permissions, sites)
+    first = Party(kind="first", name=app.get("package") or path.name)
+    requested = {p["name"] for p in perms}
+    observations = _permission_observations(perms, first)
+    sdk_categories: dict[str, set[str]] = {}
+    for part in parts:
+        observations += _code_observations(part, rules.sdks, first, requested, sdk_categories)
+    component_names = [n for kind in ("activities", "services", "receivers", "providers") for n in comps[kind]]
+    sdks = rules.sdks.inventory(
+        (str(c.name) for p in parts for c in p.loaded.dx.get_internal_classes()),
+        (f for p in parts for f in p.files),
+        component_names,
+        sdk_categories,
+    )
+    return ApkResult(
+        app=app,
+        observations=observations,
+        permissions=perms,
+        sdks=sdks,
+        components=comps,
+        cleartext_allowed=allowed,
+        policy_texts=[t for p in parts for t in p.policy_texts],
+        policy_urls=sorted({u for p in parts for u in p.policy_urls}),
+        warnings=warnings,
+        nested=[
+            {"path": p.where, "package": p.loaded.apk.get_package() or None, "call_sites": len(p.sites)}
+            for p in parts[1:]
+        ],
+    )
+
+
+def _collect(
+    source: Path | bytes,
+    label: str,
+    where: str | None,
+    rules: _Rules,
+    depth: int,
+    parts: list[_Part],
+    warnings: list[str],
+) -> None:
+    entries = check_archive(source, label)
+    loaded = load(source, label)
+    files = [e.name for e in entries]
+    sites = find_call_sites(loaded.dx, loaded.dexes, rules.apis)
+    arsc = _resources(loaded)
+
+    def third_party(cls: str) -> bool:
+        return rules.sdks.for_class(cls) is not None
+
+    with EntryReader(source) as reader:
+        texts = bundled_policies(files, reader.read) + string_policies(arsc)
+        texts = [(f"{where}!{p}" if where else p, t) for p, t in texts]
+        part = _Part(where, loaded, files, sites, texts, policy_urls(arsc, loaded.dx, third_party))
+        parts.append(part)
+        if depth >= MAX_NESTED_DEPTH:
+            return
+        for name in files:
+            if not (name.startswith("assets/") and name.endswith(NESTED_SUFFIXES)):
+                continue
+            data = reader.read(name, MAX_NESTED_BYTES)
+            inner = f"{where}!{name}" if where else name
+            if data is None:
+                warnings.append(f"{label}: nested {name} is unreadable or larger than {MAX_NESTED_BYTES >> 20} MB")
+                continue
+            try:
+                _collect(data, f"{label}!{name}", inner, rules, depth + 1, parts, warnings)
+            except InputError as e:
+                warnings.append(f"nested {inner} skipped: {e.message}")
+
+
+def _resources(loaded: Loaded) -> ARSCParser | None:
+    try:
+        return loaded.apk.get_android_resources()
+    except Exception:  # noqa: BLE001 - a damaged resources.arsc only costs the string-resource lookups
+        loaded.warnings.append("resources.arsc could not be parsed; string resources were not searched")
+        return None
+
+
+def _file_digest(path: Path) -> dict[str, Any]:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return {"sha256": h.hexdigest(), "size": path.stat().st_size}
+
+
+def _permission_observations(perms: list[dict[str, Any]], first: Party) -> list[Observation]:
+    return [
+        Observation(
+            category=cat,
+            entity="PERMISSION",
+            source="apk",
+            party=first,
+            where={"permission": p["name"]},
+            confidence=PERMISSION_CONFIDENCE,
+            evidence=["permission"],
+        )
+        for p in perms
+        for cat in p["categories"]
+    ]
+
+
+def _code_observations(
+    part: _Part, index: SdkIndex, first: Party, requested: set[str], sdk_categories: dict[str, set[str]]
+) -> list[Observation]:
+    out = []
+    for site in part.sites:
+        sdk = index.for_class(site.caller_class)
+        category = site.rule.category_for(sdk["kind"] if sdk else None, requested)
+        party = Party(kind="third", name=sdk["name"], sdk=sdk["id"]) if sdk else first
+        if sdk:
+            sdk_categories.setdefault(sdk["id"], set()).add(category)
+        reflected = site.via == "reflection"
+        out.append(
+            Observation(
+                category=category,
+                entity=site.rule.id,
+                source="apk",
+                party=party,
+                where={
+                    "class": site.caller_class[1:-1].replace("/", "."),
+                    "method": site.caller_method,
+                    "api": site.target,
+                    "via": None if site.via == "invoke" else site.via,
+                    "count": site.count,
+                    "apk": part.where,
+                },
+                confidence=min(site.rule.confidence, REFLECTION_CONFIDENCE) if reflected else site.rule.confidence,
+                evidence=["api", "reflection"] if reflected else ["api"],
+            )
+        )
+    return out

@@ -1,0 +1,70 @@
+"""The permission table: every requested permission with its protection level, the PI it opens and
+how many call sites in the code actually use it (``used_by`` = 0 is what ``permission_unjustified``
+looks for)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+
+from androguard.core.apk import APK
+
+from auditor.apk.callsites import CallSite
+from auditor.ruleset import Ruleset
+
+
+class PermissionRules:
+    """rules/android_permissions.yaml with the category ids checked against categories.yaml."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+
+    @cached_property
+    def _data(self) -> dict[str, Any]:
+        data = self.ruleset.load("android_permissions")
+        path = self.ruleset.root / "android_permissions.yaml"
+        for i, p in enumerate(data["permissions"]):
+            for cat in p["categories"]:
+                self.ruleset.require_category(path, f"permissions[{i}] (name={p['name']})", cat)
+        return data
+
+    @cached_property
+    def by_name(self) -> dict[str, dict[str, Any]]:
+        return {p["name"]: p for p in self._data["permissions"]}
+
+    def china_rom(self, name: str) -> bool:
+        entry = self.by_name.get(name)
+        if entry is not None and "china_rom" in entry:
+            return bool(entry["china_rom"])
+        return any(name.startswith(v["prefix"]) for v in self._data["rom_vendors"])
+
+
+def permission_table(apk: APK, rules: PermissionRules, sites: Iterable[CallSite]) -> list[dict[str, Any]]:
+    """One row per requested permission, sorted by name."""
+    used = Counter()
+    for site in sites:
+        for perm in site.rule.permissions:
+            used[perm] += site.count
+    try:
+        details = apk.get_details_permissions()
+    except Exception:  # noqa: BLE001 - androguard's AOSP table lookup fails on odd SDK values
+        details = {}
+    max_sdk = {name: sdk for name, sdk in apk.uses_permissions}
+    rows = []
+    for name in sorted(set(apk.get_permissions())):
+        entry = rules.by_name.get(name)
+        level = entry["protection"] if entry else (details.get(name) or ["unknown"])[0]
+        rows.append(
+            {
+                "name": name,
+                "protection_level": level,
+                "dangerous": "dangerous" in str(level),
+                "china_rom": rules.china_rom(name),
+                "categories": list(entry["categories"]) if entry else [],
+                "max_sdk": int(max_sdk[name]) if str(max_sdk.get(name) or "").isdigit() else None,
+                "used_by": used[name],
+            }
+        )
+    return rows
