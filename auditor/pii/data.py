@@ -1,0 +1,138 @@
+"""The recognizer data under recognizers/, loaded, cross-checked and compiled once.
+
+Schemas catch malformed entries; this module catches the mistakes a schema cannot: a category that
+is not in rules/categories.yaml, a validator id with no implementation, a field naming an unknown
+entity, a regex that does not compile. Each raises RulesError naming the file and entry, so a
+regulator editing the YAML sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import RulesError
+from auditor.pii.address import AddressGrammar
+from auditor.pii.keys import normalise_key
+from auditor.pii.names import NameLexicon
+from auditor.pii.validators import RegionTable, Validator, make_validators
+from auditor.ruleset import Ruleset
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    name: str
+    regex: re.Pattern[str]
+    score: float
+    validator: Validator
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    id: str
+    category: str
+    patterns: tuple[PatternSpec, ...]
+    context: tuple[str, ...]
+    field_regex: re.Pattern[str]
+    field_validator: Validator
+
+    @property
+    def value_score(self) -> float:
+        """Confidence the value alone gives once it validates (0.3 for entities with no text pattern)."""
+        return max((p.score for p in self.patterns), default=0.3)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    id: str
+    entity: str
+    also: tuple[str, ...]
+    role: str | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class RecognizerData:
+    entities: dict[str, EntitySpec]
+    fields: tuple[FieldSpec, ...]
+    field_keys: dict[str, tuple[FieldSpec, ...]]
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    negative_keys: frozenset[str]
+    names: NameLexicon
+    address: AddressGrammar
+    biometrics: dict[str, Any]
+    validators: dict[str, Validator]
+
+
+def _compile(path: Path, entry: str, regex: str) -> re.Pattern[str]:
+    try:
+        return re.compile(regex)
+    except re.error as e:
+        raise RulesError(path, entry, f"regex does not compile: {e}") from None
+
+
+def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
+    rs = ruleset or Ruleset()
+    root = rs.recognizers_root
+    regions = rs.load_recognizer_file("cn_regions")
+    table = RegionTable({p["code"] for p in regions["provinces"]},
+                        {c["code"] for c in regions["extra_region_codes"]})
+    names = NameLexicon.from_data(rs.load_recognizer_file("surnames"))
+    address = AddressGrammar.from_data(rs.load_recognizer_file("address"), [p["name"] for p in regions["provinces"]])
+    validators = make_validators(table, names.is_name, address.is_address)
+
+    ent_path = root / "entities.yaml"
+    entities: dict[str, EntitySpec] = {}
+    for i, e in enumerate(rs.load_recognizer_file("entities")["entities"]):
+        entry = f"entities[{i}] (id={e['id']})"
+        rs.require_category(ent_path, entry, e["category"])
+        for vid in [p["validator"] for p in e["patterns"]] + [e["field"]["validator"]]:
+            if vid not in validators:
+                raise RulesError(ent_path, entry, f"unknown validator '{vid}'")
+        patterns = tuple(
+            PatternSpec(p["name"], _compile(ent_path, f"{entry} pattern {p['name']}", p["regex"]),
+                        float(p["score"]), validators[p["validator"]])
+            for p in e["patterns"]
+        )
+        entities[e["id"]] = EntitySpec(
+            id=e["id"], category=e["category"], patterns=patterns,
+            context=tuple(w.lower() for w in e["context"]),
+            field_regex=_compile(ent_path, f"{entry} field", e["field"]["regex"]),
+            field_validator=validators[e["field"]["validator"]],
+        )
+
+    fields_path = root / "fields.yaml"
+    fdata = rs.load_recognizer_file("fields")
+    specs: list[FieldSpec] = []
+    by_key: dict[str, list[FieldSpec]] = {}
+    for i, f in enumerate(fdata["fields"]):
+        entry = f"fields[{i}] (id={f['id']})"
+        for ent in [f["entity"], *f.get("also", [])]:
+            if ent not in entities:
+                raise RulesError(fields_path, entry, f"unknown entity '{ent}'")
+        spec = FieldSpec(f["id"], f["entity"], tuple(f.get("also", [])), f.get("role"), float(f["weight"]))
+        specs.append(spec)
+        for k in f["keys"]:
+            by_key.setdefault(normalise_key(k), []).append(spec)
+
+    bio = rs.load_recognizer_file("biometrics")
+    bio_path = root / "biometrics.yaml"
+    for i, p in enumerate(bio["purposes"]):
+        if p["entity"] not in entities:
+            raise RulesError(bio_path, f"purposes[{i}]", f"unknown entity '{p['entity']}'")
+
+    return RecognizerData(
+        entities=entities,
+        fields=tuple(specs),
+        field_keys={k: tuple(v) for k, v in by_key.items()},
+        prefixes=tuple(sorted(fdata["prefixes"], key=len, reverse=True)),
+        suffixes=tuple(sorted(fdata["suffixes"], key=len, reverse=True)),
+        negative_keys=frozenset(normalise_key(k) for k in fdata["negative_keys"]["keys"]),
+        names=names,
+        address=address,
+        biometrics=bio,
+        validators=validators,
+    )

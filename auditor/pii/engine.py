@@ -1,0 +1,157 @@
+"""The presidio layer: a Chinese `AnalyzerEngine` for the entities that need words, not shapes.
+
+Names and street addresses have no checksum; what makes them PI is the words around them
+(收货人, 联系人, 家住) and the segmenter's knowledge that 张家界 is a place and 张伟 a person. Presidio
+brings the context-word machinery; spaCy with the jieba segmenter brings the words. Both load offline:
+`spacy.blank("zh")` with jieba needs no model download, and a blank pipeline gets a one-line
+component that sets `lemma_` to the token text, without which presidio's context words never match.
+Presidio's predefined recognizers (and their tldextract download) are never loaded here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import jieba
+import jieba.posseg
+import spacy
+from presidio_analyzer import (
+    AnalysisExplanation,
+    AnalyzerEngine,
+    EntityRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from auditor.pii.data import RecognizerData
+from auditor.pii.hit import REPORT_THRESHOLD
+
+LANGUAGE = "zh"
+CONTEXT_FACTOR = 0.4
+_LEMMA_COMPONENT = "pi_auditor_lemma_is_text"
+_NAME_TAGS = {"nr", "nrfg", "nrt"}
+
+jieba.setLogLevel(logging.WARNING)
+
+
+@Language.component(_LEMMA_COMPONENT)
+def _lemma_is_text(doc: Doc) -> Doc:
+    for token in doc:
+        token.lemma_ = token.text
+    return doc
+
+
+def blank_zh() -> Language:
+    """spaCy Chinese with jieba segmentation and lemmas; no model files, no network."""
+    nlp = spacy.blank(LANGUAGE, config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp.add_pipe(_LEMMA_COMPONENT)
+    return nlp
+
+
+class PreloadedSpacyEngine(SpacyNlpEngine):
+    """A presidio NLP engine around an already-built pipeline (presidio would otherwise spacy.load a name)."""
+
+    def __init__(self, nlp: Language, lang_code: str) -> None:
+        super().__init__(models=[{"lang_code": lang_code, "model_name": f"blank-{lang_code}"}])
+        self._preloaded = {lang_code: nlp}
+
+    def load(self) -> None:
+        self.nlp = dict(self._preloaded)
+
+
+class PersonNameRecognizer(EntityRecognizer):
+    """Segmented words that start with a lexicon surname and that jieba's dictionary does not call something else."""
+
+    def __init__(self, data: RecognizerData) -> None:
+        self._names = data.names
+        self._tags: dict[str, str] = jieba.posseg.dt.word_tag_tab
+        super().__init__(supported_entities=["PERSON_NAME"], supported_language=LANGUAGE,
+                         context=list(data.entities["PERSON_NAME"].context))
+
+    def load(self) -> None:
+        """Lexicons are loaded in __init__."""
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if nlp_artifacts is None or nlp_artifacts.tokens is None:
+            return []
+        doc = nlp_artifacts.tokens
+        results = []
+        for i, tok in enumerate(doc):
+            found = self._candidate(tok.text, doc[i + 1].text if i + 1 < len(doc) else "")
+            if found:
+                length, score = found
+                results.append(self._result(tok.idx, tok.idx + length, score))
+        return results
+
+    def _candidate(self, word: str, next_word: str) -> tuple[int, float] | None:
+        """(length, score) of a name starting at this token: a whole-token name, or surname + next token."""
+        tag = self._tags.get(word)
+        if self._names.is_name(word) and (tag is None or tag in _NAME_TAGS):
+            return len(word), 0.45 if tag else 0.4
+        n = self._names.surname_length(word)
+        if n and n == len(word) and 1 <= len(next_word) <= 2 and self._names.is_name(word + next_word):
+            joined_tag = self._tags.get(word + next_word)
+            if joined_tag is None or joined_tag in _NAME_TAGS:
+                return len(word) + len(next_word), 0.35
+        return None
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return _result(self, "PERSON_NAME", start, end, score)
+
+
+class AddressRecognizer(EntityRecognizer):
+    """Street addresses from the grammar in recognizers/address.yaml; an admin prefix raises confidence."""
+
+    def __init__(self, data: RecognizerData) -> None:
+        self._grammar = data.address
+        super().__init__(supported_entities=["ADDRESS"], supported_language=LANGUAGE,
+                         context=list(data.entities["ADDRESS"].context))
+
+    def load(self) -> None:
+        """The grammar is compiled in __init__."""
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        results = []
+        for start, end in self._grammar.find(text):
+            span = text[start:end]
+            full = bool(self._grammar.provinces.search(span) or self._grammar.admin_unit.search(span))
+            results.append(_result(self, "ADDRESS", start, end, 0.6 if full else 0.45))
+        return results
+
+
+def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
+    """A result carrying the metadata presidio's context enhancer needs to find its recognizer."""
+    return RecognizerResult(
+        entity, start, end, score,
+        analysis_explanation=AnalysisExplanation(recognizer=recognizer.name, original_score=score),
+        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+                              RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id},
+    )
+
+
+def build_analyzer(data: RecognizerData) -> AnalyzerEngine:
+    registry = RecognizerRegistry(recognizers=[PersonNameRecognizer(data), AddressRecognizer(data)],
+                                  supported_languages=[LANGUAGE])
+    enhancer = LemmaContextAwareEnhancer(
+        context_similarity_factor=CONTEXT_FACTOR, min_score_with_context_similarity=REPORT_THRESHOLD,
+        context_prefix_count=5, context_suffix_count=2,
+    )
+    return AnalyzerEngine(registry=registry, nlp_engine=PreloadedSpacyEngine(blank_zh(), LANGUAGE),
+                          supported_languages=[LANGUAGE], context_aware_enhancer=enhancer,
+                          default_score_threshold=REPORT_THRESHOLD)
+
+
+def analyze(analyzer: AnalyzerEngine, text: str) -> list[tuple[str, int, int, float, bool]]:
+    """(entity, start, end, score, context-supported) for names and addresses in ``text``."""
+    out = []
+    for r in analyzer.analyze(text=text, language=LANGUAGE, return_decision_process=True):
+        expl: Any = r.analysis_explanation
+        out.append((r.entity_type, r.start, r.end, r.score, bool(expl and expl.supportive_context_word)))
+    return out

@@ -1,0 +1,54 @@
+"""Chinese personal names: a surname from the lexicon plus a one- or two-character given name.
+
+A Chinese name has no capital letter or other surface mark, so the lexicon of surnames
+(recognizers/surnames.yaml) is the anchor, and the segmenter's dictionary vetoes words that merely
+start with a surname character (张家界, 高新, 周一). Compound surnames are tried first, so 欧阳娜娜
+splits as 欧阳 + 娜娜.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+# Minority names transliterated with a middle dot: 迪丽热巴·迪力木拉提.
+_DOT_NAME = re.compile(r"[\u4e00-\u9fff]{1,8}[·•・][\u4e00-\u9fff]{1,10}")
+
+
+@dataclass(frozen=True)
+class NameLexicon:
+    single: frozenset[str]
+    compound: frozenset[str]
+    not_names: frozenset[str]
+    not_given: frozenset[str]
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> NameLexicon:
+        return cls(
+            single=frozenset(data["single"]["surnames"]),
+            compound=frozenset(data["compound"]["surnames"]),
+            not_names=frozenset(data["not_names"]["words"]),
+            not_given=frozenset(data["not_given_names"]["words"]),
+        )
+
+    def surname_length(self, text: str) -> int:
+        """Length of the surname that ``text`` starts with (2 for compound, 1, or 0 for none)."""
+        if text[:2] in self.compound:
+            return 2
+        return 1 if text[:1] in self.single else 0
+
+    def is_name(self, value: str) -> bool:
+        """Whether a whole value (a form field) can be a person's full name."""
+        v = value.strip()
+        if _DOT_NAME.fullmatch(v):
+            return True
+        if not _CJK.fullmatch(v) or v in self.not_names:
+            return False
+        n = self.surname_length(v)
+        given = v[n:]
+        return n > 0 and 1 <= len(given) <= 2 + (n == 2) and not self._is_title(given)
+
+    def _is_title(self, given: str) -> bool:
+        return any(given.startswith(t) for t in self.not_given)

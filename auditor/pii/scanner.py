@@ -1,0 +1,216 @@
+"""PIScanner: the one entry point every input passes through (traffic, APK strings, policies, mini-programs).
+
+Structured data is scanned field by field, where the field name is the strongest evidence a Chinese
+API gives (`sfzh`, `lxdh`, `la`/`lo`), so scan_field combines key and value evidence and only falls
+back to free-text scanning for values that are prose. Free text runs the fast pattern layer on every
+window and the presidio/jieba layer only where names or addresses can score (see engine.py).
+Long text is scanned in overlapping windows so memory stays bounded by the window, not the input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
+
+from auditor.pii.biometric import BiometricClassifier, decode_payload
+from auditor.pii.data import EntitySpec, FieldSpec, RecognizerData, load_recognizer_data
+from auditor.pii.hit import REPORT_THRESHOLD, Hit, resolve_overlaps
+from auditor.pii.keys import KeyLexicon, normalise_key
+from auditor.pii.patterns import PatternMatcher
+from auditor.pii.validators import is_lat, is_lng
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+
+WINDOW = 20_000
+# Longer than any entity plus its context, so a hit owned by one window is whole in it.
+OVERLAP = 256
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_FREE_TEXT = re.compile(r"[\u4e00-\u9fff].*[\u4e00-\u9fff]|\s\S+\s", re.S)
+# Field values longer than this are treated as documents, not identifiers.
+_FIELD_MAX = 256
+# A sibling field that names PI (weight >= this) makes an ambiguous key (`name`, `aid`) credible.
+_STRONG_KEY = 0.8
+_SIBLING_SUPPORT = 0.3
+_PAIR_SUPPORT = 0.5
+
+
+def _windows(text: str) -> Iterator[tuple[int, str, int, int]]:
+    """(offset, window, own_from, own_to): each position is owned by exactly one window."""
+    step = WINDOW - 2 * OVERLAP
+    n = len(text)
+    if n <= WINDOW:
+        yield 0, text, 0, n
+        return
+    start = 0
+    while True:
+        last = start + WINDOW >= n
+        own_from = 0 if start == 0 else OVERLAP
+        own_to = n - start if last else OVERLAP + step
+        yield start, text[start:start + WINDOW], own_from, own_to
+        if last:
+            return
+        start += step
+
+
+def _as_text(value: object) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float):
+        return repr(value)
+    return None
+
+
+def _noisy_or(*p: float) -> float:
+    """Independent pieces of evidence combine: 1 - prod(1 - p)."""
+    q = 1.0
+    for x in p:
+        q *= 1.0 - x
+    return 1.0 - q
+
+
+class PIScanner:
+    def __init__(self, data: RecognizerData | None = None) -> None:
+        self.data = data or load_recognizer_data()
+        self._matcher = PatternMatcher(self.data.entities)
+        self._keys = KeyLexicon(self.data)
+        self._bio = BiometricClassifier(self.data)
+        words = [w for e in ("PERSON_NAME", "ADDRESS") for w in self.data.entities[e].context]
+        self._nlp_trigger = re.compile("|".join(re.escape(w) for w in words), re.I)
+
+    @cached_property
+    def analyzer(self) -> AnalyzerEngine:
+        """Built on first use: spaCy and presidio take a second to import and are not needed for most values."""
+        from auditor.pii.engine import build_analyzer
+
+        return build_analyzer(self.data)
+
+    # -- free text -------------------------------------------------------------------------------
+
+    def scan_text(self, text: str) -> list[Hit]:
+        hits: list[Hit] = []
+        for offset, window, own_from, own_to in _windows(text):
+            found = self._matcher.scan(window) + self._language_hits(window)
+            hits += [replace(h, start=h.start + offset, end=h.end + offset)
+                     for h in found if own_from <= h.start < own_to and h.score >= REPORT_THRESHOLD]
+        return resolve_overlaps(hits)
+
+    def _language_hits(self, window: str) -> list[Hit]:
+        # Names and addresses score above the threshold only with a context word or an address
+        # shape, so windows with neither are skipped without running the segmenter: same result, faster.
+        if not _CJK.search(window) or not (self._nlp_trigger.search(window)
+                                           or self.data.address.pattern.search(window)):
+            return []
+        from auditor.pii.engine import analyze
+
+        out = []
+        for entity, start, end, score, by_context in analyze(self.analyzer, window):
+            out.append(Hit(entity, self.data.entities[entity].category, start, end, window[start:end], score,
+                           ("value", "context") if by_context else ("value",)))
+        return out
+
+    # -- structured fields -----------------------------------------------------------------------
+
+    def key_categories(self, key: str) -> list[tuple[str, str, float]]:
+        out = []
+        for spec in self._keys.lookup(key):
+            for ent in (spec.entity, *spec.also):
+                out.append((ent, self.data.entities[ent].category, spec.weight))
+        return out
+
+    def scan_field(self, path: str, key: str, value: object, *, url: str = "",
+                   parent: Mapping[str, object] | None = None) -> list[Hit]:
+        text = _as_text(value)
+        if text is None:
+            return []
+        hits = []
+        for spec in self._keys.lookup(key) if key else ():
+            hit = self._key_hit(spec, key, text, url, parent)
+            if hit:
+                hits.append(hit)
+                break
+        free = len(text) > _FIELD_MAX or bool(_FREE_TEXT.search(text))
+        if (free or not hits) and not self._keys.is_negative(key):
+            if free:
+                hits += self.scan_text(text)
+            else:
+                hits += [h for h in self._matcher.scan(text, context=normalise_key(key))
+                         if h.score >= REPORT_THRESHOLD]
+        return resolve_overlaps(hits)
+
+    def _key_hit(self, spec: FieldSpec, key: str, text: str, url: str,
+                 parent: Mapping[str, object] | None) -> Hit | None:
+        if spec.role:
+            return self._axis_hit(spec, key, text, parent)
+        for ent_id in (spec.entity, *spec.also):
+            ent = self.data.entities[ent_id]
+            if ent_id in self._bio.entities:
+                return self._payload_hit(key, text, url)
+            if len(text) <= _FIELD_MAX and ent.field_regex.fullmatch(text) and ent.field_validator(text):
+                support = _SIBLING_SUPPORT if spec.weight < 0.5 and self._has_pi_sibling(key, parent) else 0.0
+                score = _noisy_or(spec.weight, ent.value_score, support)
+                if score >= REPORT_THRESHOLD:
+                    return Hit(ent.id, ent.category, 0, len(text), text, score, ("key", "value"))
+        return None
+
+    def _has_pi_sibling(self, key: str, parent: Mapping[str, object] | None) -> bool:
+        if not parent:
+            return False
+        return any(k != key and _as_text(v) is not None
+                   and any(s.weight >= _STRONG_KEY for s in self._keys.lookup(str(k)))
+                   for k, v in parent.items())
+
+    def _axis_hit(self, spec: FieldSpec, key: str, text: str, parent: Mapping[str, object] | None) -> Hit | None:
+        """A latitude or longitude field; a sibling of the other axis makes it a location fix."""
+        x = _coordinate(text, spec.role)
+        if x is None:
+            return None
+        decimals = len(text.partition(".")[2])
+        ent: EntitySpec = self.data.entities[spec.entity]
+        value = 0.65 if decimals >= 4 else 0.3
+        other = "lng" if spec.role == "lat" else "lat"
+        paired = bool(parent) and any(
+            k != key and any(s.role == other for s in self._keys.lookup(str(k)))
+            and _coordinate(_as_text(v) or "", other) is not None
+            for k, v in (parent or {}).items()
+        )
+        score = _noisy_or(spec.weight, value, _PAIR_SUPPORT if paired else 0.0)
+        return Hit(ent.id, ent.category, 0, len(text), text, score, ("key", "value"))
+
+    def _payload_hit(self, key: str, text: str, url: str) -> Hit | None:
+        decoded = decode_payload(text)
+        if decoded is None:
+            return None
+        raw, mime = decoded
+        found = self._bio.classify(key, url, raw, mime, self._key_entities(key))
+        return replace(found[0], end=len(text)) if found else None
+
+    def _key_entities(self, key: str) -> frozenset[str]:
+        return frozenset(e for e, _, _ in self.key_categories(key)) if key else frozenset()
+
+    # -- binary payloads -------------------------------------------------------------------------
+
+    def scan_bytes(self, path: str, key: str, data: bytes, *, mime: str = "", url: str = "") -> list[Hit]:
+        return self._bio.classify(key, url, data, mime, self._key_entities(key))
+
+
+def _coordinate(text: str, role: str | None) -> float | None:
+    """The value as a coordinate on the given axis inside China, with at least 2 decimals; else None."""
+    if "." not in text or len(text.partition(".")[2]) < 2:
+        return None
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if (is_lat(x) if role == "lat" else is_lng(x)) else None
+
+
+@cache
+def get_scanner() -> PIScanner:
+    """The process-wide scanner; recognizer data is loaded and compiled once."""
+    return PIScanner()

@@ -1,0 +1,214 @@
+"""Validators named by id in recognizers/entities.yaml: the checks a regex cannot express.
+
+A regex finds candidates; a validator decides whether a candidate can be real (checksum, calendar
+date, numbering plan, geographic bounds). Validators are where precision comes from, so each one
+defers to a maintained library when one exists (python-stdnum, phonenumbers) and keeps only the
+China-specific rules those libraries lack (residence-permit region codes, future birth dates,
+coordinate bounds).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+import phonenumbers
+from stdnum import imei as std_imei
+from stdnum import luhn
+from stdnum import meid as std_meid
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+Validator = Callable[[str], bool]
+
+_SEPARATORS = re.compile(r"[\s\-·•・()（）]")
+# China's extent (mainland and islands), degrees: lng 73.4..135.1, lat 3.8..53.6.
+_LNG = (73.4, 135.1)
+_LAT = (3.8, 53.6)
+# MNCs allocated to Chinese operators under MCC 460 (ITU-T E.212 list).
+_CN_MNC = {"00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "11", "15", "20"}
+_MAX_AGE_YEARS = 130
+
+
+def _digits(value: str) -> str:
+    return _SEPARATORS.sub("", value)
+
+
+def _plausible_birth(d: datetime.date) -> bool:
+    today = datetime.date.today()
+    return today.year - _MAX_AGE_YEARS <= d.year and d <= today
+
+
+class RegionTable:
+    """Province codes and the 6-digit codes stdnum does not know (residence permits, 2018)."""
+
+    def __init__(self, provinces: set[str], extra_codes: set[str]) -> None:
+        self.provinces = provinces
+        self.extra_codes = extra_codes
+
+    def valid(self, code6: str, year: int) -> bool:
+        if code6[:2] not in self.provinces:
+            return False
+        if code6 in self.extra_codes:
+            return True
+        try:
+            ric.get_birth_place(code6 + f"{year:04d}0101" + "0000")
+        except ValidationError:
+            return False
+        return True
+
+
+def make_validators(regions: RegionTable, is_person_name: Validator, is_address: Validator) -> dict[str, Validator]:
+    """All validators by id; the data-driven ones close over the tables they need."""
+
+    @lru_cache(maxsize=65536)
+    def cn_ric18(value: str) -> bool:
+        v = _digits(value).upper()
+        if len(v) != 18 or not v[:17].isdigit():
+            return False
+        if ric.calc_check_digit(v) != v[-1]:
+            return False
+        try:
+            born = ric.get_birth_date(v)
+        except ValidationError:
+            return False
+        return _plausible_birth(born) and regions.valid(v[:6], born.year)
+
+    @lru_cache(maxsize=65536)
+    def cn_ric15(value: str) -> bool:
+        v = _digits(value)
+        if len(v) != 15 or not v.isdigit():
+            return False
+        try:
+            born = datetime.date(1900 + int(v[6:8]), int(v[8:10]), int(v[10:12]))
+        except ValueError:
+            return False
+        # The 15-digit form was issued until 2004 (GB 11643-1999 replaced it), so birth years are 19xx.
+        return regions.valid(v[:6], born.year)
+
+    def cn_ric(value: str) -> bool:
+        return cn_ric18(value) if len(_digits(value)) == 18 else cn_ric15(value)
+
+    @lru_cache(maxsize=65536)
+    def _phone_type(value: str) -> int | None:
+        try:
+            number = phonenumbers.parse(value, "CN")
+        except phonenumbers.NumberParseException:
+            return None
+        if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+            return None
+        return phonenumbers.number_type(number)
+
+    def cn_mobile(value: str) -> bool:
+        return _phone_type(value) in (phonenumbers.PhoneNumberType.MOBILE,
+                                      phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+    def cn_landline(value: str) -> bool:
+        return _phone_type(value) in (phonenumbers.PhoneNumberType.FIXED_LINE,
+                                      phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+    def bank_card(value: str) -> bool:
+        v = _digits(value)
+        return 15 <= len(v) <= 19 and v.isdigit() and len(set(v)) > 3 and luhn.is_valid(v)
+
+    def imei(value: str) -> bool:
+        v = _digits(value)
+        return len(set(v)) > 3 and std_imei.is_valid(v)
+
+    def meid(value: str) -> bool:
+        v = _digits(value)
+        return len(set(v)) > 3 and std_meid.is_valid(v)
+
+    def cn_imsi(value: str) -> bool:
+        v = _digits(value)
+        return len(v) == 15 and v.startswith("460") and v[3:5] in _CN_MNC and len(set(v[5:])) > 2
+
+    def imsi(value: str) -> bool:
+        v = _digits(value)
+        return v.isdigit() and 14 <= len(v) <= 15 and len(set(v[5:])) > 2
+
+    def iccid(value: str) -> bool:
+        v = _digits(value).upper().rstrip("F")
+        if not v.isdigit() or not 18 <= len(v) <= 20:
+            return False
+        # 19- and 20-digit ICCIDs end in a Luhn check digit; Chinese operators also issue 20-digit
+        # numbers without one, so a failed check only rules out the 19-digit form.
+        return luhn.is_valid(v) or len(v) == 20
+
+    def not_trivial_hex(value: str) -> bool:
+        # All-zero ids (an OAID when the user opted out) and words like "unknown" carry no identity.
+        v = value.replace("-", "").lower()
+        return len(set(v)) >= 5 and any(c.isdigit() for c in v)
+
+    def mac(value: str) -> bool:
+        v = re.sub(r"[:\-]", "", value).lower()
+        if len(v) != 12 or len(set(v)) < 3:
+            return False
+        # 02:00:00:00:00:00 is what Android returns when it withholds the MAC; multicast is not a device.
+        return v != "020000000000" and not int(v[1], 16) & 1
+
+    def cn_plate(value: str) -> bool:
+        serial = re.sub(r"[·•・ \-]", "", value)[2:].rstrip("挂学警港澳")
+        if len(serial) == 6:  # new-energy: D/F first (small car) or last (large vehicle)
+            return (serial[0] in "DF" and serial[1:].isalnum()) or (serial[-1] in "DF" and serial[:-1].isdigit())
+        return len(serial) == 5 and sum(c.isdigit() for c in serial) >= 3
+
+    def cn_coord(value: str) -> bool:
+        if "," in value or "，" in value:
+            return cn_coord_pair(value)
+        try:
+            x = float(value)
+        except ValueError:
+            return False
+        return _LNG[0] <= x <= _LNG[1] or _LAT[0] <= x <= _LAT[1]
+
+    def cn_coord_pair(value: str) -> bool:
+        parts = re.split(r"\s*[,，]\s*", value.strip())
+        if len(parts) != 2:
+            return False
+        try:
+            a, b = float(parts[0]), float(parts[1])
+        except ValueError:
+            return False
+        return is_cn_pair(a, b) or is_cn_pair(b, a)
+
+    def birth_date(value: str) -> bool:
+        m = re.match(r"(\d{4})\D?(\d{1,2})\D?(\d{1,2})", value)
+        if not m:
+            return False
+        try:
+            d = datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return False
+        return _plausible_birth(d)
+
+    def ssid(value: str) -> bool:
+        return 0 < len(value.encode("utf-8", "surrogatepass")) <= 32 and value.strip('"') != "<unknown ssid>"
+
+    def binary_payload(value: str) -> bool:
+        return len(value) >= 64
+
+    def none(value: str) -> bool:
+        return True
+
+    return {
+        "cn_ric18": cn_ric18, "cn_ric15": cn_ric15, "cn_ric": cn_ric, "cn_mobile": cn_mobile,
+        "cn_landline": cn_landline, "bank_card": bank_card, "imei": imei, "meid": meid, "cn_imsi": cn_imsi,
+        "imsi": imsi, "iccid": iccid, "not_trivial_hex": not_trivial_hex, "mac": mac, "cn_plate": cn_plate,
+        "cn_coord": cn_coord, "cn_coord_pair": cn_coord_pair, "birth_date": birth_date, "ssid": ssid,
+        "binary_payload": binary_payload, "person_name": is_person_name, "cn_address": is_address, "none": none,
+    }
+
+
+def is_cn_pair(lng: float, lat: float) -> bool:
+    return _LNG[0] <= lng <= _LNG[1] and _LAT[0] <= lat <= _LAT[1]
+
+
+def is_lat(x: float) -> bool:
+    return _LAT[0] <= x <= _LAT[1]
+
+
+def is_lng(x: float) -> bool:
+    return _LNG[0] <= x <= _LNG[1]
