@@ -1,0 +1,483 @@
+"""The report's view of an audit: plain rows in the reader's language, computed once.
+
+Templates stay free of logic (and so of translation conditionals) because every table the report
+shows is prepared here from the Audit and the Ruleset. Nothing here re-runs analysis: it only
+orders, groups, counts and labels what the pipeline found. Evidence lists are capped per finding so
+that an audit with tens of thousands of observations still gives a readable, printable report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from auditor.errors import AuditorError
+from auditor.model import SEVERITY_ORDER, Audit, Finding, Observation, Party
+from auditor.report.i18n import Catalogue
+from auditor.report.timeline import Timeline, build_timeline
+from auditor.ruleset import Ruleset
+
+EVIDENCE_PER_FINDING = 8
+SEVERITIES = ("high", "medium", "low")
+
+
+@dataclass
+class ClauseRow:
+    id: str
+    instrument: str
+    article: str
+    text: str
+
+
+@dataclass
+class EvidenceRow:
+    """One observation as a reader checks it: where, by whom, when, what (masked)."""
+
+    source: str
+    where: list[tuple[str, str]]
+    party: str
+    third_party: bool
+    entity: str
+    value: str
+    time: str
+    before_consent: bool | None
+    confidence: float
+
+
+@dataclass
+class FindingRow:
+    id: str
+    rule: str
+    severity: str
+    title: str
+    category: str
+    sensitive: bool
+    party: str
+    weak: bool
+    detail: str
+    count: int
+    first_seen: str
+    last_seen: str
+    sources: list[str]
+    clauses: list[ClauseRow]
+    evidence: list[EvidenceRow]
+    more: int
+
+
+@dataclass
+class MatrixRow:
+    category: str
+    label: str
+    sensitive: bool
+    observed: int
+    sources: list[str]
+    declared: str
+    necessary: bool | None
+    flags: list[str]
+
+
+@dataclass
+class NecessaryScope:
+    """The app category's necessary PI: the rule's own words and their mapping onto our categories."""
+
+    label: str
+    text: str
+    categories: set[str]
+
+
+@dataclass
+class SdkRow:
+    id: str
+    name: str
+    vendor: str
+    kind: str
+    evidence: list[str]
+    known: list[str]
+    observed: list[str]
+    declared: bool
+
+
+@dataclass
+class PermissionRow:
+    name: str
+    dangerous: bool
+    categories: list[str]
+    used_by: list[str]
+
+
+@dataclass
+class Summary:
+    by_severity: dict[str, int]
+    findings: int
+    observations: int
+    declarations: int
+    sensitive: list[str]
+    before_consent: int
+    before_consent_categories: list[str]
+    verdict: str
+
+
+@dataclass
+class ReportView:
+    lang: str
+    audit: Audit
+    app: dict[str, str]
+    consent: dict[str, str] | None
+    summary: Summary
+    findings: list[FindingRow]
+    matrix: list[MatrixRow]
+    necessary: NecessaryScope | None
+    sdks: list[SdkRow]
+    permissions: list[PermissionRow] | None
+    timeline: Timeline | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def strip_query(url: str, marker: str = "?…") -> str:
+    """Drop query and fragment: they often carry raw PI (imei=...), and the field path says which key held it.
+
+    ``marker`` is appended when a query was dropped, so a reader knows there was one.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("?", 1)[0].split("#", 1)[0]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + (marker if parts.query else "")
+
+
+def as_list(value: Any) -> list[str]:
+    """App metadata comes from several producers: accept a string, a list or a mapping."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [f"{k}: {v}" for k, v in value.items()]
+    if isinstance(value, Iterable):
+        return [str(v) for v in value if v is not None and v != ""]
+    return [str(value)]
+
+
+class _Builder:
+    def __init__(self, audit: Audit, ruleset: Ruleset, t: Catalogue) -> None:
+        self.audit = audit
+        self.rs = ruleset
+        self.t = t
+        self.lang = t.lang
+        self.obs_by_id = {o.id: o for o in audit.observations}
+        self.warnings: list[str] = list(audit.warnings)
+
+    def category(self, cat: str | None) -> str:
+        return self.rs.category_name(cat, self.lang) if cat else self.t.gettext("category.none")
+
+    def sdk_name(self, sdk_id: str) -> str:
+        entry = self.rs.sdks.get(sdk_id)
+        if not entry:
+            return sdk_id
+        if self.lang == "zh" and entry.get("name_zh") and entry["name_zh"] != entry["name"]:
+            return f"{entry['name_zh']}（{entry['name']}）"
+        return str(entry["name"])
+
+    def party(self, party: Party | None) -> str:
+        if party is None:
+            return "—"
+        if party.kind == "first":
+            return self.t.gettext("party.first")
+        return self.sdk_name(party.sdk) if party.sdk else party.name
+
+    # --- findings ---------------------------------------------------------------------------
+
+    def where(self, o: Observation) -> list[tuple[str, str]]:
+        w = o.where
+        rows: list[tuple[str, str]] = []
+
+        def add(key: str, value: Any) -> None:
+            if value is not None and value != "":
+                rows.append((self.t.gettext(f"where.{key}"), str(value)))
+
+        if o.source == "apk":
+            method = w.get("method")
+            add("code", f"{w['class']}.{method}" if w.get("class") and method else w.get("class"))
+            add("api", w.get("api"))
+            add("permission", w.get("permission"))
+        elif o.source == "miniprogram":
+            file = w.get("file")
+            if file:
+                pos = ":".join(str(p) for p in (file, w.get("line"), w.get("column")) if p is not None)
+                add("file", pos)
+            add("api", w.get("api"))
+        elif o.source == "traffic":
+            flow = w.get("flow")
+            add("flow", f"#{flow}" + (f" ({w['side']})" if w.get("side") else "") if flow is not None else None)
+            add("path", w.get("path"))
+            add("url", strip_query(str(w["url"])) if w.get("url") else None)
+        else:
+            add("file", w.get("file"))
+            add("path", w.get("path"))
+        known = {"class", "method", "api", "permission", "file", "line", "column", "flow", "side", "path",
+                 "url", "time"}
+        for key in sorted(set(w) - known):
+            if isinstance(w[key], str | int | float) and w[key] != "":
+                rows.append((key, str(w[key])))
+        return rows
+
+    def evidence(self, o: Observation) -> EvidenceRow:
+        return EvidenceRow(
+            source=self.t.gettext(f"source.{o.source}"),
+            where=self.where(o),
+            party=self.party(o.party),
+            third_party=o.party.kind == "third",
+            entity=o.entity,
+            value=o.value or "",
+            time=str(o.where.get("time") or ""),
+            before_consent=o.before_consent,
+            confidence=o.confidence,
+        )
+
+    def clauses(self, f: Finding) -> list[ClauseRow]:
+        rows = []
+        for c in f.clauses:
+            instrument = c.instrument
+            if self.lang != "zh":
+                instrument = self.rs.clauses.get(c.id, {}).get(f"instrument_{self.lang}", instrument)
+            rows.append(ClauseRow(id=c.id, instrument=instrument, article=c.article, text=c.text))
+        return rows
+
+    def title(self, f: Finding) -> str:
+        if self.lang == "zh":
+            return f.title
+        if f.title_en:
+            return f.title_en
+        rule = self.rs.rules["by_id"].get(f.rule, {})
+        return str(rule.get(f"title_{self.lang}") or f.title)
+
+    def finding(self, f: Finding) -> FindingRow:
+        shown: list[EvidenceRow] = []
+        present = 0
+        for oid in f.observations:
+            o = self.obs_by_id.get(oid)
+            if o is None:
+                continue
+            present += 1
+            if len(shown) < EVIDENCE_PER_FINDING:
+                shown.append(self.evidence(o))
+        total = max(f.count, present)
+        return FindingRow(
+            id=f.id,
+            rule=f.rule,
+            severity=f.severity,
+            title=self.title(f),
+            category=self.category(f.category),
+            sensitive=self.rs.is_sensitive(f.category),
+            party=self.party(f.party),
+            weak=f.weak,
+            detail=f.detail,
+            count=total,
+            first_seen=f.first_seen or "",
+            last_seen=f.last_seen or "",
+            sources=[self.t.gettext(f"source.{s}") for s in f.sources],
+            clauses=self.clauses(f),
+            evidence=shown,
+            more=total - len(shown),
+        )
+
+    def findings(self) -> list[FindingRow]:
+        rule_order = {r: i for i, r in enumerate(self.rs.rules["by_id"])}
+        ordered = sorted(
+            self.audit.findings,
+            key=lambda f: (
+                SEVERITY_ORDER.get(f.severity, 9),
+                f.weak,
+                rule_order.get(f.rule, len(rule_order)),
+                -max(f.count, len(f.observations)),
+                f.category or "",
+            ),
+        )
+        return [self.finding(f) for f in ordered]
+
+    # --- summary ----------------------------------------------------------------------------
+
+    def collected(self) -> list[Observation]:
+        return [o for o in self.audit.observations if o.source != "policy"]
+
+    def summary(self) -> Summary:
+        by_sev = Counter(f.severity for f in self.audit.findings)
+        collected = self.collected()
+        sensitive = sorted({o.category for o in collected if self.rs.is_sensitive(o.category)})
+        before = [o for o in collected if o.before_consent]
+        if by_sev["high"]:
+            verdict = "verdict.high"
+        elif by_sev["medium"] or by_sev["low"]:
+            verdict = "verdict.some"
+        else:
+            verdict = "verdict.none"
+        return Summary(
+            by_severity={s: by_sev.get(s, 0) for s in SEVERITIES},
+            findings=len(self.audit.findings),
+            observations=len(collected),
+            declarations=len(self.audit.declarations),
+            sensitive=[self.category(c) for c in sensitive],
+            before_consent=len(before),
+            before_consent_categories=[self.category(c) for c in sorted({o.category for o in before})],
+            verdict=self.t.gettext(verdict),
+        )
+
+    # --- matrix -----------------------------------------------------------------------------
+
+    def necessary(self) -> NecessaryScope | None:
+        """The necessary scope of the app's category, or None when it is unknown or not yet defined."""
+        cat = self.audit.app.get("category")
+        if not cat:
+            return None
+        try:
+            scope = self.rs.necessary_scope
+        except AuditorError as e:
+            self.warnings.append(self.t.gettext("warning.no_necessary_scope") + f" ({e})")
+            return None
+        entry = scope.get(cat)
+        if entry is None:
+            self.warnings.append(self.t.gettext("warning.unknown_app_category") + f": {cat}")
+            return None
+        return NecessaryScope(
+            label=str(entry.get(self.lang) or entry.get("zh") or cat),
+            text=str(entry.get("necessary_text", "")),
+            categories=set(entry.get("necessary", [])),
+        )
+
+    def matrix(self, scope: NecessaryScope | None) -> list[MatrixRow]:
+        necessary = scope.categories if scope else None
+        observed: Counter[str] = Counter()
+        sources: dict[str, set[str]] = defaultdict(set)
+        for o in self.collected():
+            observed[o.category] += 1
+            sources[o.category].add(o.source)
+        status: dict[str, str] = {}
+        precedence = {"declared": 0, "conditional": 1, "negated": 2}
+        for d in self.audit.declarations:
+            if d.category and precedence[d.status] < precedence.get(status.get(d.category, ""), 9):
+                status[d.category] = d.status
+        cats = set(observed) | set(status) | (necessary or set())
+        order = {c: i for i, c in enumerate(self.rs.categories)}
+        rows = []
+        for c in sorted(cats, key=lambda c: (order.get(c, len(order)), c)):
+            declared = status.get(c, "none")
+            flags = []
+            if observed[c] and declared == "none":
+                flags.append("undeclared")
+            if observed[c] and declared == "negated":
+                flags.append("contradicts")
+            if observed[c] and necessary is not None and c not in necessary:
+                flags.append("beyond")
+            rows.append(
+                MatrixRow(
+                    category=c,
+                    label=self.category(c),
+                    sensitive=self.rs.is_sensitive(c),
+                    observed=observed[c],
+                    sources=[self.t.gettext(f"source.{s}") for s in sorted(sources[c])],
+                    declared=self.t.gettext(f"declared.{declared}"),
+                    necessary=None if necessary is None else c in necessary,
+                    flags=[self.t.gettext(f"flag.{f}") for f in flags],
+                )
+            )
+        return rows
+
+    # --- SDKs and permissions ---------------------------------------------------------------
+
+    def sdks(self) -> list[SdkRow]:
+        inventory = {str(s.get("id") or s.get("name")): s for s in self.audit.app.get("sdks") or []}
+        observed: dict[str, set[str]] = defaultdict(set)
+        for o in self.collected():
+            if o.party.kind == "third" and o.party.sdk:
+                observed[o.party.sdk].add(o.category)
+        declared = {d.sdk for d in self.audit.declarations if d.sdk}
+        rows = []
+        for sid in sorted(set(inventory) | set(observed), key=lambda s: (s not in observed, s)):
+            inv = inventory.get(sid, {})
+            entry = self.rs.sdks.get(sid, {})
+            known = inv.get("categories") or entry.get("categories") or []
+            rows.append(
+                SdkRow(
+                    id=sid,
+                    name=self.sdk_name(sid) if entry else str(inv.get("name") or sid),
+                    vendor=str(entry.get("vendor", "")),
+                    kind=str(entry.get("kind", "")),
+                    evidence=as_list(inv.get("evidence")),
+                    known=[self.category(c) for c in known],
+                    observed=[self.category(c) for c in sorted(observed.get(sid, set()))],
+                    declared=sid in declared,
+                )
+            )
+        return rows
+
+    def permissions(self) -> list[PermissionRow] | None:
+        perms = self.audit.app.get("permissions")
+        if perms is None:
+            return None
+        rows = []
+        for p in perms:
+            if isinstance(p, str):
+                p = {"name": p}
+            rows.append(
+                PermissionRow(
+                    name=str(p.get("name", "")),
+                    dangerous=bool(p.get("dangerous")),
+                    categories=[self.category(c) for c in as_list(p.get("categories"))],
+                    used_by=as_list(p.get("used_by")),
+                )
+            )
+        rows.sort(key=lambda r: (not r.dangerous, r.name))
+        return rows
+
+    # --- cover ------------------------------------------------------------------------------
+
+    def app(self, scope: NecessaryScope | None) -> dict[str, str]:
+        a = self.audit.app
+        cat_name = scope.label if scope else str(a.get("category_name") or a.get("category") or "")
+        return {
+            "name": str(a.get("name") or self.t.gettext("app.unnamed")),
+            "package": str(a.get("package") or ""),
+            "version": str(a.get("version") or ""),
+            "category": str(cat_name),
+        }
+
+    def consent(self) -> dict[str, str] | None:
+        c = self.audit.consent
+        if not c:
+            return None
+        rows: dict[str, str] = {}
+        for key in ("time", "file", "flow", "index", "url", "how", "spec"):
+            value = c.get(key)
+            if value is None or value == "":
+                continue
+            if key == "url":
+                value = strip_query(str(value))
+            elif key == "how":
+                msg = self.t.messages.get(f"consent_how.{value}")
+                value = msg if isinstance(msg, str) else value
+            rows[key] = str(value)
+        return rows
+
+    def build(self) -> ReportView:
+        necessary = self.necessary()
+        return ReportView(
+            lang=self.lang,
+            audit=self.audit,
+            app=self.app(necessary),
+            consent=self.consent(),
+            summary=self.summary(),
+            findings=self.findings(),
+            matrix=self.matrix(necessary),
+            necessary=necessary,
+            sdks=self.sdks(),
+            permissions=self.permissions(),
+            timeline=build_timeline(self.audit, self.category, self.t),
+            warnings=self.warnings,
+        )
+
+
+def build_view(audit: Audit, ruleset: Ruleset, t: Catalogue) -> ReportView:
+    return _Builder(audit, ruleset, t).build()

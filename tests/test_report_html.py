@@ -1,0 +1,212 @@
+"""The HTML report as a reader (and an attacker) meets it: parsed, not string-matched where structure matters."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from fontTools.ttLib import TTFont
+from report_fixtures import HOSTILE, RAW, hostile_audit, sample_audit
+
+from auditor.masking import mask
+from auditor.model import Audit, Observation, Party
+from auditor.report import render_html
+from auditor.report.view import EVIDENCE_PER_FINDING
+from auditor.ruleset import Ruleset
+
+
+class Page(HTMLParser):
+    """Elements, attributes and text of a page, as a browser's parser sees them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.styles: list[str] = []
+        self._in_style = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        (self.styles if self._in_style else self.text).append(data)
+
+    def tags(self, name: str) -> list[dict[str, str | None]]:
+        return [attrs for tag, attrs in self.elements if tag == name]
+
+    @property
+    def all_text(self) -> str:
+        return " ".join(self.text)
+
+
+@pytest.fixture(scope="module")
+def rs() -> Ruleset:
+    return Ruleset()
+
+
+@pytest.fixture(scope="module")
+def zh(rs: Ruleset) -> str:
+    return render_html(sample_audit(rs), rs)
+
+
+@pytest.fixture(scope="module")
+def en(rs: Ruleset) -> str:
+    return render_html(sample_audit(rs), rs, lang="en")
+
+
+def test_raw_pi_never_reaches_the_page_only_masked_values(zh: str) -> None:
+    for raw in RAW.values():
+        assert raw not in zh
+    assert mask(RAW["id"], "CN_RESIDENT_ID") in zh
+    assert mask(RAW["coords"], "COORDINATES") in zh
+    # the IMEI sat in a URL query string: the query is dropped, the field path says where it was
+    assert "ulogs.umeng.com/unify_logs?…" in zh
+
+
+def test_all_sections_and_cover_facts(zh: str, rs: Ruleset) -> None:
+    page = Page(zh)
+    ids = {a.get("id") for _, a in page.elements}
+    assert {"cover", "summary", "findings", "timeline", "matrix", "sdks", "permissions", "closing"} <= ids
+    text = page.all_text
+    audit = sample_audit(rs)
+    for i in audit.inputs:
+        assert i.sha256 in text
+    assert "安心挂号" in text and "cn.anxin.guahao" in text and "3.2.1" in text
+    assert "问诊挂号" in text  # the app category, named by the necessary-scope rules
+    assert rs.version in text
+
+
+def test_findings_ordered_by_severity_with_clause_text_and_evidence(zh: str, rs: Ruleset) -> None:
+    order = re.findall(r'<article class="finding sev-border-(high|medium|low)"', zh)
+    assert len(order) == len(sample_audit(rs).findings)
+    rank = {"high": 0, "medium": 1, "low": 2}
+    assert [rank[s] for s in order] == sorted(rank[s] for s in order)
+    text = Page(zh).all_text
+    assert rs.clauses["pipl-29"]["text"] in text  # sensitive PI without separate consent
+    assert rs.clauses["rdff-3-1"]["text"] in text  # before consent
+    # where: APK class.method and API, mini-program file:line:column, traffic URL and field path
+    assert "cn.anxin.guahao.util.AppScanner.collectInstalled" in text
+    assert "android.content.pm.PackageManager.getInstalledPackages" in text
+    assert "pages/profile/profile.js:88:9" in text
+    assert "body.data.sfzh" in text and "https://api.anxin-guahao.cn/v2/patient/register" in text
+    # by whom: first party or the named SDK
+    assert "友盟（Umeng）" in text and "第一方（App 运营者）" in text
+
+
+def test_summary_counts(zh: str) -> None:
+    tiles = dict(
+        (label, int(n))
+        for n, label in re.findall(r'<span class="tile-n">(\d+)</span><span class="tile-l">([^<]+)</span>', zh)
+    )
+    audit = sample_audit()
+    assert tiles["高"] == sum(f.severity == "high" for f in audit.findings)
+    assert tiles["低"] == 1
+    assert tiles["同意前收集（条）"] == 2
+    summary = zh[zh.index('id="summary"'):zh.index('id="findings"')]
+    assert "身份证件号码" in summary and "精确位置、行踪轨迹" in summary  # sensitive PI collected
+
+
+def test_matrix_marks_contradiction_undeclared_and_beyond_necessary(zh: str) -> None:
+    matrix = zh[zh.index('id="matrix"'):zh.index('id="sdks"')]
+    rows = {re.sub(r"<[^>]+>", " ", r).split()[0]: r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", matrix, re.S)}
+    assert "与政策矛盾" in rows["软件安装列表"]
+    assert "超出必要范围" in rows["精确位置、行踪轨迹"]
+    assert "未声明而收集" in rows["地址"]
+    assert "一致" in rows["电话号码"]
+    assert "病情描述" in matrix  # the rule's own text of the necessary PI of 问诊挂号
+
+
+def test_timeline_shows_consent_and_flows_before_it(zh: str) -> None:
+    svg = zh[zh.index("<svg"):zh.index("</svg>")]
+    assert 'class="consent"' in svg
+    audit = sample_audit()
+    before = sum(1 for f in audit.app["flows"] if f["before_consent"])
+    assert f"其中 {before} 个发生在用户同意之前" in zh
+    assert svg.count('class="dot-before"') >= 3  # all-flows lane plus device_id and location lanes
+
+
+def test_english_report_is_english(en: str) -> None:
+    page = Page(en)
+    assert page.tags("html")[0]["lang"] == "en"
+    text = page.all_text
+    for heading in ("Findings", "Consent timeline", "Third-party SDK inventory", "Permissions and their use"):
+        assert heading in text
+    for zh_label in ("问题清单", "同意时间线", "第三方 SDK 清单", "结论摘要"):
+        assert zh_label not in text
+    assert "Collected before the user consented" in text
+    assert "Personal Information Protection Law of the PRC" in text
+
+
+def test_self_contained_no_external_reference(zh: str) -> None:
+    page = Page(zh)
+    csp = [a for a in page.tags("meta") if a.get("http-equiv") == "Content-Security-Policy"]
+    assert csp and "default-src 'none'" in (csp[0]["content"] or "")
+    for _, attrs in page.elements:
+        for name in ("src", "href", "xlink:href", "action"):
+            value = attrs.get(name)
+            assert value is None or value.startswith(("#", "data:")), (name, value)
+    for url in re.findall(r"url\(([^)]*)\)", "".join(page.styles)):
+        assert url.strip("'\"").startswith("data:"), url
+    assert not page.tags("link") and not page.tags("script") and not page.tags("iframe")
+
+
+def test_embedded_font_has_the_pages_chinese_glyphs(zh: str) -> None:
+    fonts = re.findall(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", zh)
+    assert len(fonts) == 2  # regular and bold
+    font = TTFont(io.BytesIO(base64.b64decode(fonts[0])))
+    cmap = font.getBestCmap()
+    for ch in "个人信息保护合规审计报告安心挂号":
+        assert ord(ch) in cmap
+        assert font["glyf"][cmap[ord(ch)]].numberOfContours > 0  # a real outline, not an empty box
+
+
+def test_hostile_app_text_renders_inert(rs: Ruleset) -> None:
+    html = render_html(hostile_audit(rs), rs)
+    page = Page(html)
+    assert page.tags("script") == [] and page.tags("img") == []
+    for _, attrs in page.elements:
+        assert not any(name.startswith("on") for name in attrs), attrs
+    # it is shown, as text, to the reader
+    assert HOSTILE in page.all_text
+    # the app name also goes into the print header inside <style>: CSS-escaped, cannot close it
+    assert html.count("</style>") == 1
+    assert "alert('name')" not in "".join(page.styles)
+
+
+def test_evidence_is_capped_per_finding_with_a_count(rs: Ruleset) -> None:
+    audit = sample_audit(rs)
+    extra = [
+        Observation("device_id", "OAID", "traffic", Party("third", "友盟", sdk="umeng"),
+                    {"flow": 100 + i, "side": "request", "path": "body.oaid", "url": "https://ulogs.umeng.com/x"},
+                    value=mask(f"a1b2c3d4e5f6{i:04d}"), id=f"x{i}")
+        for i in range(50)
+    ]
+    audit.observations += extra
+    audit.findings[1].observations += [o.id for o in extra]
+    audit.findings[1].count = 0
+    html = render_html(audit, rs)
+    total = 2 + len(extra)
+    assert f"另有 {total - EVIDENCE_PER_FINDING} 条证据未列出" in html
+    assert f"证据（共 {total} 条，列出 {EVIDENCE_PER_FINDING} 条" in html
+
+
+def test_bare_audit_renders_with_every_optional_table_missing(rs: Ruleset) -> None:
+    audit = Audit(id="a-1", created="2026-11-20T00:00:00Z", tool_version="0.1.0", rules_version="x")
+    text = Page(render_html(audit, rs)).all_text
+    assert "（未命名应用）" in text
+    assert "未提供网络流量" in text and "未分析 APK" in text and "未识别到第三方 SDK" in text
+    assert "本次检测未发现问题（不代表已全面合规）" in text
+    assert "未确定（无法判断同意前收集）" in text
+
+
+def test_unknown_language_is_refused(rs: Ruleset) -> None:
+    with pytest.raises(ValueError, match="fr"):
+        render_html(sample_audit(rs), rs, lang="fr")

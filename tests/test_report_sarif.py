@@ -1,0 +1,88 @@
+"""SARIF output checked against the official 2.1.0 schema shipped in auditor/schema/."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import jsonschema
+import pytest
+from report_fixtures import RAW, sample_audit
+
+from auditor.report import to_sarif, validate_sarif
+from auditor.ruleset import Ruleset
+
+
+@pytest.fixture(scope="module")
+def rs() -> Ruleset:
+    return Ruleset()
+
+
+@pytest.fixture(scope="module")
+def doc(rs: Ruleset) -> dict:
+    return to_sarif(sample_audit(rs), rs)
+
+
+def results_by(doc: dict, rule: str, category: str) -> dict:
+    [r] = [r for r in doc["runs"][0]["results"] if r["ruleId"] == rule and r["properties"]["category"] == category]
+    return r
+
+
+def test_valid_against_the_official_schema(doc: dict) -> None:
+    validate_sarif(doc)
+    assert doc["version"] == "2.1.0"
+    assert doc["$schema"].endswith("sarif-schema-2.1.0.json")
+
+
+def test_the_validator_rejects_what_the_schema_forbids(doc: dict) -> None:
+    bad = copy.deepcopy(doc)
+    bad["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        validate_sarif(bad)
+    bad = copy.deepcopy(doc)
+    bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"] = {"region": {"startLine": 0}}
+    with pytest.raises(jsonschema.ValidationError):
+        validate_sarif(bad)
+
+
+def test_one_result_per_finding_with_rule_level_and_clauses(doc: dict, rs: Ruleset) -> None:
+    audit = sample_audit(rs)
+    results = doc["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == [f.rule for f in audit.findings]
+    levels = {"high": "error", "medium": "warning", "low": "note"}
+    rules = doc["runs"][0]["tool"]["driver"]["rules"]
+    for r, f in zip(results, audit.findings, strict=True):
+        assert r["level"] == levels[f.severity]
+        assert rules[r["ruleIndex"]]["id"] == f.rule
+        for c in f.clauses:
+            assert c.id in r["message"]["text"]
+
+
+def test_driver_rules_carry_titles_and_clause_help(doc: dict, rs: Ruleset) -> None:
+    rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
+    assert set(rules) == set(rs.rules["by_id"])
+    before = rules["before_consent"]
+    assert before["shortDescription"]["text"] == "Collected before the user consented"
+    assert "征得用户同意前即收集个人信息" in before["fullDescription"]["text"]
+    assert rs.clauses["rdff-3-1"]["text"] in before["help"]["text"]
+    assert before["defaultConfiguration"]["level"] == "error"
+
+
+def test_locations_for_each_source(doc: dict) -> None:
+    mp = results_by(doc, "miniprogram_undeclared_api", "address")["locations"][0]["physicalLocation"]
+    assert mp["artifactLocation"]["uri"] == "pages/profile/profile.js"
+    assert mp["region"] == {"startLine": 88, "startColumn": 9}
+    apk = results_by(doc, "contradicts_policy", "app_list")["locations"][0]
+    assert apk["logicalLocations"][0]["fullyQualifiedName"] == "cn.anxin.guahao.util.AppScanner.collectInstalled"
+    assert apk["physicalLocation"]["artifactLocation"]["uri"] == "samples/apk/anxin-guahao-3.2.1.apk"
+    traffic = results_by(doc, "sensitive_no_separate_consent", "id_document")["locations"][0]
+    assert traffic["physicalLocation"]["artifactLocation"]["uri"] == "https://api.anxin-guahao.cn/v2/patient/register"
+    assert traffic["logicalLocations"][0]["fullyQualifiedName"] == "flow[6].request.body.data.sfzh"
+
+
+def test_no_raw_pi_and_inputs_hashed(doc: dict, rs: Ruleset) -> None:
+    text = json.dumps(doc, ensure_ascii=False)
+    for raw in RAW.values():
+        assert raw not in text
+    hashes = {a["hashes"]["sha-256"] for a in doc["runs"][0]["artifacts"]}
+    assert hashes == {i.sha256 for i in sample_audit(rs).inputs}
