@@ -252,7 +252,13 @@ def join_wrapped_lines(text: str) -> str:
     prev_len = 0
     for line in lines:
         s = line.strip()
-        if out and out[-1] and s and prev_len >= 0.8 * full and out[-1][-1] not in _SENTENCE_END:
+        wrapped = out and out[-1] and prev_len >= 0.8 * full and out[-1][-1] not in _SENTENCE_END
+        if not s:
+            if not wrapped:  # pdfminer puts blank lines between the boxes of one wrapped paragraph
+                out.append(s)
+                prev_len = 0
+            continue
+        if wrapped:
             latin = re.match(r"[A-Za-z0-9]", s) and re.search(r"[A-Za-z0-9]$", out[-1])
             out[-1] += (" " if latin else "") + s
         else:

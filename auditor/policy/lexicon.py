@@ -41,6 +41,7 @@ class Lexicon:
     function_cues: tuple[re.Pattern[str], ...]
     separate_consent: re.Pattern[str]
     definition: re.Pattern[str]
+    anaphora: tuple[str, ...]
     skip_heading_words: tuple[str, ...]
     verbs: re.Pattern[str]
     sdk_section_words: tuple[str, ...]
@@ -140,6 +141,7 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         ),
         separate_consent=_union(path, "separate_consent", data["separate_consent"]),
         definition=_union(path, "definition_cues", data["definition_cues"]),
+        anaphora=tuple(data["anaphora"]["words"]),
         skip_heading_words=tuple(w for e in data["skip_headings"] for w in e["words"]),
         verbs=_compile(path, "collection_verbs", data["collection_verbs"]["pattern"]),
         sdk_section_words=tuple(sdk["section_words"]["words"]),

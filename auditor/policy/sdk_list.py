@@ -113,8 +113,11 @@ def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -
             used.add(i)
             col = {f: fields.index(f) for f in ("name", "provider", "purpose", "data") if f in fields}
             j = i + 1
-            while j < len(lines) and _ROW_SPLIT.search(lines[j][1].strip().strip("|｜")):
+            while j < len(lines) and (not lines[j][1].strip() or _ROW_SPLIT.search(lines[j][1].strip().strip("|｜"))):
                 rpos, row = lines[j]
+                if not row.strip():
+                    j += 1
+                    continue
                 rc = [c.strip() for c in _ROW_SPLIT.split(row.strip().strip("|｜"))]
                 if re.fullmatch(r"[-:\s|｜]+", row):  # markdown rule line
                     used.add(j)
@@ -139,6 +142,8 @@ def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> l
     out: list[SdkRecord] = []
     current: SdkRecord | None = None
     for i, (pos, line) in enumerate(lines):
+        if not line.strip():
+            continue
         if i in used:
             current = None
             continue
@@ -146,7 +151,7 @@ def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> l
         keys = [(m, _header_field(m.group("key"), lex)) for m in keyre.finditer(body)]
         if not keys or keys[0][0].start() > 0:
             # A title line ("1. 友盟统计SDK") opens a record if the next line carries SDK keys.
-            nxt = lines[i + 1][1] if i + 1 < len(lines) else ""
+            nxt = next((t for _, t in lines[i + 1 :] if t.strip()), "")
             nkeys = [_header_field(m.group("key"), lex) for m in keyre.finditer(strip_numbering(nxt))]
             title = body.rstrip("：:")
             if not keys and nkeys and "name" not in nkeys and any(nkeys) and 2 <= len(title) <= _TITLE_MAX:
@@ -178,7 +183,10 @@ def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> l
 def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher, used: set[int]) -> list[SdkRecord]:
     out: list[SdkRecord] = []
     for s in sentences:
-        if s.line in used or s.skip or not any(w in s.text for w in lex.sdk_context_words):
+        if s.line in used or s.skip:
+            continue
+        in_section = any(w in (s.heading or "") for w in lex.sdk_section_words)
+        if not in_section and not any(w in s.text for w in lex.sdk_context_words):
             continue
         taken: list[tuple[int, int]] = []
         for m in matcher.prose_alias.finditer(s.text):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from auditor.policy.lexicon import Lexicon
 
 _NUMBERING = re.compile(
-    r"^\s*(?P<num>第[一二三四五六七八九十百零\d]+[章节条部分]|[一二三四五六七八九十]+[、.．]"
+    r"^\s*(?P<num>第[一二三四五六七八九十百零\d]+(?:章|节|条|部分)|[一二三四五六七八九十]+[、.．]"
     r"|[（(][一二三四五六七八九十\d]+[）)]|\d+(?:[.．]\d+)+[.．、]?|\d+[.．、]|[①-⑳]|[A-Za-z][.、])\s*"
 )
 _SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+|$)")

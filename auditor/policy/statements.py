@@ -134,22 +134,41 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
         return []
     clauses = _clauses(text, terms, lex)
     cond = lex.condition.search(text)
-    qualified = bool(lex.consent_qualifier.search(text))
+    qualified = _qualified_clauses(clauses, lex)
     out: list[tuple[_Term, str]] = []
     for i, c in enumerate(clauses):
         state = c.state if c.state != NONE else _inherited(i, clauses, lex)
+        in_condition = bool(cond and c.end > cond.start())
         for t in c.terms:
             if any(a <= t.start < b for a, b in c.exempt):
                 status = "declared"
             elif state == NEUTRAL:
                 continue
-            elif state == NEG and c.neg_at >= 0 and t.start < c.neg_at and any(u.start >= c.neg_at for u in c.terms):
+            elif state == NEG and c.neg_at >= 0 and t.start < c.neg_at and any(
+                u.start >= c.neg_at for u in c.terms
+            ):
                 status = "declared"  # 我们仅收集手机号而不收集身份证号: the object before the negation
+            elif state == NEG and i in qualified:
+                status = "conditional"
+            elif state == NEG and in_condition:
+                continue  # 若您选择图文问诊，则不会调用摄像头: holds only in that case
             elif state == NEG:
-                status = "conditional" if qualified else "negated"
+                status = "negated"
             else:
-                status = "conditional" if cond and c.end > cond.start() else "declared"
+                status = "conditional" if in_condition else "declared"
             out.append((t, status))
+    return out
+
+
+def _qualified_clauses(clauses: list[_Clause], lex: Lexicon) -> set[int]:
+    """Clauses whose negation is "not without consent / unless": the qualifier's clause, and its
+    neighbours when the qualifier stands in a clause of its own (未经您同意，我们不会…)."""
+    out: set[int] = set()
+    for i, c in enumerate(clauses):
+        if lex.consent_qualifier.search(c.text):
+            out.add(i)
+            if c.neg_at < 0:
+                out.update({i - 1, i + 1})
     return out
 
 
@@ -174,6 +193,18 @@ def function_of(s: Sentence, lex: Lexicon) -> str | None:
     return None
 
 
+def _separate_consent_scope(text: str, lex: Lexicon) -> set[str]:
+    """Categories named in the clause that states 单独同意 (我们会就人脸信息单独征求您的同意);
+    empty when that clause names none, and the statement then covers the whole sentence."""
+    m = lex.separate_consent.search(text)
+    if not m:
+        return set()
+    starts = [b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())]
+    end = _CLAUSE_BREAK.search(text, m.end())
+    clause = text[starts[-1] if starts else 0 : end.start() if end else len(text)]
+    return {c for t in find_terms(clause, lex) for c in _expand(t, "declared")}
+
+
 def mentions(sentences: list[Sentence], lex: Lexicon) -> list[Mention]:
     out: list[Mention] = []
     last: list[Mention] = []  # mentions of the latest sentence that had any, for 单独同意 said after
@@ -181,20 +212,30 @@ def mentions(sentences: list[Sentence], lex: Lexicon) -> list[Mention]:
         if s.skip or lex.definition.search(s.text):
             continue
         separate = bool(lex.separate_consent.search(s.text))
+        consent_cats = _separate_consent_scope(s.text, lex) if separate else set()
         found: list[Mention] = []
         seen: set[tuple[str, str]] = set()
         for term, status in _polarities(s.text, lex):
             for cat in _expand(term, status):
                 if (cat, status) not in seen:
                     seen.add((cat, status))
-                    found.append(Mention(cat, status, s, function_of(s, lex), separate))
+                    sep = separate and (not consent_cats or cat in consent_cats)
+                    found.append(Mention(cat, status, s, function_of(s, lex), sep))
         if found:
             out.extend(found)
             last = found
-        elif separate and last and last[0].sentence.heading == s.heading:
-            for m in last:
-                m.separate_consent = True
+        elif last and last[0].sentence.heading == s.heading:
+            _refer_back(s, last, separate, lex)
     return out
+
+
+def _refer_back(s: Sentence, last: list[Mention], separate: bool, lex: Lexicon) -> None:
+    """A term-less sentence that states 单独同意, or a condition on 上述信息, applies to the last ones."""
+    conditional = bool(lex.condition.search(s.text)) and any(w in s.text for w in lex.anaphora)
+    for m in last:
+        m.separate_consent = m.separate_consent or separate
+        if conditional and m.status == "declared":
+            m.status = "conditional"
 
 
 def categories_in(text: str, lex: Lexicon) -> list[str]:
