@@ -169,13 +169,22 @@ def audits(db: Path) -> None:
         raise AuditorError(f"{db}: no such database")
     with Store(db) as store:
         rows = store.list_audits()
-    t = Table("id", "created", "app", "status", "observations", "findings (high/medium/low)")
+    header = ("id", "created", "app", "status", "observations", "findings (high/medium/low)")
+    table = []
     for r in rows:
         s = r["summary"]
         sev = s.get("severity", {})
-        t.add_row(r["id"], r["created"], r["app"] or r["package"], r["status"], str(s.get("observations", 0)),
-                  f"{s.get('findings', 0)} ({sev.get('high', 0)}/{sev.get('medium', 0)}/{sev.get('low', 0)})")
-    Console().print(t)
+        table.append((r["id"], r["created"], r["app"] or r["package"], r["status"], str(s.get("observations", 0)),
+                      f"{s.get('findings', 0)} ({sev.get('high', 0)}/{sev.get('medium', 0)}/{sev.get('low', 0)})"))
+    out = Console()
+    if not out.is_terminal:  # pipes and scripts get one tab-separated line per audit
+        for line in (header, *table):
+            click.echo("\t".join(line))
+        return
+    t = Table(*header)
+    for row in table:
+        t.add_row(*row)
+    out.print(t)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
