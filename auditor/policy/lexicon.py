@@ -34,6 +34,8 @@ class Lexicon:
     term_info: dict[str, TermInfo]
     neg_collection: re.Pattern[str]
     neg_other: re.Pattern[str]
+    time_scoped: re.Pattern[str]
+    delegated: re.Pattern[str]
     consent_qualifier: re.Pattern[str]
     continuation: tuple[str, ...]
     exception: re.Pattern[str]
@@ -49,6 +51,7 @@ class Lexicon:
     sdk_headers: dict[str, str]
     sdk_name_noise: tuple[str, ...]
     sdk_generic_names: frozenset[str]
+    sdk_intro_words: tuple[str, ...]
 
     def info(self, matched: str) -> TermInfo:
         return self.term_info[_key(matched)]
@@ -131,6 +134,8 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         term_info=info,
         neg_collection=_union(path, "negation.collection", neg["collection"]),
         neg_other=_union(path, "negation.other", neg["other"]),
+        time_scoped=_union(path, "negation.time_scoped", neg["time_scoped"]),
+        delegated=_union(path, "negation.delegated", neg["delegated"]),
         consent_qualifier=_union(path, "negation.consent_qualifiers", neg["consent_qualifiers"]),
         continuation=tuple(sorted(neg["continuation"], key=len, reverse=True)),
         exception=_compile(path, "exception", data["exception"]["pattern"]),
@@ -149,6 +154,7 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         sdk_headers=headers,
         sdk_name_noise=tuple(sorted(sdk["name_noise"]["words"], key=len, reverse=True)),
         sdk_generic_names=frozenset(_key(w) for w in sdk["generic_names"]["words"]),
+        sdk_intro_words=tuple(sdk["intro_words"]["words"]),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.policy.lexicon import Lexicon, header_key
-from auditor.policy.segment import Sentence, strip_numbering
+from auditor.policy.segment import Sentence, drop_numbering
 from auditor.policy.statements import categories_in
 
 _TITLE_MAX = 30
@@ -147,25 +147,34 @@ def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> l
         if i in used:
             current = None
             continue
-        body = strip_numbering(line)
+        body = drop_numbering(line)
         keys = [(m, _header_field(m.group("key"), lex)) for m in keyre.finditer(body)]
-        if not keys or keys[0][0].start() > 0:
+        prefix = _clean(body[: keys[0][0].start()]) if keys else ""
+        if not keys:
             # A title line ("1. 友盟统计SDK") opens a record if the next line carries SDK keys.
             nxt = next((t for _, t in lines[i + 1 :] if t.strip()), "")
-            nkeys = [_header_field(m.group("key"), lex) for m in keyre.finditer(strip_numbering(nxt))]
+            nkeys = [_header_field(m.group("key"), lex) for m in keyre.finditer(drop_numbering(nxt))]
             title = body.rstrip("：:")
-            if not keys and nkeys and "name" not in nkeys and any(nkeys) and 2 <= len(title) <= _TITLE_MAX:
+            current = None
+            if nkeys and "name" not in nkeys and any(nkeys) and _is_title(title, lex):
                 current = SdkRecord(title, pos, line.strip())
                 out.append(current)
                 used.add(i)
-            else:
+            continue
+        if prefix and not any(f == "name" for _, f in keys):
+            # "华为推送（HMS Core Push Kit），第三方主体：…，用途：…": the name leads the line.
+            if not _is_title(prefix, lex):
                 current = None
+                continue
+            keys.insert(0, (None, "name"))
+        elif prefix:
+            current = None
             continue
         values: dict[str, str] = {}
         for k, (m, f) in enumerate(keys):
             end = keys[k + 1][0].start() if k + 1 < len(keys) else len(body)
             if f and f not in values:
-                values[f] = _clean(body[m.end() : end])
+                values[f] = _clean(body[m.end() if m else 0 : end])
         if values.get("name"):
             current = SdkRecord(values["name"], pos, line.strip())
             out.append(current)
@@ -178,6 +187,11 @@ def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> l
                 setattr(current, f, values[f])
         used.add(i)
     return out
+
+
+def _is_title(text: str, lex: Lexicon) -> bool:
+    """Could this short line be an SDK's name rather than a sentence introducing the list?"""
+    return 2 <= len(text) <= _TITLE_MAX and not any(w in text for w in lex.sdk_intro_words)
 
 
 def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher, used: set[int]) -> list[SdkRecord]:

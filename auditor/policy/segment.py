@@ -15,7 +15,7 @@ from auditor.policy.lexicon import Lexicon
 
 _NUMBERING = re.compile(
     r"^\s*(?P<num>第[一二三四五六七八九十百零\d]+(?:章|节|条|部分)|[一二三四五六七八九十]+[、.．]"
-    r"|[（(][一二三四五六七八九十\d]+[）)]|\d+(?:[.．]\d+)+[.．、]?|\d+[.．、]|[①-⑳]|[A-Za-z][.、])\s*"
+    r"|[（(][一二三四五六七八九十\d]+[）)]|\d+(?:[.．]\d+)+[.．、]?|\d+[.．、）)]|[①-⑳]|[A-Za-z][.、])\s*"
 )
 _SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+|$)")
 _LEAD = re.compile(r"^(?P<lead>[^，,。；;：:\t]{2,14})[：:]")
@@ -45,7 +45,12 @@ def numbering_style(line: str) -> str | None:
 
 
 def strip_numbering(line: str) -> str:
-    return _NUMBERING.sub("", line, count=1).strip(" ：:。")
+    """A heading's title: numbering and trailing colon or full stop removed."""
+    return drop_numbering(line).strip(" ：:。")
+
+
+def drop_numbering(line: str) -> str:
+    return _NUMBERING.sub("", line, count=1).strip()
 
 
 def is_heading(line: str) -> bool:

@@ -82,7 +82,7 @@ def _clauses(text: str, terms: list[_Term], lex: Lexicon) -> list[_Clause]:
         neg = lex.neg_collection.search(ctext)
         if neg:
             state = NEG
-        elif lex.neg_other.search(ctext):
+        elif lex.neg_other.search(ctext) or lex.delegated.search(ctext):
             state = NEUTRAL
         elif lex.verbs.search(_mask_terms(ctext, a, terms)):
             state = POS
@@ -139,6 +139,7 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
     for i, c in enumerate(clauses):
         state = c.state if c.state != NONE else _inherited(i, clauses, lex)
         in_condition = bool(cond and c.end > cond.start())
+        time_limited = c.neg_at >= 0 and bool(lex.time_scoped.search(text[: c.neg_at]))
         for t in c.terms:
             if any(a <= t.start < b for a, b in c.exempt):
                 status = "declared"
@@ -150,8 +151,8 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
                 status = "declared"  # 我们仅收集手机号而不收集身份证号: the object before the negation
             elif state == NEG and i in qualified:
                 status = "conditional"
-            elif state == NEG and in_condition:
-                continue  # 若您选择图文问诊，则不会调用摄像头: holds only in that case
+            elif state == NEG and (in_condition or time_limited):
+                continue  # 若您选择图文问诊，则不会调用摄像头 / 室内运动时不会获取位置: only then
             elif state == NEG:
                 status = "negated"
             else:
