@@ -26,7 +26,7 @@ from auditor.pipeline import AuditInputs, run_audit
 from auditor.ruleset import default_ruleset
 from auditor.store import Store
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 SEVERITIES = click.Choice(["high", "medium", "low"])
@@ -259,7 +259,7 @@ def _summary(a: Audit, db: Path | None) -> None:
     err.print(f"[bold]audit {a.id}[/bold]: {len(a.observations)} observations, {len(a.findings)} findings "
               f"(high {counts['high']}, medium {counts['medium']}, low {counts['low']})")
     for f in a.findings[:30]:
-        cat = ruleset.category_name(f.category) if f.category else "-"
+        cat = ruleset.category_name(f.category).split("（")[0] if f.category else "-"
         who = f.party.name if f.party else "-"
         err.print(f"  [{f.severity}] {f.rule}  {cat}  {who}  ({f.count})", markup=False)
     if len(a.findings) > 30:
