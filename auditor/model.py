@@ -38,8 +38,9 @@ class Party:
 
     @property
     def key(self) -> str:
-        """Stable grouping key: SDK id when known, else the name."""
-        return f"{self.kind}:{self.sdk or self.name}"
+        """Grouping key for findings. The app itself is one party whether seen as a package (APK code)
+        or as a domain (traffic); a third party is its SDK id when known, else its name."""
+        return "first" if self.kind == "first" else f"third:{self.sdk or self.name}"
 
 
 @dataclass

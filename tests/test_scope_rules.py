@@ -148,3 +148,10 @@ def test_findings_ordered_by_severity() -> None:
     f = run([obs("face", before=True), obs("device_id", scheme="http")], [decl("device_id")])
     order = {"high": 0, "medium": 1, "low": 2}
     assert [order[x.severity] for x in f] == sorted(order[x.severity] for x in f)
+
+
+def test_evidence_from_code_and_traffic_merges_into_one_finding() -> None:
+    code = obs("face", source="apk", entity="Camera.open", party=Party("first", "cn.gov.example.wst"))
+    net = obs("face", party=APP)
+    f = rules_of(run([code, net], [decl("phone_number")]), "undeclared")
+    assert len(f) == 1 and f[0].count == 2 and f[0].sources == ["apk", "traffic"]
