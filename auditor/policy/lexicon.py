@@ -52,6 +52,7 @@ class Lexicon:
     sdk_name_noise: tuple[str, ...]
     sdk_generic_names: frozenset[str]
     sdk_intro_words: tuple[str, ...]
+    sdk_generic_function_names: frozenset[str]
 
     def info(self, matched: str) -> TermInfo:
         return self.term_info[_key(matched)]
@@ -155,6 +156,7 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         sdk_name_noise=tuple(sorted(sdk["name_noise"]["words"], key=len, reverse=True)),
         sdk_generic_names=frozenset(_key(w) for w in sdk["generic_names"]["words"]),
         sdk_intro_words=tuple(sdk["intro_words"]["words"]),
+        sdk_generic_function_names=frozenset(_key(w) for w in sdk["generic_function_names"]["words"]),
     )
 
 

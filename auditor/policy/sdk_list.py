@@ -77,7 +77,7 @@ class SdkMatcher:
         for alias in self.aliases_longest_first:
             if len(alias) >= 2 and alias in key:
                 return self.by_alias[alias]
-        if provider:
+        if provider and (not key or key in self.lex.sdk_generic_function_names):
             pkey = normalise_name(provider, self.lex)
             for vendor, sid in self.by_vendor.items():
                 if vendor and (vendor in pkey or pkey in vendor) and len(pkey) >= 4:
@@ -202,29 +202,27 @@ def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher,
         in_section = any(w in (s.heading or "") for w in lex.sdk_section_words)
         if not in_section and not any(w in s.text for w in lex.sdk_context_words):
             continue
-        taken: list[tuple[int, int]] = []
+        spans: list[tuple[int, int]] = []
         for m in matcher.prose_alias.finditer(s.text):
-            end = m.end()
-            tail = re.match(r"[\w+]{0,8}?\s*SDK", s.text[end:])
-            if tail:
-                end += tail.end()
-            taken.append((m.start(), end))
-            out.append(_prose_record(s, s.text[m.start() : end], s.start + m.start()))
+            tail = re.match(r"[\w+]{0,8}?\s*SDK", s.text[m.end() :])
+            spans.append((m.start(), m.end() + (tail.end() if tail else 0)))
         for m in _PROSE_UNKNOWN.finditer(s.text):
-            n = m.group("n")
             a, b = m.start("n"), m.end()
-            if any(x < b and a < y for x, y in taken) or normalise_name(n, lex) in lex.sdk_generic_names:
+            key = normalise_name(m.group("n"), lex)
+            if any(x < b and a < y for x, y in spans) or any(g and key.startswith(g) for g in lex.sdk_generic_names):
                 continue
-            if any(g and normalise_name(n, lex).startswith(g) for g in lex.sdk_generic_names):
-                continue
-            out.append(_prose_record(s, s.text[a:b], s.start + a))
+            spans.append((a, b))
+        spans.sort()
+        # Each SDK gets what the sentence says from its name up to the next SDK's name.
+        for k, (a, b) in enumerate(spans):
+            end = spans[k + 1][0] if k + 1 < len(spans) else len(s.text)
+            out.append(_prose_record(s, s.text[a:b], s.start + a, s.text[a:end]))
     return out
 
 
-def _prose_record(s: Sentence, name: str, position: int) -> SdkRecord:
-    rec = SdkRecord(name.strip(), position, s.text.strip(), data=s.text)
-    after = s.text[s.text.find(name) :]
-    m = _PAREN_COMPANY.search(after[: len(name) + 45])
+def _prose_record(s: Sentence, name: str, position: int, said: str) -> SdkRecord:
+    rec = SdkRecord(name.strip(), position, s.text.strip(), data=said)
+    m = _PAREN_COMPANY.search(said[: len(name) + 45])
     if m:
         rec.provider = m.group("p")
     return rec

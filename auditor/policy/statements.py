@@ -133,8 +133,8 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
     if not terms:
         return []
     clauses = _clauses(text, terms, lex)
-    cond = lex.condition.search(text)
-    qualified = _qualified_clauses(clauses, lex)
+    cond, bracketed = _conditions(text, clauses, lex)
+    qualified = _qualified_clauses(clauses, lex) | bracketed
     out: list[tuple[_Term, str]] = []
     for i, c in enumerate(clauses):
         state = c.state if c.state != NONE else _inherited(i, clauses, lex)
@@ -145,9 +145,7 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
                 status = "declared"
             elif state == NEUTRAL:
                 continue
-            elif state == NEG and c.neg_at >= 0 and t.start < c.neg_at and any(
-                u.start >= c.neg_at for u in c.terms
-            ):
+            elif state == NEG and c.neg_at >= 0 and t.start < c.neg_at and any(u.start >= c.neg_at for u in c.terms):
                 status = "declared"  # 我们仅收集手机号而不收集身份证号: the object before the negation
             elif state == NEG and i in qualified:
                 status = "conditional"
@@ -159,6 +157,19 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
                 status = "conditional" if in_condition else "declared"
             out.append((t, status))
     return out
+
+
+def _conditions(text: str, clauses: list[_Clause], lex: Lexicon) -> tuple[re.Match[str] | None, set[int]]:
+    """The first condition that governs the rest of the sentence, and the clauses whose condition
+    sits in brackets (身份证号码（仅在您申请成为认证商家时需要提供）), which qualify only their own clause."""
+    bracketed: set[int] = set()
+    for m in lex.condition.finditer(text):
+        before = text[: m.start()]
+        if max(before.rfind("（"), before.rfind("(")) > max(before.rfind("）"), before.rfind(")")):
+            bracketed.update(i for i, c in enumerate(clauses) if c.start <= m.start() < c.end)
+            continue
+        return m, bracketed
+    return None, bracketed
 
 
 def _qualified_clauses(clauses: list[_Clause], lex: Lexicon) -> set[int]:
