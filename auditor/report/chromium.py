@@ -51,7 +51,7 @@ def offline_flags(profile: Path, proxy: str = DEAD_PROXY) -> list[str]:
         "--mute-audio",
         f"--proxy-server={proxy}",
         "--proxy-bypass-list=<-loopback>",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         f"--user-data-dir={profile}",
     ]
 
