@@ -118,3 +118,39 @@ def test_garbage_does_not_crash() -> None:
     for junk in (b"\xff\xfe\x00garbage", b"{not json", b"%%%===&&&", bytes(range(256)) * 10):
         list(w.body_pieces([("Content-Type", "application/json")], junk, decoded=True))
         list(w.body_pieces([("Content-Type", "multipart/form-data; boundary=zz")], junk, decoded=True))
+
+
+def _pb_varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _pb_field(num: int, wire: int, payload: bytes) -> bytes:
+    return _pb_varint(num << 3 | wire) + payload
+
+
+def _pb_str(num: int, s: bytes) -> bytes:
+    return _pb_field(num, 2, _pb_varint(len(s)) + s)
+
+
+def test_protobuf_without_schema_and_grpc_frames() -> None:
+    import struct
+
+    inner = (_pb_str(1, b"340104199003071235") + _pb_field(2, 1, struct.pack("<d", 31.820586))
+             + _pb_field(3, 1, struct.pack("<d", 117.227239)))
+    msg = _pb_field(1, 0, _pb_varint(42)) + _pb_str(2, inner) + _pb_str(4, "张伟".encode())
+    got = leaves(Walker().body_pieces([("Content-Type", "application/x-protobuf")], msg, decoded=True))
+    assert got["body.#2.#1"] == "340104199003071235"
+    assert got["body.#2.#2"] == 31.820586 and got["body.#2.#3"] == 117.227239
+    assert got["body.#4"] == "张伟" and got["body.#1"] == 42
+    framed = b"\0" + len(msg).to_bytes(4, "big") + msg
+    got2 = leaves(Walker().body_pieces([("Content-Type", "application/grpc")], framed, decoded=True))
+    assert got2["body.#2.#1"] == "340104199003071235"
+    w = Walker()
+    pieces = list(w.body_pieces([("Content-Type", "application/x-protobuf")], b"\xff\xff\xff", decoded=True))
+    assert isinstance(pieces[0], Blob) and any("protobuf" in x for x in w.warnings)

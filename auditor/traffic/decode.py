@@ -26,6 +26,8 @@ import brotli
 import zstandard
 from charset_normalizer import from_bytes
 
+from auditor.traffic import protobuf
+
 #: Decompressed bodies stop growing here (a gzip bomb is cut, with a warning).
 DEFAULT_INFLATE_LIMIT = 64 * 1024 * 1024
 #: How deep nested wrappers (JSON in base64 in a form field...) are followed.
@@ -231,6 +233,15 @@ class Walker:
         low = ctype.lower()
         if "multipart/" in low:
             yield from self._multipart(body, ctype, path, depth)
+            return
+        if "protobuf" in low or "grpc" in low:
+            try:
+                doc = protobuf.parse_body(body, ctype)
+            except protobuf.NotProtobuf as e:
+                self.warnings.append(f"{ctype} body does not parse as protobuf ({e}); scanned as binary")
+                yield Blob(path, path.rsplit(".", 1)[-1], body, ctype)
+            else:
+                yield from self._json(doc, path, None, depth)
             return
         if looks_binary(body) or low.startswith(("image/", "audio/", "video/", "application/octet-stream")):
             yield Blob(path, path.rsplit(".", 1)[-1], body, ctype)
