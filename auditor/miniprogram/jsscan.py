@@ -20,9 +20,8 @@ a hit inside one carries that path as ``module`` so it can be attributed to its 
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -68,10 +67,35 @@ def _language(suffix: str) -> tree_sitter.Language:
     return tree_sitter.Language(tree_sitter_javascript.language())
 
 
-@cache
-def _name_regex(names: frozenset[str]) -> re.Pattern[bytes]:
-    alternation = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rb"(?<![\w$])(?:" + alternation + rb")(?![\w$])")
+IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+
+
+def _occurrences(src: bytes, names: Iterable[str]) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each whole-word occurrence, in file order.
+
+    ``bytes.find`` per name is an order of magnitude faster than one regex alternation over ~50
+    names, and this runs over every byte of the project.
+    """
+    out = []
+    for name in names:
+        needle = name.encode()
+        i = src.find(needle)
+        while i >= 0:
+            end = i + len(needle)
+            if (i == 0 or src[i - 1] not in IDENT_BYTES) and (end == len(src) or src[end] not in IDENT_BYTES):
+                out.append((i, end, name))
+            i = src.find(needle, end)
+    out.sort()
+    return out
+
+
+def _neighbour(src: bytes, pos: int, step: int) -> int:
+    """The first non-blank byte from ``pos`` going in ``step`` direction (-1 when none)."""
+    while 0 <= pos < len(src):
+        if src[pos] not in b" \t\r\n":
+            return src[pos]
+        pos += step
+    return -1
 
 
 def _text(node: tree_sitter.Node) -> str:
@@ -201,13 +225,18 @@ class _FileScan:
                     self.aliases.update(_text(c) for c in child.named_children if c.type == "identifier")
 
     def _scan_bindings(self, names: frozenset[str]) -> None:
-        for m in _name_regex(names).finditer(self.src):
-            node = self.root.descendant_for_byte_range(m.start(), m.end())
+        for start, end, name in _occurrences(self.src, names):
+            # only `x = name` and `require(` can bind; the tree decides, this spares the lookups
+            if name == "require" and _neighbour(self.src, end, 1) != ord("("):
+                continue
+            if name != "require" and _neighbour(self.src, start - 1, -1) != ord("="):
+                continue
+            node = self.root.descendant_for_byte_range(start, end)
             if node is None or node.type != "identifier":
                 continue
             value = node
             parent = node.parent
-            if _text(node) == "require":
+            if name == "require":
                 call = parent
                 if call is None or call.type != "call_expression" or self.required_module(call) is None:
                     continue
@@ -227,13 +256,14 @@ class _FileScan:
                 self.aliases.add(_text(target))
 
     # --- uses ----------------------------------------------------------------------------------
-    def uses(self, names_re: re.Pattern[bytes]) -> Iterator[tuple[PrivacyApi, tree_sitter.Node, str]]:
+    def uses(
+        self, occurrences: list[tuple[int, int, str]]
+    ) -> Iterator[tuple[PrivacyApi, tree_sitter.Node, str]]:
         """(api, node to report, how it was reached) for each occurrence that is a real access."""
-        for m in names_re.finditer(self.src):
-            node = self.root.descendant_for_byte_range(m.start(), m.end())
+        for start, end, name in occurrences:
+            node = self.root.descendant_for_byte_range(start, end)
             if node is None:
                 continue
-            name = m.group().decode()
             parent = node.parent
             if parent is None:
                 continue
@@ -300,9 +330,8 @@ def _enclosing(node: tree_sitter.Node) -> tuple[bool, str | None]:
 
 def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
     """Scan one JS/TS file; ``rel`` names it in warnings."""
-    names = frozenset(api_map.by_js)
-    names_re = _name_regex(names)
-    if names_re.search(src) is None:
+    occurrences = _occurrences(src, api_map.by_js)
+    if not occurrences:
         return ScanResult([], [], parsed=False)
     suffix = rel[rel.rfind(".") :].lower()
     parser = tree_sitter.Parser(_language(suffix))
@@ -319,7 +348,7 @@ def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
     scan.collect_aliases()
     found: list[tuple[int, PrivacyApi, tree_sitter.Node, str]] = []
     destructured: dict[str, list[tuple[PrivacyApi, tree_sitter.Node]]] = {}
-    for api, node, via in scan.uses(names_re):
+    for api, node, via in scan.uses(occurrences):
         in_error, _module = _enclosing(node)
         if in_error:
             continue
@@ -364,14 +393,13 @@ def _alias_calls(
     if not destructured:
         return
     called: set[str] = set()
-    for m in _name_regex(frozenset(destructured)).finditer(scan.src):
-        node = scan.root.descendant_for_byte_range(m.start(), m.end())
+    for start, end, name in _occurrences(scan.src, destructured):
+        node = scan.root.descendant_for_byte_range(start, end)
         parent = node.parent if node is not None else None
         if node is None or node.type != "identifier" or parent is None or parent.type != "call_expression":
             continue
         if parent.child_by_field_name("function") != node:
             continue
-        name = m.group().decode()
         called.add(name)
         for api, _ in destructured[name]:
             yield parent.start_byte, api, parent, "destructuring"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ class Project:
     privacy_doc: dict[str, Any] | None
     warnings: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def pages(self) -> list[str]:
         """Main pages, then subpackage pages (``root/page``), in app.json order."""
         pages = [p for p in self.config.get("pages", []) if isinstance(p, str)]
@@ -66,12 +67,14 @@ class Project:
     def launch_rank(self, rel: str) -> int:
         """Order in which the runtime reaches a file: app.js, then each page (markup, code) in order."""
         stem, _ = posixpath.splitext(rel)
-        if stem == "app":
-            return 0
-        try:
-            return 1 + self.pages.index(stem)
-        except ValueError:
-            return 1 + len(self.pages)
+        return self._ranks.get(stem, 1 + len(self.pages))
+
+    @cached_property
+    def _ranks(self) -> dict[str, int]:
+        ranks = {"app": 0}
+        for i, page in enumerate(self.pages, 1):
+            ranks.setdefault(page, i)
+        return ranks
 
     def party_of(self, rel: str) -> tuple[str, str] | None:
         """(kind, name) of a third party that wrote this file, or None for the app itself."""
