@@ -46,6 +46,8 @@ def app_metadata(apk: APK, warnings: list[str], label: str) -> dict[str, Any]:
         warnings.append(f"{label}: signing certificates unreadable ({type(e).__name__})")
     if not certs:
         warnings.append(f"{label}: the APK is not signed")
+    if not apk.is_valid_APK():
+        return {"cert_sha256": certs}
     return {
         "package": apk.get_package() or None,
         "version_name": apk.get_androidversion_name() or None,
