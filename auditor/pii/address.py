@@ -34,8 +34,9 @@ class AddressGrammar:
         unit = f"(?:[0-9A-Za-z{_NUMERAL}\\-]{{1,5}}(?:{_alt(data['unit_suffixes'])}))"
         room = "(?:[0-9]{3,4}(?:室|房)?)?"
         not_after = f"(?!{_alt(data['not_after_number'])})"
+        compound = f"(?:{c}{{1,10}}?(?:{_alt(data['compound_suffixes'])}))"
         by_road = (f"{c}{{1,24}}?(?:{_alt(data['road_suffixes'])})(?:[0-9]{{1,5}}|[{_NUMERAL}]{{1,4}})"
-                   f"(?:{_alt(data['house_number_suffixes'])}){not_after}{unit}*{room}")
+                   f"(?:{_alt(data['house_number_suffixes'])}){not_after}{compound}?{unit}*{room}")
         by_compound = f"{c}{{1,24}}?(?:{_alt(data['compound_suffixes'])}){unit}{{1,4}}{room}"
         names: list[str] = []
         for full in province_names:

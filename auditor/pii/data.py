@@ -40,8 +40,12 @@ class EntitySpec:
 
     @property
     def value_score(self) -> float:
-        """Confidence the value alone gives once it validates (0.3 for entities with no text pattern)."""
-        return max((p.score for p in self.patterns), default=0.3)
+        """Confidence the value alone gives once it validates (0.25 for entities with no text pattern).
+
+        0.25 keeps an ambiguous key (`name`, weight 0.3) with a plausible value below the report
+        threshold unless a sibling field names PI too.
+        """
+        return max((p.score for p in self.patterns), default=0.25)
 
 
 @dataclass(frozen=True)

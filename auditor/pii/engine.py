@@ -11,6 +11,8 @@ Presidio's predefined recognizers (and their tldextract download) are never load
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jieba
@@ -35,6 +37,14 @@ LANGUAGE = "zh"
 CONTEXT_FACTOR = 0.4
 _LEMMA_COMPONENT = "pi_auditor_lemma_is_text"
 _NAME_TAGS = {"nr", "nrfg", "nrt"}
+# Single-character words jieba's HMM glues onto an unknown name (请丁娜, 由王芳): preposition, verb,
+# conjunction, adverb, pronoun, particle.
+_GLUE_TAGS = {"p", "v", "c", "d", "r", "u", "uj"}
+# A token with one of these tags is not the given name after a surname (于 + 明天 is not a name).
+# Verbs are allowed: jieba tags many single given-name characters (涵, 博) as verbs.
+_FUNCTION_TAGS = {"p", "c", "d", "r", "u", "uj", "t", "m", "q", "f", "y", "e", "o", "x", "zg", "ul", "uz", "ud",
+                  "ug", "uv"}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -46,11 +56,32 @@ def _lemma_is_text(doc: Doc) -> Doc:
     return doc
 
 
-def blank_zh() -> Language:
-    """spaCy Chinese with jieba segmentation and lemmas; no model files, no network."""
+def blank_zh(context_words: Iterable[str] = ()) -> Language:
+    """spaCy Chinese with jieba segmentation and lemmas; no model files, no network.
+
+    Presidio matches a context word inside one token, so jieba must not split 乘车人 into 乘车 + 人:
+    context words go into a private copy of jieba's dictionary (other modules keep the global
+    segmenter as it is), and they must not count as stop words (spaCy's zh list has 本人, 先生),
+    which presidio drops from the context window.
+    """
     nlp = spacy.blank(LANGUAGE, config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     nlp.add_pipe(_LEMMA_COMPONENT)
+    words = [w for w in context_words if _CJK.search(w)]
+    nlp.tokenizer.jieba_seg = _private_segmenter(words)
+    for w in words:
+        nlp.vocab[w].is_stop = False
     return nlp
+
+
+def _private_segmenter(words: list[str]) -> jieba.Tokenizer:
+    # Sharing the already-loaded frequency table avoids a second 2-second dictionary load
+    # (attributes of jieba 0.42.1, pinned in pyproject.toml).
+    jieba.dt.check_initialized()
+    seg = jieba.Tokenizer()
+    seg.FREQ, seg.total, seg.initialized = dict(jieba.dt.FREQ), jieba.dt.total, True
+    for w in words:
+        seg.add_word(w)
+    return seg
 
 
 class PreloadedSpacyEngine(SpacyNlpEngine):
@@ -65,11 +96,17 @@ class PreloadedSpacyEngine(SpacyNlpEngine):
 
 
 class PersonNameRecognizer(EntityRecognizer):
-    """Segmented words that start with a lexicon surname and that jieba's dictionary does not call something else."""
+    """Segmented words that start with a lexicon surname and that jieba's dictionary does not call something else.
 
-    def __init__(self, data: RecognizerData) -> None:
+    jieba splits and glues unknown names in several ways, so three shapes are candidates: a whole
+    token (张伟), a surname token plus the next token (欧阳 + 雪, 董子 + 涵), and an unknown token with a
+    function word glued in front (请丁娜). Scores stay below the report threshold without a context word.
+    """
+
+    def __init__(self, data: RecognizerData, known: Callable[[str], bool]) -> None:
         self._names = data.names
         self._tags: dict[str, str] = jieba.posseg.dt.word_tag_tab
+        self._known = known
         super().__init__(supported_entities=["PERSON_NAME"], supported_language=LANGUAGE,
                          context=list(data.entities["PERSON_NAME"].context))
 
@@ -85,24 +122,26 @@ class PersonNameRecognizer(EntityRecognizer):
         for i, tok in enumerate(doc):
             found = self._candidate(tok.text, doc[i + 1].text if i + 1 < len(doc) else "")
             if found:
-                length, score = found
-                results.append(self._result(tok.idx, tok.idx + length, score))
+                lead, length, score = found
+                results.append(_result(self, "PERSON_NAME", tok.idx + lead, tok.idx + lead + length, score))
         return results
 
-    def _candidate(self, word: str, next_word: str) -> tuple[int, float] | None:
-        """(length, score) of a name starting at this token: a whole-token name, or surname + next token."""
-        tag = self._tags.get(word)
-        if self._names.is_name(word) and (tag is None or tag in _NAME_TAGS):
-            return len(word), 0.45 if tag else 0.4
-        n = self._names.surname_length(word)
-        if n and n == len(word) and 1 <= len(next_word) <= 2 and self._names.is_name(word + next_word):
-            joined_tag = self._tags.get(word + next_word)
-            if joined_tag is None or joined_tag in _NAME_TAGS:
-                return len(word) + len(next_word), 0.35
-        return None
+    def _is_name_word(self, word: str) -> bool:
+        return self._names.is_name(word) and (not self._known(word) or self._tags.get(word) in _NAME_TAGS)
 
-    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return _result(self, "PERSON_NAME", start, end, score)
+    def _candidate(self, word: str, next_word: str) -> tuple[int, int, float] | None:
+        """(offset in token, length, score) of a name starting in this token, if any."""
+        if self._is_name_word(word):
+            return 0, len(word), 0.45 if self._tags.get(word) in _NAME_TAGS else 0.4
+        if (len(word) >= 3 and not self._known(word) and self._tags.get(word[0]) in _GLUE_TAGS
+                and self._names.is_name(word[1:])):
+            return 1, len(word) - 1, 0.4
+        n = self._names.surname_length(word)
+        joined = word + next_word
+        if (n and len(word) - n <= 1 and 0 < len(next_word) <= 2 and self._tags.get(next_word) not in _FUNCTION_TAGS
+                and self._is_name_word(joined)):
+            return 0, len(joined), 0.35
+        return None
 
 
 class AddressRecognizer(EntityRecognizer):
@@ -137,13 +176,18 @@ def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, sco
 
 
 def build_analyzer(data: RecognizerData) -> AnalyzerEngine:
-    registry = RecognizerRegistry(recognizers=[PersonNameRecognizer(data), AddressRecognizer(data)],
-                                  supported_languages=[LANGUAGE])
+    context = [w for e in ("PERSON_NAME", "ADDRESS") for w in data.entities[e].context]
+    nlp = blank_zh(context)
+    freq = nlp.tokenizer.jieba_seg.FREQ
+    registry = RecognizerRegistry(
+        recognizers=[PersonNameRecognizer(data, known=lambda w: freq.get(w, 0) > 0), AddressRecognizer(data)],
+        supported_languages=[LANGUAGE],
+    )
     enhancer = LemmaContextAwareEnhancer(
         context_similarity_factor=CONTEXT_FACTOR, min_score_with_context_similarity=REPORT_THRESHOLD,
         context_prefix_count=5, context_suffix_count=2,
     )
-    return AnalyzerEngine(registry=registry, nlp_engine=PreloadedSpacyEngine(blank_zh(), LANGUAGE),
+    return AnalyzerEngine(registry=registry, nlp_engine=PreloadedSpacyEngine(nlp, LANGUAGE),
                           supported_languages=[LANGUAGE], context_aware_enhancer=enhancer,
                           default_score_threshold=REPORT_THRESHOLD)
 

@@ -38,8 +38,6 @@ class KeyLexicon:
         self._prefixes = data.prefixes
         self._suffixes = data.suffixes
         self._negative = data.negative_keys
-        # Long negative keys also match as a suffix (payOrderId, spanTraceId); short ones (t, v) must not.
-        self._negative_suffixes = tuple(k for k in data.negative_keys if len(k) >= 5)
         self.lookup = lru_cache(maxsize=65536)(self._lookup)
         self.is_negative = lru_cache(maxsize=65536)(self._is_negative)
 
@@ -60,5 +58,6 @@ class KeyLexicon:
         return ()
 
     def _is_negative(self, key: str) -> bool:
-        norm = normalise_key(key)
-        return norm in self._negative or norm.endswith(self._negative_suffixes)
+        # Whole trailing words only: payOrderId ends in order+id, but account does not end in "count".
+        words = key_words(key)
+        return any("".join(words[i:]) in self._negative for i in range(len(words)))

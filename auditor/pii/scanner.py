@@ -29,7 +29,10 @@ WINDOW = 20_000
 # Longer than any entity plus its context, so a hit owned by one window is whole in it.
 OVERLAP = 256
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_FREE_TEXT = re.compile(r"[\u4e00-\u9fff].*[\u4e00-\u9fff]|\s\S+\s", re.S)
+# Prose rather than an identifier: CJK text of a few characters, or several space-separated words.
+_FREE_TEXT = re.compile(r"[\u4e00-\u9fff].{4,}|\S\s+\S+\s+\S", re.S)
+# Shorter base64 strings cannot hold a media signature plus content.
+_MIN_PAYLOAD_CHARS = 88
 # Field values longer than this are treated as documents, not identifiers.
 _FIELD_MAX = 256
 # A sibling field that names PI (weight >= this) makes an ambiguous key (`name`, `aid`) credible.
@@ -134,6 +137,11 @@ class PIScanner:
             if hit:
                 hits.append(hit)
                 break
+        if not hits and len(text) >= _MIN_PAYLOAD_CHARS:
+            # An image under a plain key (`image`, `file`) on a face endpoint: the URL decides.
+            payload = self._payload_hit(key, text, url)
+            if payload:
+                return [payload]
         free = len(text) > _FIELD_MAX or bool(_FREE_TEXT.search(text))
         if (free or not hits) and not self._keys.is_negative(key):
             if free:

@@ -30,6 +30,10 @@ _LAT = (3.8, 53.6)
 # MNCs allocated to Chinese operators under MCC 460 (ITU-T E.212 list).
 _CN_MNC = {"00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "11", "15", "20"}
 _MAX_AGE_YEARS = 130
+# `icon@2x.png` is an asset name, not a mailbox: file extensions that are not top-level domains.
+_FILE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "js", "css", "html", "json",
+                              "xml", "txt", "mp3", "mp4", "webm", "pdf", "zip", "apk", "so", "dex", "jar"})
+_SEQUENTIAL = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def _digits(value: str) -> str:
@@ -140,7 +144,7 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
     def not_trivial_hex(value: str) -> bool:
         # All-zero ids (an OAID when the user opted out) and words like "unknown" carry no identity.
         v = value.replace("-", "").lower()
-        return len(set(v)) >= 5 and any(c.isdigit() for c in v)
+        return len(set(v)) >= 5 and any(c.isdigit() for c in v) and v not in _SEQUENTIAL
 
     def mac(value: str) -> bool:
         v = re.sub(r"[:\-]", "", value).lower()
@@ -190,6 +194,9 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
     def binary_payload(value: str) -> bool:
         return len(value) >= 64
 
+    def email(value: str) -> bool:
+        return value.rpartition(".")[2].lower() not in _FILE_EXTENSIONS
+
     def none(value: str) -> bool:
         return True
 
@@ -198,7 +205,8 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         "cn_landline": cn_landline, "bank_card": bank_card, "imei": imei, "meid": meid, "cn_imsi": cn_imsi,
         "imsi": imsi, "iccid": iccid, "not_trivial_hex": not_trivial_hex, "mac": mac, "cn_plate": cn_plate,
         "cn_coord": cn_coord, "cn_coord_pair": cn_coord_pair, "birth_date": birth_date, "ssid": ssid,
-        "binary_payload": binary_payload, "person_name": is_person_name, "cn_address": is_address, "none": none,
+        "binary_payload": binary_payload, "person_name": is_person_name, "cn_address": is_address, "email": email,
+        "none": none,
     }
 
 
