@@ -49,6 +49,18 @@ function b() { locate({}) }
     ]
 
 
+def test_named_import_from_taro_is_bound_like_destructuring() -> None:
+    src = """import { getLocation as locate, chooseImage } from '@tarojs/taro'
+import { getLocation } from './my-geo'
+export function where() { return locate({ type: 'gcj02' }) }
+getLocation()
+"""
+    assert [(a[0], a[1], a[3]) for a in apis(src)] == [
+        ("wx.chooseImage", 1, "import"),
+        ("wx.getLocation", 3, "import"),
+    ]
+
+
 def test_frameworks_uni_taro_and_their_compiled_output() -> None:
     src = """
 import Taro from '@tarojs/taro'

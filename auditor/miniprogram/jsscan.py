@@ -150,6 +150,8 @@ class _FileScan:
         self.src = src
         self.root = root
         self.aliases: set[str] = set()
+        #: local name -> APIs bound to it by destructuring or a named import, with the binding node
+        self.bound: dict[str, list[tuple[PrivacyApi, tree_sitter.Node, str]]] = {}
 
     # --- receivers -----------------------------------------------------------------------------
     def is_module(self, spec: str) -> bool:
@@ -223,6 +225,18 @@ class _FileScan:
                     self.aliases.add(_text(child))
                 elif child.type == "namespace_import":
                     self.aliases.update(_text(c) for c in child.named_children if c.type == "identifier")
+                elif child.type == "named_imports":
+                    for spec in child.named_children:
+                        self._bind_import(spec)
+
+    def _bind_import(self, spec: tree_sitter.Node) -> None:
+        """``import { getLocation as gl } from '@tarojs/taro'`` binds ``gl`` like destructuring does."""
+        name = spec.child_by_field_name("name")
+        if spec.type != "import_specifier" or name is None:
+            return
+        local = spec.child_by_field_name("alias") or name
+        for api in self.api_map.by_js.get(_text(name), []):
+            self.bound.setdefault(_text(local), []).append((api, spec, "import"))
 
     def _scan_bindings(self, names: frozenset[str]) -> None:
         for start, end, name in _occurrences(self.src, names):
@@ -347,17 +361,15 @@ def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
     scan = _FileScan(api_map, src, root)
     scan.collect_aliases()
     found: list[tuple[int, PrivacyApi, tree_sitter.Node, str]] = []
-    destructured: dict[str, list[tuple[PrivacyApi, tree_sitter.Node]]] = {}
     for api, node, via in scan.uses(occurrences):
         in_error, _module = _enclosing(node)
         if in_error:
             continue
         if via == "destructuring":
-            local = _destructured_local(node)
-            destructured.setdefault(local, []).append((api, node))
+            scan.bound.setdefault(_destructured_local(node), []).append((api, node, via))
             continue
         found.append((node.start_byte, api, node, via))
-    found.extend(_alias_calls(scan, destructured))
+    found.extend(_bound_calls(scan))
     found.sort(key=lambda f: f[0])
     cols = _Columns(src)
     hits = []
@@ -386,14 +398,13 @@ def _destructured_local(key: tree_sitter.Node) -> str:
     return _text(key)
 
 
-def _alias_calls(
-    scan: _FileScan, destructured: dict[str, list[tuple[PrivacyApi, tree_sitter.Node]]]
-) -> Iterator[tuple[int, PrivacyApi, tree_sitter.Node, str]]:
-    """Calls of destructured names; the destructuring itself counts when the name is never called."""
-    if not destructured:
+def _bound_calls(scan: _FileScan) -> Iterator[tuple[int, PrivacyApi, tree_sitter.Node, str]]:
+    """Calls of destructured or imported names; the binding itself counts when the name is never called."""
+    bound = scan.bound
+    if not bound:
         return
     called: set[str] = set()
-    for start, end, name in _occurrences(scan.src, destructured):
+    for start, end, name in _occurrences(scan.src, bound):
         node = scan.root.descendant_for_byte_range(start, end)
         parent = node.parent if node is not None else None
         if node is None or node.type != "identifier" or parent is None or parent.type != "call_expression":
@@ -401,9 +412,9 @@ def _alias_calls(
         if parent.child_by_field_name("function") != node:
             continue
         called.add(name)
-        for api, _ in destructured[name]:
-            yield parent.start_byte, api, parent, "destructuring"
-    for name, sites in destructured.items():
+        for api, _, via in bound[name]:
+            yield parent.start_byte, api, parent, via
+    for name, sites in bound.items():
         if name not in called:
-            for api, node in sites:
-                yield node.start_byte, api, node, "destructuring"
+            for api, node, via in sites:
+                yield node.start_byte, api, node, via

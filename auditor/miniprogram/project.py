@@ -13,6 +13,7 @@ bundled npm package and code under a plugin root (``pluginRoot`` of project.conf
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -112,24 +113,25 @@ def _json(path_label: object, data: bytes) -> dict[str, Any]:
 
 
 def _read_tree(root: Path, max_bytes: int, warnings: list[str]) -> dict[str, bytes]:
+    """Code, markup and JSON under root; dependency and hidden directories are not entered."""
     files: dict[str, bytes] = {}
-    for p in sorted(root.rglob("*")):
-        rel_parts = p.relative_to(root).parts
-        if any(part in SKIPPED_DIRS or part.startswith(".") for part in rel_parts[:-1]):
-            continue
-        if p.is_symlink() or not p.is_file():
-            continue
-        if not p.name.endswith((*CODE_SUFFIXES, *MARKUP_SUFFIXES, ".json")):
-            continue
-        rel = "/".join(rel_parts)
-        size = p.stat().st_size
-        if size > max_bytes:
-            warnings.append(f"{rel}: {size} bytes is above the {max_bytes}-byte limit; file skipped")
-            continue
-        try:
-            files[rel] = p.read_bytes()
-        except OSError as e:
-            raise InputError(p, f"cannot read: {e.strerror or e}") from None
+    suffixes = (*CODE_SUFFIXES, *MARKUP_SUFFIXES, ".json")
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+        base = Path(dirpath)
+        for name in sorted(filenames):
+            p = base / name
+            if not name.endswith(suffixes) or p.is_symlink():
+                continue
+            rel = p.relative_to(root).as_posix()
+            try:
+                size = p.stat().st_size
+                if size > max_bytes:
+                    warnings.append(f"{rel}: {size} bytes is above the {max_bytes}-byte limit; file skipped")
+                    continue
+                files[rel] = p.read_bytes()
+            except OSError as e:
+                raise InputError(p, f"cannot read: {e.strerror or e}") from None
     return files
 
 
