@@ -24,6 +24,7 @@ from charset_normalizer import from_bytes
 from auditor.errors import InputError
 
 MAX_TEXT_BYTES = 4 * 1024 * 1024  # the longest real policies are ~300 kB; past this only the head is read
+MAX_TEXT_CHARS = 600_000  # analysis is linear but not free; no real policy comes near this
 MAX_PDF_BYTES = 64 * 1024 * 1024
 MAX_PDF_PAGES = 300
 MAX_BAD_UTF8_RATIO = 0.01  # a few broken bytes in UTF-8 text are tolerated (and reported)
@@ -78,7 +79,7 @@ def extract(data: bytes, size: int, suffix: str) -> Extracted:
         return decoded
     if is_html:
         decoded.text = html_text(decoded.text)
-    decoded.text = normalise(decoded.text)
+    decoded.text = cap_text(normalise(decoded.text), decoded.warnings)
     if not decoded.text.strip():
         decoded.unreadable = "no text in the file" + (" (HTML without visible text)" if is_html else "")
     elif not re.search(f"[{_CJK}]", decoded.text):
@@ -235,10 +236,20 @@ def pdf_text(data: bytes) -> Extracted:
         RecursionError,
     ) as e:
         return Extracted("", unreadable=f"damaged PDF, no text could be read ({type(e).__name__})")
-    text = normalise(join_wrapped_lines(raw.replace("\x0c", "\n\n")))
+    warnings: list[str] = []
+    text = cap_text(normalise(join_wrapped_lines(raw.replace("\x0c", "\n\n"))), warnings)
     if not re.search(rf"[{_CJK}A-Za-z]", text):
         return Extracted("", unreadable="PDF has no text layer (a scanned image?); OCR is not attempted")
-    return Extracted(text)
+    return Extracted(text, warnings)
+
+
+def cap_text(text: str, warnings: list[str]) -> str:
+    """Keep analysis time bounded: past MAX_TEXT_CHARS only the head (to a line end) is read."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    cut = text.rfind("\n", 0, MAX_TEXT_CHARS)
+    warnings.append(f"text has {len(text)} characters; only the first {max(cut, 0) or MAX_TEXT_CHARS} were analysed")
+    return text[: cut if cut > 0 else MAX_TEXT_CHARS]
 
 
 def join_wrapped_lines(text: str) -> str:

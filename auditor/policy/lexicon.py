@@ -73,6 +73,33 @@ def _term_regex(term: str) -> str:
     return body
 
 
+def _trie_regex(terms: list[str]) -> str:
+    """One regex for all terms, longest match first, shaped as a trie so a 300-term lexicon scans a
+    1 MB policy in about a second (a flat alternation tries every term at every position)."""
+    latin = sorted((t for t in terms if re.search(r"[A-Za-z0-9\s]", t)), key=lambda t: (-len(_key(t)), t))
+    trie: dict[str, Any] = {}
+    for t in terms:
+        if t in latin:
+            continue
+        node = trie
+        for ch in t:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        # Longer continuations before the end marker, so 位置信息 wins over 位置.
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")" if alts else ""
+        if "" in node:
+            return f"(?:{body})?" if alts else ""
+        return body
+
+    parts = [_term_regex(t) for t in latin]
+    if trie:
+        parts.append(build(trie))
+    return "|".join(parts)
+
+
 def _compile(path: Path, entry: str, pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern, re.IGNORECASE)
@@ -120,9 +147,7 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         for g in group:
             for t in g["terms"]:
                 all_terms.setdefault(_key(t), t)
-    # Longest first: at one position the alternation takes the first that matches.
-    ordered = sorted(all_terms.values(), key=lambda t: (-len(_key(t)), t))
-    terms = re.compile("|".join(_term_regex(t) for t in ordered), re.IGNORECASE)
+    terms = re.compile(_trie_regex(list(all_terms.values())), re.IGNORECASE)
 
     neg = data["negation"]
     sdk = data["sdk"]

@@ -107,6 +107,9 @@ def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -
     i = 0
     while i < len(lines):
         line = lines[i][1]
+        if "\t" not in line and "|" not in line and "｜" not in line:
+            i += 1
+            continue
         cells = [c.strip() for c in _ROW_SPLIT.split(line.strip().strip("|｜"))]
         fields = [_header_field(c, lex) for c in cells]
         if len(cells) >= 2 and "name" in fields and sum(f is not None for f in fields) >= 2:
@@ -141,6 +144,9 @@ def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> l
     keyre = _key_regex(lex)
     out: list[SdkRecord] = []
     current: SdkRecord | None = None
+    next_text = [""] * (len(lines) + 1)  # the next non-empty line after each line
+    for i in range(len(lines) - 1, -1, -1):
+        next_text[i] = lines[i + 1][1] if i + 1 < len(lines) and lines[i + 1][1].strip() else next_text[i + 1]
     for i, (pos, line) in enumerate(lines):
         if not line.strip():
             continue
@@ -152,8 +158,7 @@ def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> l
         prefix = _clean(body[: keys[0][0].start()]) if keys else ""
         if not keys:
             # A title line ("1. 友盟统计SDK") opens a record if the next line carries SDK keys.
-            nxt = next((t for _, t in lines[i + 1 :] if t.strip()), "")
-            nkeys = [_header_field(m.group("key"), lex) for m in keyre.finditer(drop_numbering(nxt))]
+            nkeys = [_header_field(m.group("key"), lex) for m in keyre.finditer(drop_numbering(next_text[i]))]
             title = body.rstrip("：:")
             current = None
             if nkeys and "name" not in nkeys and any(nkeys) and _is_title(title, lex):
