@@ -10,7 +10,7 @@ import pytest
 
 from auditor.errors import InputError
 from auditor.miniprogram import analyze_miniprogram
-from auditor.model import number
+from auditor.model import Finding, number
 from auditor.ruleset import default_ruleset
 from auditor.scope import JudgeContext, judge
 from auditor.scope.rules_miniprogram import CHECKS
@@ -32,7 +32,7 @@ def write_tree(root: Path, files: dict[str, Any]) -> Path:
     return root
 
 
-def findings(path: Path) -> list[tuple[str, str | None, str]]:
+def judged(path: Path) -> list[Finding]:
     r = analyze_miniprogram(path, salt="s")
     number(r.observations, "o")
     ctx = JudgeContext(
@@ -41,7 +41,11 @@ def findings(path: Path) -> list[tuple[str, str | None, str]]:
         app={**r.app, "miniprogram_privacy": r.privacy},
         ruleset=default_ruleset(),
     )
-    return sorted((f.rule, f.category, f.severity) for f in judge(ctx, CHECKS))
+    return judge(ctx, CHECKS)
+
+
+def findings(path: Path) -> list[tuple[str, str | None, str]]:
+    return sorted((f.rule, f.category, f.severity) for f in judged(path))
 
 
 def test_gov_service_sample_observations() -> None:
@@ -76,6 +80,7 @@ def test_gov_service_fails_the_gate_for_each_undeclared_use() -> None:
         ("miniprogram_undeclared_api", "precise_location", "high"),  # the wx-stat-sdk npm package
         ("miniprogram_unused_declaration", "health", "low"),
     ]
+    assert {f.party.name for f in judged(SAMPLES / "gov-service") if f.party} == {"wxf00dgov0service01", "wx-stat-sdk"}
 
 
 def test_compliant_complaint_service_passes() -> None:

@@ -159,6 +159,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     auth, first_call = authorization(handlers, calls)
     privacy: dict[str, Any] = {
         "config_file": project.config_name,
+        "first_party": first.name,
         "requiredPrivateInfos": required_private_infos(project),
         "permission": scopes,
         "usePrivacyCheck": project.config.get("__usePrivacyCheck__") is True,

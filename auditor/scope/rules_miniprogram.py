@@ -110,7 +110,7 @@ def check_miniprogram_unused_declaration(ctx: JudgeContext) -> list[FindingDraft
         return []
     privacy, api_map, uses = inputs
     used = [api for _, api in uses]
-    party = Party("first", str(ctx.app.get("appid") or privacy["config_file"]))
+    party = Party("first", privacy["first_party"])
     drafts = _Drafts("miniprogram_unused_declaration")
     for name in privacy["requiredPrivateInfos"]:
         if not any(a.required_private_info == name for a in used):
