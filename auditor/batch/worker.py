@@ -1,0 +1,89 @@
+"""What runs inside a worker process: one app's audit, isolated, returned as plain data.
+
+Workers never touch the database: they return the audit as a ``pi-auditor/1`` dict and the parent,
+the only writer, stores it. Every failure an app can cause (a corrupt APK, an unreadable capture, a
+bug tripped by odd input) becomes this app's error message, never the batch's. Each worker builds its
+own Ruleset once, so rules and recognizers load once per process, not per app.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.batch.reports import write_report
+from auditor.batch.task import AppTask, report_filename
+from auditor.errors import AuditorError
+from auditor.model import Audit
+from auditor.pipeline import run_audit
+from auditor.ruleset import Ruleset
+
+_state: dict[str, Any] = {}
+
+
+@dataclass
+class TaskResult:
+    key: str
+    fingerprint: str
+    audit: dict[str, Any] | None
+    error: str | None
+    seconds: float
+    pid: int
+    peak_rss_kb: int
+    report_error: str | None = None
+
+
+def init_worker(salt: str) -> None:
+    """Process-pool initializer: the database's salt (so value hashes correlate) and this worker's rules.
+
+    Ctrl-C is the parent's to handle: it stops handing out work and keeps what is stored, while a worker
+    finishes its current app quietly instead of printing a KeyboardInterrupt traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ruleset = Ruleset()
+    ruleset.check()
+    _state["salt"] = salt
+    _state["ruleset"] = ruleset
+
+
+def run_task(task: AppTask) -> TaskResult:
+    started = time.monotonic()
+    audit: dict[str, Any] | None = None
+    error: str | None = None
+    report_error: str | None = None
+    ruleset: Ruleset = _state["ruleset"]
+    try:
+        if ruleset.version != task.rules_version:
+            raise AuditorError(f"rules changed during the batch ({task.rules_version} -> {ruleset.version}); "
+                               "re-run the batch")
+        result = run_audit(task.audit_inputs(), ruleset=ruleset, salt=_state["salt"])
+        audit = result.to_dict()
+        if task.report_dir:
+            path = Path(task.report_dir) / report_filename(task.key, result.id)
+            report_error = _write_report(result, ruleset, path, task.lang)
+    except AuditorError as e:
+        error = str(e)
+    except Exception as e:  # noqa: BLE001 -- one app's crash must not end the batch; it is reported per app
+        error = f"internal error: {type(e).__name__}: {e}"
+    return TaskResult(key=task.key, fingerprint=task.fingerprint, audit=audit, error=error,
+                      seconds=time.monotonic() - started, pid=os.getpid(), peak_rss_kb=peak_rss_kb(),
+                      report_error=report_error)
+
+
+def peak_rss_kb() -> int:
+    """Peak resident memory of this process so far (Linux reports ru_maxrss in KiB)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _write_report(audit: Audit, ruleset: Ruleset, path: Path, lang: str) -> str | None:
+    """Render the per-app report here, in parallel, rather than serially in the parent."""
+    try:
+        write_report(audit, ruleset, path, lang)
+    except Exception as e:  # noqa: BLE001 -- the audit stands even if its report cannot be drawn
+        return f"{type(e).__name__}: {e}"
+    return None
