@@ -37,7 +37,9 @@ class FlowScanner:
         party = self.resolver.resolve(flow.host)
         before = consent.is_before(flow) if consent is not None else None
         obs: list[Observation] = []
-        seen: set[tuple[str, str, str]] = set()
+        # one observation per value and entity on each side: a batch repeating the IMEI in 200 events
+        # is one piece of evidence seen 200 times, not 200 pieces
+        seen: dict[tuple[str, str, str], Observation] = {}
         req = flow.request
         sides: list[tuple[str, Iterable[Any]]] = [
             ("request", walker.request_pieces(flow.url, req.headers, req.body, decoded=req.content_decoded,
@@ -50,11 +52,15 @@ class FlowScanner:
         for side, pieces in sides:
             for piece in pieces:
                 for path, hit in self._hits(piece, flow.url):
-                    key = (side, path, hit.entity)
-                    if key in seen:
+                    key = (side, hit.entity, hit.text.strip() or path)
+                    prev = seen.get(key)
+                    if prev is not None:
+                        prev.where["occurrences"] = prev.where.get("occurrences", 1) + 1
+                        prev.confidence = max(prev.confidence, float(hit.score))
                         continue
-                    seen.add(key)
-                    obs.append(self._observation(flow, side, path, hit, party, before))
+                    o = self._observation(flow, side, path, hit, party, before)
+                    seen[key] = o
+                    obs.append(o)
         return obs, [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
 
     def _hits(self, piece: Leaf | Text | Blob, url: str) -> Iterable[tuple[str, Any]]:
