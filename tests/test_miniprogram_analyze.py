@@ -172,6 +172,24 @@ def test_invalid_app_json_names_the_file(tmp_path: Path) -> None:
     assert e.value.path.endswith("app.json")
 
 
+def test_app_json_fields_of_the_wrong_type_are_named(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app.json": {"pages": "pages/index/index"}})
+    with pytest.raises(InputError, match="pages: 'pages/index/index' is not of type 'array'"):
+        analyze_miniprogram(tmp_path, salt="s")
+
+
+def test_combined_open_type_and_unknown_required_private_info(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "app.json": {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getPhoneNumber"], "__usePrivacyCheck__": True},
+        "pages/a/a.wxml": '<button open-type="getPhoneNumber|agreePrivacyAuthorization">手机号登录</button>',
+    })
+    r = analyze_miniprogram(root, salt="s")
+    assert [o.entity for o in r.observations] == ["button[open-type=getPhoneNumber]"]
+    assert r.privacy["authorization"]["before_first_call"] is True
+    assert r.privacy["requiredPrivateInfos"] == []
+    assert r.warnings == ["app.json: requiredPrivateInfos entry 'getPhoneNumber' is not one WeChat accepts"]
+
+
 def test_app_json_in_gbk_is_an_input_error(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app.json": '{"window": {"navigationBarTitleText": "政务服务"}}'.encode("gbk")})
     with pytest.raises(InputError, match="not UTF-8"):

@@ -160,7 +160,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     privacy: dict[str, Any] = {
         "config_file": project.config_name,
         "first_party": first.name,
-        "requiredPrivateInfos": required_private_infos(project),
+        "requiredPrivateInfos": required_private_infos(project, api_map, warnings),
         "permission": scopes,
         "usePrivacyCheck": project.config.get("__usePrivacyCheck__") is True,
         "guideline": guideline(project, api_map, warnings),

@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import jsonschema
-
-from auditor.errors import InputError
 from auditor.miniprogram.apimap import ApiMap, PrivacyApi
 from auditor.miniprogram.project import Project
 from auditor.model import Declaration, Party
@@ -44,22 +39,19 @@ class Site:
         return {"api": self.api, "file": self.file, "line": self.line, "column": self.column}
 
 
-@cache
-def _privacy_validator() -> jsonschema.Draft202012Validator:
-    text = resources.files("auditor.miniprogram").joinpath("privacy.schema.json").read_text("utf-8")
-    return jsonschema.Draft202012Validator(json.loads(text))
-
-
 def _snippet(key: str, value: Any) -> str:
     return json.dumps({key: value}, ensure_ascii=False)
 
 
-def required_private_infos(project: Project) -> list[str]:
+def required_private_infos(project: Project, api_map: ApiMap, warnings: list[str]) -> list[str]:
     """app.json's list plus ext.json's (third-party platforms declare there), in order, unique."""
+    known = {a.required_private_info for a in api_map.apis}
     out: list[str] = []
-    for doc in (project.config, project.ext_config):
+    for name_of, doc in ((project.config_name, project.config), ("ext.json", project.ext_config)):
         for name in doc.get("requiredPrivateInfos") or []:
-            if isinstance(name, str) and name not in out:
+            if name not in known:
+                warnings.append(f"{name_of}: requiredPrivateInfos entry {name!r} is not one WeChat accepts")
+            elif name not in out:
                 out.append(name)
     return out
 
@@ -81,10 +73,6 @@ def guideline(project: Project, api_map: ApiMap, warnings: list[str]) -> dict[st
     doc = project.privacy_doc
     if doc is None:
         return {"file": None, "types": [], "purposes": {}, "sdks": []}
-    errors = sorted(_privacy_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
-    if errors:
-        where = "/".join(str(p) for p in errors[0].absolute_path) or "top level"
-        raise InputError(f"{project.root}/privacy.json", f"{where}: {errors[0].message}")
     types: list[str] = []
     purposes: dict[str, str] = {}
     for item in doc["setting_list"]:

@@ -16,9 +16,12 @@ import json
 import os
 import posixpath
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import jsonschema
 
 from auditor.errors import InputError
 from auditor.miniprogram.wxapkg import read_wxapkg
@@ -27,6 +30,8 @@ CODE_SUFFIXES = (".js", ".ts", ".tsx", ".mjs", ".cjs")
 MARKUP_SUFFIXES = (".wxml",)
 SKIPPED_DIRS = frozenset({"node_modules", ".git", ".svn", "unpackage"})
 APP_CONFIGS = ("app.json", "app-config.json")
+APP_SCHEMA = "app_config.schema.json"
+PRIVACY_SCHEMA = "privacy.schema.json"
 
 
 @dataclass
@@ -100,7 +105,21 @@ class Project:
         return sorted(n for n in self.files if n.endswith(MARKUP_SUFFIXES))
 
 
-def _json(path_label: object, data: bytes) -> dict[str, Any]:
+@cache
+def _schema(name: str) -> jsonschema.Draft202012Validator:
+    text = resources.files("auditor.miniprogram").joinpath(name).read_text("utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text))
+
+
+def validate(path_label: object, doc: dict[str, Any], schema: str) -> None:
+    """InputError naming the file and the first offending field."""
+    errors = sorted(_schema(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "top level"
+        raise InputError(path_label, f"{where}: {errors[0].message}")
+
+
+def _json(path_label: object, data: bytes, schema: str | None = None) -> dict[str, Any]:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -109,6 +128,8 @@ def _json(path_label: object, data: bytes) -> dict[str, Any]:
         raise InputError(path_label, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     if not isinstance(doc, dict):
         raise InputError(path_label, "not a JSON object")
+    if schema:
+        validate(path_label, doc, schema)
     return doc
 
 
@@ -159,11 +180,13 @@ def load_project(path: Path, max_bytes: int) -> Project:
     config_name = next((n for n in APP_CONFIGS if n in files), None)
     if config_name is None:
         raise InputError(label, "not a mini-program: no app.json (or app-config.json in a package)")
-    config = _json(f"{label}/{config_name}" if kind == "wxapkg" else root / config_name, files[config_name])
+    config = _json(f"{label}/{config_name}", files[config_name], APP_SCHEMA)
     if config_name == "app-config.json":
         config = _flatten_compiled_config(config)
-    ext = _json(f"{label}/ext.json", files["ext.json"]) if "ext.json" in files else {}
-    privacy_doc = _json(f"{label}/privacy.json", files["privacy.json"]) if "privacy.json" in files else None
+    ext = _json(f"{label}/ext.json", files["ext.json"], APP_SCHEMA) if "ext.json" in files else {}
+    privacy_doc = (
+        _json(f"{label}/privacy.json", files["privacy.json"], PRIVACY_SCHEMA) if "privacy.json" in files else None
+    )
     return Project(
         kind=kind,
         root=str(label),

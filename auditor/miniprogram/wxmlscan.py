@@ -29,7 +29,8 @@ class _WxmlParser(HTMLParser):
         line, offset = self.getpos()
         for api in candidates:
             m = api.wxml
-            if m is None or (m.attr is not None and values.get(m.attr) != m.value):
+            # open-type may combine abilities: "getPhoneNumber|agreePrivacyAuthorization"
+            if m is None or (m.attr is not None and m.value not in values.get(m.attr, "").split("|")):
                 continue
             context = None
             if api.category is not None:
