@@ -140,8 +140,9 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
         sites.extend((rel, hit) for hit in result.hits)
     markup = project.markup_files()
     for rel in markup:
-        text = project.files[rel].decode("utf-8", "replace")
-        sites.extend((rel, hit) for hit in scan_wxml(text, api_map))
+        hits, problems = scan_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map)
+        sites.extend((rel, hit) for hit in hits)
+        warnings.extend(problems)
 
     observations: list[Observation] = []
     calls: list[Site] = []

@@ -47,8 +47,13 @@ class _WxmlParser(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def scan_wxml(text: str, api_map: ApiMap) -> list[Hit]:
+def scan_wxml(rel: str, text: str, api_map: ApiMap) -> tuple[list[Hit], list[str]]:
+    """Hits in one WXML file, and a warning when the markup breaks the tokenizer part-way."""
     parser = _WxmlParser(api_map, text)
-    parser.feed(text)
-    parser.close()
-    return parser.hits
+    try:
+        parser.feed(text)
+        parser.close()
+    except AssertionError:  # the stdlib tokenizer asserts on malformed <! declarations
+        line, _ = parser.getpos()
+        return parser.hits, [f"{rel}:{line}: WXML does not parse; skipped the rest of the file"]
+    return parser.hits, []
