@@ -1,0 +1,139 @@
+"""Scope of negations, conditions and exceptions, sentence by sentence (real policy wording)."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.policy import parse_policy_text
+
+
+def statuses(text: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for d in parse_policy_text(text).declarations:
+        if d.category:
+            out.setdefault(d.category, set()).add(d.status)
+    return out
+
+
+def test_negation_covers_the_whole_list_and_the_next_clause() -> None:
+    got = statuses("我们不会收集您的指纹、人脸等生物识别信息，也不会读取您的软件列表。")
+    # 生物识别信息 after 等 only sums up the list: other_biometric is not negated by it.
+    assert got == {"fingerprint": {"negated"}, "face": {"negated"}, "app_list": {"negated"}}
+
+
+def test_a_standalone_class_term_negates_every_member_but_declares_none() -> None:
+    assert statuses("我们不会收集您的任何生物识别信息。") == {
+        "face": {"negated"},
+        "fingerprint": {"negated"},
+        "other_biometric": {"negated"},
+    }
+    assert statuses("我们会收集您的生物识别信息用于登录。") == {}
+
+
+def test_chu_wai_declares_the_exception_and_negates_nothing_by_name() -> None:
+    assert statuses("除手机号外，我们不会收集其他信息。") == {"phone_number": {"declared"}}
+    assert statuses("除手机号码外，我们不会收集您的身份证号码。") == {
+        "phone_number": {"declared"},
+        "id_document": {"negated"},
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们不会向任何第三方提供您的身份证号码。",
+        "我们不会将您的人脸信息出售给他人。",
+        "我们不会将您的通讯录用于营销。",
+        "剪切板内容不会上传至我们的服务器。",
+    ],
+)
+def test_a_negation_of_sharing_selling_or_use_is_not_a_collection_negation(text: str) -> None:
+    assert "negated" not in {s for v in statuses(text).values() for s in v}
+
+
+def test_sharing_negation_after_a_collection_keeps_the_collection_declared() -> None:
+    got = statuses("我们会收集您的身份证号码用于实名认证，但不会向第三方提供。")
+    assert got == {"id_document": {"declared"}}
+
+
+def test_only_when_and_if_you_choose_are_conditional_but_when_you_use_is_declared() -> None:
+    assert statuses("我们仅在您使用扫一扫时访问您的相机。") == {"photos": {"conditional"}}
+    assert statuses("如您选择开启指纹登录，我们会调用系统指纹验证。") == {"fingerprint": {"conditional"}}
+    assert statuses("当您使用叫车功能时，我们会收集您的精确位置。") == {"precise_location": {"declared"}}
+
+
+def test_refusal_clause_does_not_make_a_declaration_conditional() -> None:
+    got = statuses("为完成实名认证，我们需要收集您的身份证号码，若您拒绝提供，将无法使用该服务。")
+    assert got == {"id_document": {"declared"}}
+
+
+def test_not_without_consent_is_conditional_not_negated() -> None:
+    assert statuses("未经您的同意，我们不会读取您的剪切板。") == {"clipboard": {"conditional"}}
+    assert statuses("我们不会收集您的身份证号码，除非您选择银行卡快捷支付。") == {
+        "id_document": {"conditional"},
+        "bank_account": {"conditional"},
+    }
+
+
+def test_negation_inside_a_condition_or_a_time_is_not_policy_wide() -> None:
+    assert statuses("若您选择图文问诊，则不会调用摄像头和麦克风。") == {}
+    assert statuses("室内运动时不会获取位置。") == {}
+
+
+def test_topicalised_object_before_the_negation() -> None:
+    assert statuses("对于您的通讯录和通话记录，我们不会收集。") == {
+        "contacts": {"negated"},
+        "call_log": {"negated"},
+    }
+
+
+def test_an_unrelated_clause_after_a_negation_is_not_negated() -> None:
+    got = statuses("我们不会收集您的人脸信息，您的手机号仅用于登录。")
+    assert got == {"face": {"negated"}, "phone_number": {"declared"}}
+
+
+def test_positive_collection_after_but_resets_the_polarity() -> None:
+    got = statuses("我们不会收集您的人脸信息，但会收集您的身份证号码。")
+    assert got == {"face": {"negated"}, "id_document": {"declared"}}
+
+
+def test_stop_phrases_are_not_personal_information() -> None:
+    assert statuses("我们会向您的手机发送短信验证码，您也可以拨打客服电话。") == {}
+    assert statuses("我们不会要求您提供银行卡密码。") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("我们会收集您的精确地理位置。", "precise_location"),
+        ("我们会记录您的行踪轨迹。", "precise_location"),
+        ("我们会获取您的位置信息。", "precise_location"),
+        ("我们会根据IP地址所在地获取您所在城市。", "coarse_location"),
+        ("我们会获取您的粗略位置。", "coarse_location"),
+        ("我们会收集您的电话号码。", "phone_number"),
+        ("请提供您的身份证正反面照片。", "id_document"),
+        ("请绑定您的银行卡。", "bank_account"),
+        ("我们会进行刷脸核验。", "face"),
+        ("我们会收集设备标识符（OAID）。", "device_id"),
+    ],
+)
+def test_ambiguous_wording_maps_as_the_lexicon_documents(text: str, category: str) -> None:
+    assert category in statuses(text)
+
+
+def test_device_model_and_plain_device_info_are_not_device_ids() -> None:
+    assert statuses("我们会收集您的设备信息，包括设备型号和操作系统版本。") == {}
+
+
+def test_separate_consent_is_attached_to_the_clause_that_names_it() -> None:
+    result = parse_policy_text(
+        "实名认证时，需要提供姓名、身份证号码，并进行人脸识别，我们会就人脸信息单独征求您的同意。"
+    )
+    consent = {d.category: d.separate_consent for d in result.declarations}
+    assert consent == {"name": False, "id_document": False, "face": True}
+
+
+def test_separate_consent_in_the_next_sentence_applies_back() -> None:
+    result = parse_policy_text("（三）人脸识别\n我们需要采集您的面部特征。我们将在采集前取得您的单独同意。")
+    [face] = [d for d in result.declarations if d.category == "face"]
+    assert face.separate_consent and face.function == "人脸识别"

@@ -1,0 +1,87 @@
+"""The third-party SDK list: tables, key-value records, prose, and matching names to rules/sdks.yaml."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.model import Declaration
+from auditor.policy import parse_policy_text
+
+
+def sdks(text: str, html: str | None = None) -> list[Declaration]:
+    return [d for d in parse_policy_text(text, html=html).declarations if d.category is None]
+
+
+@pytest.mark.parametrize("written", ["友盟+", "友盟同欣统计SDK", "Umeng", "UMSDK", "友盟统计分析SDK（Android）"])
+def test_umeng_aliases_match(written: str) -> None:
+    [d] = sdks(f"第三方SDK\nSDK名称：{written} 使用目的：统计 收集个人信息类型：设备信息（IMEI/OAID）\n")
+    assert (d.sdk, d.sdk_name, d.sdk_categories) == ("umeng", written, ["device_id"])
+
+
+def test_plain_text_table_with_tabs_and_an_unknown_sdk() -> None:
+    text = (
+        "三、第三方SDK共享清单\n"
+        "SDK名称\t第三方主体\t使用目的\t收集个人信息类型\n"
+        "极光推送\t深圳市和讯华谷信息技术有限公司\t消息推送\t设备标识符（Android ID）、WLAN信息\n"
+        "某某地图SDK\t某某科技有限公司\t地图展示\t位置信息\n"
+    )
+    got = [(d.sdk, d.sdk_name, d.sdk_categories) for d in sdks(text)]
+    assert got == [
+        ("jpush", "极光推送", ["device_id", "wifi_info"]),
+        (None, "某某地图SDK", ["precise_location"]),
+    ]
+    unknown = sdks(text)[1]
+    assert unknown.party is not None and (unknown.party.kind, unknown.party.name, unknown.party.sdk) == (
+        "third",
+        "某某地图SDK",
+        None,
+    )
+
+
+def test_html_table_via_parse_policy_text() -> None:
+    html = (
+        "<h2>第三方SDK</h2><table><tr><th>SDK名称</th><th>公司名称</th><th>收集的个人信息</th></tr>"
+        "<tr><td>腾讯慧眼</td><td>腾讯云计算（北京）有限责任公司</td><td>人脸图像、身份证号码</td></tr></table>"
+    )
+    [d] = sdks("", html=html)
+    assert (d.sdk, d.sdk_categories) == ("tencent_huiyan", ["face", "id_document"])
+
+
+def test_vendor_matches_only_a_generic_name() -> None:
+    text = "第三方SDK\nSDK名称：统计分析SDK 第三方主体：友盟同欣（北京）科技有限公司 使用目的：统计\n"
+    assert [d.sdk for d in sdks(text)] == ["umeng"]
+    text = "第三方SDK\nSDK名称：阿里云号码认证SDK 第三方主体：阿里云计算有限公司 使用目的：一键登录\n"
+    assert [(d.sdk, d.sdk_name) for d in sdks(text)] == [(None, "阿里云号码认证SDK")]
+
+
+def test_prose_gives_each_sdk_only_what_is_said_about_it() -> None:
+    text = (
+        "我们接入了网易易盾反垃圾SDK（杭州网易智企科技有限公司）用于识别垃圾内容，"
+        "以及个推SDK用于消息推送，个推会收集您的设备标识符（OAID）和WLAN状态。"
+    )
+    got = {(d.sdk, d.sdk_name): d.sdk_categories for d in sdks(text)}
+    assert got == {(None, "网易易盾反垃圾SDK"): [], ("getui", "个推SDK"): ["device_id", "wifi_info"]}
+
+
+def test_title_line_then_key_lines() -> None:
+    text = (
+        "第三方SDK\n1. 神策数据分析SDK\n使用目的：统计\n\n"
+        "收集个人信息：设备标识符（Android ID）\n第三方主体：神策网络科技（北京）有限公司\n"
+    )
+    [d] = sdks(text)
+    got = (d.sdk, d.sdk_name, d.function, d.sdk_categories)
+    assert got == ("sensorsdata", "神策数据分析SDK", "统计", ["device_id"])
+
+
+def test_the_intro_line_is_not_an_sdk() -> None:
+    text = (
+        "我们仅接入了以下SDK：\n"
+        "1）vivo推送，第三方主体：维沃移动通信有限公司，用途：推送，收集信息：设备标识符（OAID）。\n"
+    )
+    assert [(d.sdk, d.sdk_name) for d in sdks(text)] == [("vivo_push", "vivo推送")]
+
+
+def test_an_sdk_mentioned_twice_is_listed_once() -> None:
+    text = "第三方SDK\nSDK名称：高德地图SDK 收集个人信息类型：位置信息\n我们使用高德地图SDK获取WLAN信息。\n"
+    [d] = sdks(text)
+    assert d.sdk == "amap" and d.sdk_categories == ["precise_location", "wifi_info"]
