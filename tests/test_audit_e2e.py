@@ -171,3 +171,33 @@ def test_store_round_trip_and_many_audits(tmp_path: Path, sample_audit: Audit) -
         h1 = {o.value_hash for o in s.load(other.id).observations if o.category == "id_document"}
         again = run_audit(AuditInputs(traffic=[HAR]), salt=s.salt)
         assert h1 == {o.value_hash for o in again.observations if o.category == "id_document"}
+
+
+RIDE_HAR = ROOT / "samples/traffic/ride_hailing.har"
+RIDE_POLICY = ROOT / "samples/policy/ride_hailing_policy.txt"
+# Written from the sample's design (samples/traffic/make_ride_har.py) before the first run.
+RIDE_EXPECTED = {
+    ("before_consent", "device_id", "Getui"),            # IMEI to Getui before 同意
+    ("undisclosed_sdk", "device_id", "Getui"),           # Getui is not in the policy's SDK list
+    ("contradicts_policy", "face", "example.com"),       # 我们不会收集您的人脸信息 -- then a face photo
+    ("sensitive_no_separate_consent", "face", "example.com"),
+    ("sensitive_no_separate_consent", "bank_account", "example.com"),  # location has 单独征得 stated
+    ("beyond_necessary", "face", "example.com"),         # ride hailing needs phone, positions, payment data
+    ("beyond_necessary", "bank_account", "example.com"),
+    ("beyond_necessary", "device_id", "example.com"),
+    ("beyond_necessary", "device_id", "Getui"),
+}
+
+
+def test_ride_hailing_sample_with_policy_and_category(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "ride.json"
+    res = run_cli(["audit", "--traffic", str(RIDE_HAR), "--policy", str(RIDE_POLICY), "--app-category", "网络约车",
+                   "--json", str(out)])
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    validate(doc)
+    got = {(f["rule"], f["category"], (f["party"] or {}).get("name")) for f in doc["findings"]}
+    assert got == RIDE_EXPECTED
+    assert doc["audit"]["app"]["category"] == "ride_hailing"
+    bn = next(f for f in doc["findings"] if f["rule"] == "beyond_necessary" and f["category"] == "face")
+    assert "网络约车" in bn["detail"] and any(c["id"] == "nps-4" for c in bn["clauses"])

@@ -118,8 +118,9 @@ def build() -> dict:
         resp_text=json.dumps({"code": 0, "token": jwt({"sub": "u-20931", "mobile": PHONE, "iat": 1795000000})})))
     token = jwt({"sub": "u-20931", "mobile": PHONE, "iat": 1795000000})
     auth = {"Authorization": f"Bearer {token}"}
+    api = "https://api.wst.example.gov.cn"
     # 5: real-name verification: name, ID number, face photo in one JSON
-    entries.append(entry(step(20.0), "POST", "https://api.wst.example.gov.cn/api/realname/verify", req_headers=auth, post={
+    entries.append(entry(step(20.0), "POST", f"{api}/api/realname/verify", req_headers=auth, post={
         "mimeType": "application/json",
         "text": json.dumps({"xm": "张伟", "sfzh": ID_NO, "faceImage": base64.b64encode(JPEG).decode()},
                            ensure_ascii=False)},
@@ -140,7 +141,7 @@ def build() -> dict:
     for i in range(15):
         pts = [{"la": round(31.820586 + 0.0001 * i, 6), "lo": round(117.227239 + 0.0001 * i, 6),
                 "t": 1795000000 + 3 * i}]
-        entries.append(entry(step(3.0), "POST", "https://api.wst.example.gov.cn/api/track/report", req_headers=auth, post={
+        entries.append(entry(step(3.0), "POST", f"{api}/api/track/report", req_headers=auth, post={
             "mimeType": "application/json", "text": json.dumps({"points": pts})}))
     # 23: profile, answered in GBK (the HAR keeps the bytes base64 since they are not UTF-8)
     profile = json.dumps({"code": 0, "data": {"xm": "张伟", "jtdz": "安徽省合肥市蜀山区长江西路189号3栋502室",
