@@ -18,11 +18,11 @@ from auditor.model import Audit
 from auditor.report.i18n import Catalogue
 
 WIDTH = 960
-LEFT = 190
+LEFT = 150
 RIGHT = 24
-TOP = 34
-LANE = 22
-BOTTOM = 40
+TOP = 40
+LANE = 28
+BOTTOM = 44
 BIN_PX = 4
 MAX_HOSTS_IN_TITLE = 3
 
@@ -170,7 +170,7 @@ def build_timeline(audit: Audit, category_label: Callable[[str], str], t: Catalo
             Dot(
                 x=round(LEFT + col * BIN_PX + BIN_PX / 2, 1),
                 y=lanes[lane].y,
-                r=round(2.5 + min(4.0, math.log2(len(members))), 1) if lane else 2.0,
+                r=round(3.5 + min(5.0, 1.5 * math.log2(len(members))), 1) if lane else 3.0,
                 before=before,
                 title=f"{title} — {shown}" if shown else title,
             )

@@ -8,6 +8,7 @@ that an audit with tens of thousands of observations still gives a readable, pri
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -146,6 +147,11 @@ def strip_query(url: str, marker: str = "?…") -> str:
     except ValueError:
         return url.split("?", 1)[0].split("#", 1)[0]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + (marker if parts.query else "")
+
+
+def short_label(label: str) -> str:
+    """A category name without its parenthesised examples, for chart lanes: 设备标识（IMEI、…） -> 设备标识."""
+    return re.split(r"（| \(", label, maxsplit=1)[0]
 
 
 def as_list(value: Any) -> list[str]:
@@ -474,7 +480,7 @@ class _Builder:
             necessary=necessary,
             sdks=self.sdks(),
             permissions=self.permissions(),
-            timeline=build_timeline(self.audit, self.category, self.t),
+            timeline=build_timeline(self.audit, lambda c: short_label(self.category(c)), self.t),
             warnings=self.warnings,
         )
 
