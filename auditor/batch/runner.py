@@ -52,10 +52,11 @@ class BatchSummary:
 
 
 def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Path | None = None,
-              lang: str = "zh", listener: Listener | None = None, task_fn: TaskFn = run_task) -> BatchSummary:
+              lang: str = "zh", listener: Listener | None = None, task_fn: TaskFn = run_task,
+              ruleset: Ruleset | None = None) -> BatchSummary:
     """Audit every app of the manifest not yet audited from the same inputs and rules; return what happened."""
     started = time.monotonic()
-    ruleset = Ruleset()
+    ruleset = ruleset or Ruleset()
     ruleset.check()
     ledger = Ledger(store)
     already = ledger.done(manifest.campaign)
@@ -86,20 +87,22 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
         if listener:
             listener.finished(task.key, result.error)
 
+    init_args = (store.salt, str(ruleset.root), str(ruleset.recognizers_root))
     while pending:
-        for suspect in _run_pool(pending, jobs, store.salt, task_fn, record):
-            if _run_pool(deque([suspect]), 1, store.salt, task_fn, record):
+        for suspect in _run_pool(pending, jobs, init_args, task_fn, record):
+            if _run_pool(deque([suspect]), 1, init_args, task_fn, record):
                 record(suspect, _failed(suspect, WORKER_DIED))
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _run_pool(tasks: deque[AppTask], jobs: int, salt: str, task_fn: TaskFn,
+def _run_pool(tasks: deque[AppTask], jobs: int, init_args: tuple[str, str, str], task_fn: TaskFn,
               record: Callable[[AppTask, TaskResult], None]) -> list[AppTask]:
     """Drain ``tasks`` through a pool; if the pool breaks, return the tasks that were in flight."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["auditor.batch.worker"])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker, initargs=(salt,))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker,
+                               initargs=init_args)
     inflight: dict[Future[TaskResult], AppTask] = {}
     clean = False
     try:

@@ -38,14 +38,15 @@ class TaskResult:
     report_error: str | None = None
 
 
-def init_worker(salt: str) -> None:
-    """Process-pool initializer: the database's salt (so value hashes correlate) and this worker's rules.
+def init_worker(salt: str, rules_root: str, recognizers_root: str) -> None:
+    """Process-pool initializer: the database's salt (so value hashes correlate) and this worker's rules,
+    from the directories the parent chose (not from whatever environment the forkserver started with).
 
     Ctrl-C is the parent's to handle: it stops handing out work and keeps what is stored, while a worker
     finishes its current app quietly instead of printing a KeyboardInterrupt traceback.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    ruleset = Ruleset()
+    ruleset = Ruleset(Path(rules_root), Path(recognizers_root))
     ruleset.check()
     _state["salt"] = salt
     _state["ruleset"] = ruleset

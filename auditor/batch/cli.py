@@ -1,0 +1,84 @@
+"""``auditor batch MANIFEST``: the click command the main CLI group adds (``cli.add_command(batch)``).
+
+It only wires the pieces: read the manifest, run the campaign with a progress bar on stderr, write the
+dashboard. A failed app is reported, not fatal (exit 0); a bad manifest or database is exit 2 through
+the main CLI's error handling. Ctrl-C stops handing out work; what is stored stays stored, and the
+next run resumes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+
+from auditor.batch.dashboard import REPORTS_SUBDIR, write_dashboard
+from auditor.batch.manifest import read_manifest
+from auditor.batch.runner import BatchSummary, default_jobs, run_batch
+from auditor.ruleset import Ruleset
+from auditor.store import Store
+
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+PathArg = click.Path(path_type=Path)
+
+
+class ProgressListener:
+    """Apps done / failed and the ETA, on stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+        self.ok = 0
+        self.failed = 0
+
+    def start(self, total: int, skipped: int, failed: int) -> None:
+        self.failed = failed
+        self.task = self.progress.add_task("audits", total=total - skipped - failed, status=self._status())
+        if skipped:
+            self.progress.console.print(f"{skipped} of {total} apps already audited from the same inputs and "
+                                        "rules: skipped")
+
+    def finished(self, key: str, error: str | None) -> None:
+        if error is None:
+            self.ok += 1
+        else:
+            self.failed += 1
+        assert self.task is not None
+        self.progress.update(self.task, advance=1, status=self._status())
+
+    def _status(self) -> str:
+        return f"done {self.ok} · failed {self.failed}"
+
+
+@click.command()
+@click.argument("manifest", type=PathArg)
+@click.option("--db", type=PathArg, default=Path("pi-auditor.db"), show_default=True,
+              help="SQLite database: audits, and the batch bookkeeping that makes re-runs resume.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=default_jobs(), show_default="CPUs available",
+              help="Worker processes auditing apps in parallel.")
+@click.option("--out", type=PathArg, help="Directory for dashboard.html/.csv/.json and apps/<report>.html.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the per-app reports and of category names.")
+def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str) -> None:
+    """Audit every app of a campaign MANIFEST (CSV or YAML; see docs/batch.md), resumably, in parallel."""
+    m = read_manifest(manifest)
+    with Store(db) as store:
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[status]}"), TimeRemainingColumn(), console=_err,
+                            transient=True, disable=not _err.is_terminal)
+        with progress:
+            summary = run_batch(m, store, jobs=jobs, report_dir=out / REPORTS_SUBDIR if out else None, lang=lang,
+                                listener=ProgressListener(progress))
+        _print_summary(summary, db)
+        if out:
+            files = write_dashboard(store, m.campaign, out, Ruleset(), keys=[a.key for a in m.apps], lang=lang)
+            _err.print(f"dashboard: {files.html} (+ {files.csv.name}, {files.json.name})", markup=False)
+
+
+def _print_summary(s: BatchSummary, db: Path) -> None:
+    _err.print(f"campaign {s.campaign}: {s.total} apps, {len(s.done)} audited, {len(s.skipped)} skipped "
+               f"(already audited), {len(s.failed)} failed, in {s.seconds:.1f} s; stored in {db}", markup=False)
+    for key, error in sorted(s.failed.items()):
+        _err.print(f"  failed {key}: {error}", markup=False)
