@@ -159,3 +159,14 @@ def test_huge_minified_bundle_is_bounded_in_time() -> None:
     assert time.monotonic() - start < 5
     assert result.hits == []
     assert result.warnings and "longer than 0.2 s" in result.warnings[0]
+
+
+def test_file_naming_an_api_thousands_of_times_is_bounded_in_time() -> None:
+    src = ("const a = [" + ",".join(["x.getLocation"] * 60_000) + "]\nwx.getLocation({})\n").encode()
+    api_map = default_api_map()
+    # parsing ~0.9 MB takes well under 3 s; looking up 60,000 names in one 60,000-wide array does not
+    tight = type(api_map)(**{**api_map.__dict__, "parse_timeout_seconds": 3})
+    start = time.monotonic()
+    result = scan_js("big.js", src, tight)
+    assert time.monotonic() - start < 8
+    assert result.warnings == ["big.js:1: analysis took longer than 3 s; skipped the rest of the file"]

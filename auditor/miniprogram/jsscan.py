@@ -119,11 +119,8 @@ class _Columns:
         return self.last_col + 1
 
 
-def _parse(
-    parser: tree_sitter.Parser, src: bytes, timeout: float
-) -> tree_sitter.Tree | None:
-    """Parse with a deadline; None when it ran out of time."""
-    deadline = time.monotonic() + timeout
+def _parse(parser: tree_sitter.Parser, src: bytes, deadline: float) -> tree_sitter.Tree | None:
+    """Parse with a deadline (time.monotonic); None when it ran out of time."""
     try:
         return parser.parse(
             lambda offset, _point: src[offset : offset + CHUNK],
@@ -144,14 +141,33 @@ def _first_error_line(root: tree_sitter.Node) -> int:
 
 
 class _FileScan:
-    def __init__(self, api_map: ApiMap, src: bytes, root: tree_sitter.Node) -> None:
+    def __init__(self, api_map: ApiMap, src: bytes, root: tree_sitter.Node, deadline: float) -> None:
         self.api_map = api_map
         self.rec = api_map.receivers
         self.src = src
         self.root = root
+        self.deadline = deadline
+        #: line at which the deadline stopped the analysis
+        self.stopped_at: int | None = None
         self.aliases: set[str] = set()
         #: local name -> APIs bound to it by destructuring or a named import, with the binding node
         self.bound: dict[str, list[tuple[PrivacyApi, tree_sitter.Node, str]]] = {}
+
+    def sites(self, occurrences: list[tuple[int, int, str]]) -> Iterator[tuple[str, tree_sitter.Node]]:
+        """(name, smallest node) for each occurrence, until the file's time budget runs out.
+
+        Looking a node up costs time proportional to the width of the tree above it, which in a
+        minified bundle (one array of thousands of modules) adds up; the deadline keeps it bounded.
+        """
+        for start, end, name in occurrences:
+            if self.stopped_at is not None:
+                return
+            if time.monotonic() > self.deadline:
+                self.stopped_at = self.src.count(b"\n", 0, start) + 1
+                return
+            node = self.root.descendant_for_byte_range(start, end)
+            if node is not None:
+                yield name, node
 
     # --- receivers -----------------------------------------------------------------------------
     def is_module(self, spec: str) -> bool:
@@ -239,14 +255,15 @@ class _FileScan:
             self.bound.setdefault(_text(local), []).append((api, spec, "import"))
 
     def _scan_bindings(self, names: frozenset[str]) -> None:
-        for start, end, name in _occurrences(self.src, names):
-            # only `x = name` and `require(` can bind; the tree decides, this spares the lookups
-            if name == "require" and _neighbour(self.src, end, 1) != ord("("):
-                continue
-            if name != "require" and _neighbour(self.src, start - 1, -1) != ord("="):
-                continue
-            node = self.root.descendant_for_byte_range(start, end)
-            if node is None or node.type != "identifier":
+        # only `x = name` and `require(` can bind; the tree decides, this spares the lookups
+        candidates = [
+            (start, end, name)
+            for start, end, name in _occurrences(self.src, names)
+            if (name == "require" and _neighbour(self.src, end, 1) == ord("("))
+            or (name != "require" and _neighbour(self.src, start - 1, -1) == ord("="))
+        ]
+        for name, node in self.sites(candidates):
+            if node.type != "identifier":
                 continue
             value = node
             parent = node.parent
@@ -274,10 +291,7 @@ class _FileScan:
         self, occurrences: list[tuple[int, int, str]]
     ) -> Iterator[tuple[PrivacyApi, tree_sitter.Node, str]]:
         """(api, node to report, how it was reached) for each occurrence that is a real access."""
-        for start, end, name in occurrences:
-            node = self.root.descendant_for_byte_range(start, end)
-            if node is None:
-                continue
+        for name, node in self.sites(occurrences):
             parent = node.parent
             if parent is None:
                 continue
@@ -349,16 +363,16 @@ def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
         return ScanResult([], [], parsed=False)
     suffix = rel[rel.rfind(".") :].lower()
     parser = tree_sitter.Parser(_language(suffix))
-    tree = _parse(parser, src, api_map.parse_timeout_seconds)
+    budget = api_map.parse_timeout_seconds
+    deadline = time.monotonic() + budget
+    tree = _parse(parser, src, deadline)
     if tree is None:
-        return ScanResult(
-            [], [f"{rel}: parsing took longer than {api_map.parse_timeout_seconds:g} s; file skipped"], True
-        )
+        return ScanResult([], [f"{rel}: parsing took longer than {budget:g} s; file skipped"], True)
     warnings: list[str] = []
     root = tree.root_node
     if root.has_error:
         warnings.append(f"{rel}:{_first_error_line(root)}: JS does not parse; skipped the unparsable code")
-    scan = _FileScan(api_map, src, root)
+    scan = _FileScan(api_map, src, root, deadline)
     scan.collect_aliases()
     found: list[tuple[int, PrivacyApi, tree_sitter.Node, str]] = []
     for api, node, via in scan.uses(occurrences):
@@ -370,6 +384,10 @@ def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
             continue
         found.append((node.start_byte, api, node, via))
     found.extend(_bound_calls(scan))
+    if scan.stopped_at is not None:
+        warnings.append(
+            f"{rel}:{scan.stopped_at}: analysis took longer than {budget:g} s; skipped the rest of the file"
+        )
     found.sort(key=lambda f: f[0])
     cols = _Columns(src)
     hits = []
@@ -404,10 +422,9 @@ def _bound_calls(scan: _FileScan) -> Iterator[tuple[int, PrivacyApi, tree_sitter
     if not bound:
         return
     called: set[str] = set()
-    for start, end, name in _occurrences(scan.src, bound):
-        node = scan.root.descendant_for_byte_range(start, end)
-        parent = node.parent if node is not None else None
-        if node is None or node.type != "identifier" or parent is None or parent.type != "call_expression":
+    for name, node in scan.sites(_occurrences(scan.src, bound)):
+        parent = node.parent
+        if node.type != "identifier" or parent is None or parent.type != "call_expression":
             continue
         if parent.child_by_field_name("function") != node:
             continue
