@@ -18,9 +18,11 @@ from auditor.policy.statements import categories_in
 
 _TITLE_MAX = 30
 _ROW_SPLIT = re.compile(r"\t|\s*[|｜]\s*")
+# "1. 百度OCR SDK：北京百度网讯科技有限公司；用于…" in an SDK section: the name opens the line.
+_LEADING_NAME = re.compile(r"^(?P<n>[^：:，,。；;（(]{2,24}?SDK)\s*[：:]", re.IGNORECASE)
 _PAREN_COMPANY = re.compile(r"[（(](?P<p>[^（()）]{2,40}?(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC))[）)]")
 _PROSE_UNKNOWN = re.compile(
-    r"(?:接入|嵌入|集成|使用|引入|采用)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"]{2,16}?)\s*SDK"
+    r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"]{2,16}?)\s*SDK"
 )
 
 
@@ -201,32 +203,53 @@ def _is_title(text: str, lex: Lexicon) -> bool:
 
 def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher, used: set[int]) -> list[SdkRecord]:
     out: list[SdkRecord] = []
-    for s in sentences:
-        if s.line in used or s.skip:
-            continue
-        in_section = any(w in (s.heading or "") for w in lex.sdk_section_words)
-        if not in_section and not any(w in s.text for w in lex.sdk_context_words):
+    for start, text, in_section in _prose_units(sentences, lex, used):
+        if not in_section and not any(w in text for w in lex.sdk_context_words):
             continue
         spans: list[tuple[int, int]] = []
-        for m in matcher.prose_alias.finditer(s.text):
-            tail = re.match(r"[\w+]{0,8}?\s*SDK", s.text[m.end() :])
-            spans.append((m.start(), m.end() + (tail.end() if tail else 0)))
-        for m in _PROSE_UNKNOWN.finditer(s.text):
+        lead = _LEADING_NAME.match(drop_numbering(text))
+        if in_section and lead and _is_title(lead.group("n"), lex):
+            a = len(text) - len(drop_numbering(text)) + lead.start("n")
+            spans.append((a, a + len(lead.group("n"))))
+        for m in matcher.prose_alias.finditer(text):
+            tail = re.match(r"[\w+]{0,8}?\s*SDK", text[m.end() :])
+            span = (m.start(), m.end() + (tail.end() if tail else 0))
+            if not any(x < span[1] and span[0] < y for x, y in spans):
+                spans.append(span)
+        for m in _PROSE_UNKNOWN.finditer(text):
             a, b = m.start("n"), m.end()
             key = normalise_name(m.group("n"), lex)
             if any(x < b and a < y for x, y in spans) or any(g and key.startswith(g) for g in lex.sdk_generic_names):
                 continue
             spans.append((a, b))
         spans.sort()
-        # Each SDK gets what the sentence says from its name up to the next SDK's name.
+        # Each SDK gets what the text says from its name up to the next SDK's name.
         for k, (a, b) in enumerate(spans):
-            end = spans[k + 1][0] if k + 1 < len(spans) else len(s.text)
-            out.append(_prose_record(s, s.text[a:b], s.start + a, s.text[a:end]))
+            end = spans[k + 1][0] if k + 1 < len(spans) else len(text)
+            out.append(_prose_record(text, text[a:b], start + a, text[a:end]))
     return out
 
 
-def _prose_record(s: Sentence, name: str, position: int, said: str) -> SdkRecord:
-    rec = SdkRecord(name.strip(), position, s.text.strip(), data=said)
+def _prose_units(sentences: list[Sentence], lex: Lexicon, used: set[int]) -> list[tuple[int, str, bool]]:
+    """(offset, text, in an SDK section) to read for prose mentions: a sentence, or in an SDK section
+    the whole line, since a list item's purpose and data follow its 'Name：vendor；' opening."""
+    units: list[tuple[int, str, bool]] = []
+    last_line = -1
+    for s in sentences:
+        if s.line in used or s.skip:
+            continue
+        in_section = any(w in (s.heading or "") for w in lex.sdk_section_words)
+        if in_section and s.line == last_line and units and units[-1][2]:
+            start, text, _ = units[-1]
+            units[-1] = (start, text + " " * (s.start - start - len(text)) + s.text, True)
+            continue
+        units.append((s.start, s.text, in_section))
+        last_line = s.line
+    return units
+
+
+def _prose_record(text: str, name: str, position: int, said: str) -> SdkRecord:
+    rec = SdkRecord(name.strip(), position, text.strip(), data=said)
     m = _PAREN_COMPANY.search(said[: len(name) + 45])
     if m:
         rec.provider = m.group("p")

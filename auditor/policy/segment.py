@@ -19,6 +19,7 @@ _NUMBERING = re.compile(
 )
 _SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+|$)")
 _LEAD = re.compile(r"^(?P<lead>[^，,。；;：:\t]{2,14})[：:]")
+_LABEL = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,6}。")
 MAX_HEADING_CHARS = 40
 MAX_PLAIN_HEADING_CHARS = 20
 
@@ -97,6 +98,11 @@ def sentences(text: str, lex: Lexicon) -> list[Sentence]:
         is_row = "\t" in line
         pieces = [line] if is_row else [m.group(0) for m in _SENTENCE.finditer(line) if m.group(0)]
         pos = start
+        if len(pieces) > 1 and _LABEL.fullmatch(pieces[0].strip()):
+            # "投保。投保人在投保时需要…": a paragraph's opening word is its label, not a statement.
+            lead = pieces[0].strip().rstrip("。")
+            pos += len(pieces[0])
+            pieces = pieces[1:]
         for piece in pieces:
             if piece.strip():
                 lead_ws = len(piece) - len(piece.lstrip())
