@@ -4,7 +4,7 @@
 
 Prints per-category precision and recall of `declared` (declared or conditional) and `negated`,
 the overall figures (targets: declared P >= 0.95, R >= 0.9; negated P >= 0.95, R >= 0.9), the same
-for the held-out policies only (truth `split: holdout`), conditional and separate-consent figures,
+for each held-out batch (truth `split: holdout` / `holdout2`), conditional and separate-consent figures,
 the SDK-list exact-match rate (target >= 90% of policies), every remaining error, the mean reading
 time per policy, and the time and peak memory of one generated HTML page of --huge-mb MB.
 """
@@ -89,9 +89,9 @@ def main() -> None:
     cases = labelled_cases(args.dir)
     sc = score(cases)
     print_scores("all labelled policies", sc)
-    held = [c for c in cases if c.truth.get("split") == "holdout"]
-    if held:
-        print_scores("held-out policies (labelled before the reader was run on them)", score(held))
+    for split in sorted({c.truth["split"] for c in cases if c.truth.get("split")}):
+        held = [c for c in cases if c.truth.get("split") == split]
+        print_scores(f"split {split} (labelled before the reader was first run on them)", score(held))
     print_per_category(sc)
     print("\n== remaining errors")
     for e in sc.errors or ["none"]:
