@@ -85,3 +85,13 @@ def test_an_sdk_mentioned_twice_is_listed_once() -> None:
     text = "第三方SDK\nSDK名称：高德地图SDK 收集个人信息类型：位置信息\n我们使用高德地图SDK获取WLAN信息。\n"
     [d] = sdks(text)
     assert d.sdk == "amap" and d.sdk_categories == ["precise_location", "wifi_info"]
+
+
+def test_html_cells_with_paragraphs_and_line_breaks_stay_one_row() -> None:
+    html = (
+        "<h3>第三方SDK</h3><table><tr><th>序号</th><th>SDK名称</th><th>收集个人信息类型</th></tr>"
+        "<tr><td>1</td><td><p>友盟+</p><p>(Umeng)</p></td><td>设备信息：<br>IMEI<br/>OAID</td></tr>"
+        "<tr><td>2</td><td>个推</td><td><ul><li>设备标识符</li><li>WLAN信息</li></ul></td></tr></table>"
+    )
+    got = [(d.sdk, d.sdk_categories) for d in sdks("", html=html)]
+    assert got == [("umeng", ["device_id"]), ("getui", ["device_id", "wifi_info"])]

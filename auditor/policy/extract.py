@@ -177,24 +177,37 @@ class _TextCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skip_depth = 0
+        self.in_cell = False  # inside a td/th, blocks and <br> must not break the table row
+
+    def _break(self) -> None:
+        self.parts.append("；" if self.in_cell else "\n")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
             self.skip_depth += 1
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
         elif tag in {"td", "th"}:
+            self.in_cell = True
             self.parts.append("\t")
+        elif tag in {"tr", "table"}:
+            self.in_cell = False
+            self.parts.append("\n")
+        elif tag in self.BLOCK:
+            self._break()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in {"br", "hr"}:
-            self.parts.append("\n")
+            self._break()
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in self.BLOCK:
+        elif tag in {"td", "th"}:
+            self.in_cell = False
+        elif tag in {"tr", "table"}:
+            self.in_cell = False
             self.parts.append("\n")
+        elif tag in self.BLOCK:
+            self._break()
 
     def handle_data(self, data: str) -> None:
         if not self.skip_depth:
@@ -207,7 +220,7 @@ def html_text(html: str) -> str:
     parser.close()
     lines = []
     for raw in "".join(parser.parts).split("\n"):
-        cells = [c.strip() for c in raw.split("\t")]
+        cells = [re.sub(r"^[；\s]+|[；\s]+$", "", re.sub(r"(?:\s*；\s*)+", "；", c)) for c in raw.split("\t")]
         lines.append("\t".join(c for c in cells if c) if len(cells) > 1 else cells[0])
     # Source line breaks inside Chinese text become spaces in HTML; they are not word gaps.
     return re.sub(rf"(?<=[{_CJK}，。、；：（）])[ ]+(?=[{_CJK}，。、；：（）])", "", "\n".join(lines))

@@ -13,7 +13,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from auditor.policy.lexicon import TERM_CATEGORY, TERM_CLASS, TERM_STOP, Lexicon, TermInfo
+from auditor.policy.lexicon import TERM_CATEGORY, TERM_CLASS, TERM_STOP, Lexicon, TermInfo, header_key
 from auditor.policy.segment import Sentence
 
 _CLAUSE_BREAK = re.compile(r"[，,：:\t]")
@@ -198,7 +198,7 @@ def function_of(s: Sentence, lex: Lexicon) -> str | None:
         m = cue.search(s.text)
         if m and m.group("f").strip():
             return m.group("f").strip()
-    if s.lead:
+    if s.lead and header_key(s.lead) not in lex.sdk_headers:  # not an SDK record's 收集个人信息： key
         return s.lead
     if s.heading:
         return re.split(r"[：:]", s.heading)[0].strip() or None
