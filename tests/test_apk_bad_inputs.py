@@ -114,8 +114,11 @@ def test_malformed_manifest_leaves_a_partial_result(sample_apks, tmp_path):  # n
 
 
 def test_manifest_and_dex_both_broken(sample_apks, tmp_path):  # noqa: F811
-    p = rebuild(sample_apks["notes"], tmp_path / "allbad.apk",
-                {"AndroidManifest.xml": b"\x00" * 64, "classes.dex": b"\xff" * 64})
+    p = rebuild(
+        sample_apks["notes"],
+        tmp_path / "allbad.apk",
+        {"AndroidManifest.xml": b"\x00" * 64, "classes.dex": b"\xff" * 64},
+    )
     expect_input_error(p, "neither the manifest nor any dex")
 
 
@@ -152,8 +155,14 @@ def test_300mb_apk_is_analysed_in_bounded_memory(sample_apks, tmp_path):  # noqa
     with zipfile.ZipFile(p, "a", zipfile.ZIP_STORED) as zf, zf.open("assets/game.pak", "w", force_zip64=True) as f:
         for _ in range(300):
             f.write(block)
-    out = subprocess.run([sys.executable, "-c", HUGE_SCRIPT, str(p)], capture_output=True, text=True,
-                         timeout=300, check=True, cwd=Path(__file__).resolve().parent.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", HUGE_SCRIPT, str(p)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     doc = json.loads(out.stdout)
     assert doc["package"] == "com.example.notes" and doc["size"] > 300 << 20
     assert doc["rss_mb"] < 1200, doc

@@ -26,13 +26,15 @@ def by_method(result: ApkResult, cls: str, method_prefix: str) -> list[Observati
 
 # --- government-service app -------------------------------------------------------------------------
 
+
 def test_gov_app_metadata_matches_the_signing_tool(analysed, sample_apks):  # noqa: F811
     app = analysed["wst"].app
     assert app["package"] == "cn.gov.example.wst"
     assert app["label"] == "皖事通示例"
     assert (app["version_name"], app["version_code"], app["min_sdk"], app["target_sdk"]) == ("3.1.2", 30102, 21, 29)
-    out = subprocess.run(["apksigner", "verify", "--print-certs", str(sample_apks["wst"])],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["apksigner", "verify", "--print-certs", str(sample_apks["wst"])], capture_output=True, text=True, check=True
+    ).stdout
     assert app["cert_sha256"] == re.findall(r"certificate SHA-256 digest: ([0-9a-f]{64})", out)
     assert app["sha256"] == hashlib.sha256(sample_apks["wst"].read_bytes()).hexdigest()
     assert app["size"] == sample_apks["wst"].stat().st_size
@@ -57,7 +59,9 @@ def test_camera_in_face_sdk_is_face_and_third_party(analysed):  # noqa: F811
 def test_location_split_between_app_and_amap(analysed):  # noqa: F811
     loc = code_obs(analysed["wst"], "LocationManager.getLastKnownLocation")
     assert {(o.party.kind, o.party.sdk or o.party.name) for o in loc} == {
-        ("first", "cn.gov.example.wst"), ("third", "amap")}
+        ("first", "cn.gov.example.wst"),
+        ("third", "amap"),
+    }
     assert all(o.category == "precise_location" for o in loc)
     [upd] = code_obs(analysed["wst"], "LocationManager.requestLocationUpdates")
     assert upd.where["class"] == "cn.gov.example.wst.LocationHelper"
@@ -87,8 +91,11 @@ def test_gov_components_and_cleartext_domain(analysed):  # noqa: F811
     # no android:exported but an intent-filter: exported by default below API 31
     assert ("receiver", "cn.gov.example.wst.NoticeReceiver") in exported
     assert ("activity", "com.tencent.cloud.huiyansdkface.facelight.ui.FaceVerifyActivity") not in exported
-    assert r.components["queries"] == {"packages": ["com.eg.android.AlipayGphone"],
-                                       "intents": ["android.media.action.IMAGE_CAPTURE"], "providers": []}
+    assert r.components["queries"] == {
+        "packages": ["com.eg.android.AlipayGphone"],
+        "intents": ["android.media.action.IMAGE_CAPTURE"],
+        "providers": [],
+    }
     assert r.cleartext_allowed is True
     assert r.app["cleartext"]["base_cleartext"] is False
     assert r.app["cleartext"]["cleartext_domains"] == ["zwfw.example.gov.cn"]
@@ -112,6 +119,7 @@ def test_permissions_table_counts_call_sites(analysed):  # noqa: F811
 
 # --- flashlight utility -------------------------------------------------------------------------------
 
+
 def test_android_id_counts_only_with_the_android_id_key(analysed):  # noqa: F811
     hits = code_obs(analysed["flashlight"], "Settings.Secure.getString(android_id)")
     assert {(o.where["class"], o.where["method"].split("(")[0]) for o in hits} == {
@@ -124,8 +132,11 @@ def test_android_id_counts_only_with_the_android_id_key(analysed):  # noqa: F811
 def test_second_dex_umeng_reads_are_attributed_to_umeng(analysed):  # noqa: F811
     umeng = [o for o in code_obs(analysed["flashlight"]) if o.party.sdk == "umeng"]
     assert {o.entity for o in umeng} == {
-        "TelephonyManager.getDeviceId", "Settings.Secure.getString(android_id)", "WifiInfo.getMacAddress",
-        "Build.SERIAL", "PackageManager.getInstalledPackages",
+        "TelephonyManager.getDeviceId",
+        "Settings.Secure.getString(android_id)",
+        "WifiInfo.getMacAddress",
+        "Build.SERIAL",
+        "PackageManager.getInstalledPackages",
     }
     [serial] = [o for o in umeng if o.entity == "Build.SERIAL"]
     assert serial.where["via"] == "field" and serial.where["method"] == "getSerial()Ljava/lang/String;"
@@ -183,6 +194,7 @@ def test_flashlight_sdks_policy_urls_and_cleartext(analysed):  # noqa: F811
 
 # --- compliant notes app ------------------------------------------------------------------------------
 
+
 def test_notes_app_reads_no_pi(analysed):  # noqa: F811
     r = analysed["notes"]
     assert r.observations == [] and r.permissions == [] and r.sdks == []
@@ -208,7 +220,12 @@ def test_observations_serialise_without_values(analysed):  # noqa: F811
 
 def test_build_script_skips_when_up_to_date(sample_apks):  # noqa: F811
     before = {p: p.stat().st_mtime_ns for p in sample_apks.values()}
-    out = subprocess.run(["bash", str(Path(next(iter(sample_apks.values()))).parent.parent / "build.sh")],
-                         capture_output=True, text=True, check=True, timeout=60)
+    out = subprocess.run(
+        ["bash", str(Path(next(iter(sample_apks.values()))).parent.parent / "build.sh")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert "built" not in out.stderr
     assert {p: p.stat().st_mtime_ns for p in sample_apks.values()} == before

@@ -52,6 +52,21 @@ class ApkResult:
     warnings: list[str]
     nested: list[dict[str, Any]] = field(default_factory=list)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``auditor apk F --json``: everything, observations in pi-auditor/1 form."""
+        return {
+            "app": self.app,
+            "observations": [o.to_dict() for o in self.observations],
+            "permissions": self.permissions,
+            "sdks": self.sdks,
+            "components": self.components,
+            "cleartext_allowed": self.cleartext_allowed,
+            "policy_texts": [{"path": p, "chars": len(t), "text": t} for p, t in self.policy_texts],
+            "policy_urls": self.policy_urls,
+            "nested": self.nested,
+            "warnings": self.warnings,
+        }
+
 
 @dataclass
 class _Rules:

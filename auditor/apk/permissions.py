@@ -27,7 +27,7 @@ class PermissionRules:
         path = self.ruleset.root / "android_permissions.yaml"
         for i, p in enumerate(data["permissions"]):
             for cat in p["categories"]:
-                self.ruleset.require_category(path, f"permissions[{i}] (name={p['name']})", cat)
+                self.ruleset.require_category(path, f"permissions[{i}] (id={p['name']})", cat)
         return data
 
     @cached_property

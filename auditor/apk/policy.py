@@ -74,22 +74,30 @@ def bundled_policies(files: Iterable[str], read: Callable[[str, int], bytes | No
     return found
 
 
-def _string_resources(arsc: ARSCParser | None) -> Iterable[tuple[str, str]]:
-    """(resource name, value) of every string resource in every locale."""
+def _string_resources(arsc: ARSCParser | None) -> Iterable[tuple[int, str]]:
+    """(resource id, value) of every string resource in every locale.
+
+    Ids, not names: androguard resolves a name by a linear search, so names are looked up only for
+    the few strings that turn out to matter.
+    """
     if arsc is None:
         return
     for per_locale in arsc.get_resolved_strings().values():
         for strings in per_locale.values():
             for rid, value in strings.items():
                 if value:
-                    yield arsc.get_resource_xml_name(rid) or hex(rid), value
+                    yield rid, value
+
+
+def _name(arsc: ARSCParser, rid: int) -> str:
+    return arsc.get_resource_xml_name(rid) or hex(rid)
 
 
 def string_policies(arsc: ARSCParser | None) -> list[tuple[str, str]]:
     """Policies pasted whole into a string resource (shown in the first-run dialog)."""
     return [
-        (f"resources.arsc:{name}", value)
-        for name, value in _string_resources(arsc)
+        (f"resources.arsc:{_name(arsc, rid)}", value)
+        for rid, value in _string_resources(arsc)
         if len(value) >= MIN_STRING_POLICY and _is_policy(value, False)
     ]
 
@@ -97,12 +105,15 @@ def string_policies(arsc: ARSCParser | None) -> list[tuple[str, str]]:
 def policy_urls(arsc: ARSCParser | None, dx: Analysis, is_third_party: Callable[[str], bool]) -> list[str]:
     """Policy addresses in string resources, and in code used by the app's own classes.
 
-    URLs inside SDK code are the SDK vendor's own policy, not the app's, so they are left out.
+    URLs inside SDK code are the SDK vendor's own policy, not the app's, so they are left out. A URL
+    without a cue of its own counts when its resource name has one (``privacy_url``).
     """
     urls: set[str] = set()
-    for name, value in _string_resources(arsc):
-        named = bool(NAME_CUE.search(name))
-        urls.update(u for u in URL.findall(value) if named or URL_CUE.search(u))
+    for rid, value in _string_resources(arsc):
+        found = URL.findall(value) if "http" in value else []
+        if found and arsc is not None:
+            named = bool(NAME_CUE.search(_name(arsc, rid)))
+            urls.update(u for u in found if named or URL_CUE.search(u))
     for value, sa in dx.strings.items():
         if "http" not in value:
             continue
