@@ -95,3 +95,29 @@ def test_html_cells_with_paragraphs_and_line_breaks_stay_one_row() -> None:
     )
     got = [(d.sdk, d.sdk_categories) for d in sdks("", html=html)]
     assert got == [("umeng", ["device_id"]), ("getui", ["device_id", "wifi_info"])]
+
+
+def test_multi_line_records_opened_by_the_name_key() -> None:
+    text = (
+        "第三方SDK目录\n"
+        "SDK名称：友盟SDK\nSDK提供方：友盟同欣（北京）科技有限公司\n使用目的：统计分析\n"
+        "收集个人信息类型：设备信息（IMEI/Mac/android ID/IDFA/SIM卡IMSI/ICCID）\n"
+        "隐私政策链接：https://www.umeng.com/page/policy\n\n"
+        "SDK名称：华为推送服务\n使用目的：推送消息\n收集个人信息类型：应用基本信息\n"
+    )
+    got = [(d.sdk, d.sdk_name, d.function, d.sdk_categories) for d in sdks(text)]
+    assert got == [("umeng", "友盟SDK", "统计分析", ["device_id"]), ("huawei_push", "华为推送服务", "推送消息", [])]
+
+
+def test_table_with_company_and_sdk_name_columns_and_an_empty_cell() -> None:
+    html = (
+        "<h3>第三方SDK</h3><table><tr><th>第三方名称</th><th>SDK名称</th><th>使用目的</th><th>收集个人信息</th></tr>"
+        "<tr><td>每日互动股份有限公司</td><td>个推SDK</td><td></td><td>设备标识符</td></tr></table>"
+    )
+    [d] = sdks("", html=html)
+    assert (d.sdk, d.sdk_name, d.function, d.sdk_categories) == ("getui", "个推SDK", None, ["device_id"])
+
+
+def test_an_sdk_section_with_nothing_readable_is_reported() -> None:
+    result = parse_policy_text("一、第三方SDK\n我们与合作伙伴的合作详见本App内的共享清单页面。\n")
+    assert any("no SDK could be read" in w for w in result.warnings)

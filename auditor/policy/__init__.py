@@ -95,7 +95,13 @@ def _analyse(ex: Extracted, digest: str, ruleset: Ruleset | None) -> PolicyResul
             position=m.sentence.start,
         )
     result.declarations = sorted(merged.values(), key=lambda d: (d.position or 0, _STATUS_ORDER[d.status]))
-    for rec in sdk_records(ex.text, sents, lex, rs.sdks):
+    records = sdk_records(ex.text, sents, lex, rs.sdks)
+    sdk_headings = {s.heading for s in sents if s.heading and any(w in s.heading for w in lex.sdk_section_words)}
+    if sdk_headings and not records:
+        result.warnings.append(
+            f"a third-party SDK section ({', '.join(sorted(sdk_headings))}) was found but no SDK could be read from it"
+        )
+    for rec in records:
         result.declarations.append(
             Declaration(
                 category=None,

@@ -220,8 +220,12 @@ def html_text(html: str) -> str:
     parser.close()
     lines = []
     for raw in "".join(parser.parts).split("\n"):
-        cells = [re.sub(r"^[；\s]+|[；\s]+$", "", re.sub(r"(?:\s*；\s*)+", "；", c)) for c in raw.split("\t")]
-        lines.append("\t".join(c for c in cells if c) if len(cells) > 1 else cells[0])
+        if "\t" not in raw:
+            lines.append(raw.strip())
+            continue
+        # Text before the first cell is markup whitespace; empty cells stay, to keep columns aligned.
+        cells = [re.sub(r"^[；\s]+|[；\s]+$", "", re.sub(r"(?:\s*；\s*)+", "；", c)) for c in raw.split("\t")[1:]]
+        lines.append("\t".join(cells) if any(cells) else "")
     # Source line breaks inside Chinese text become spaces in HTML; they are not word gaps.
     return re.sub(rf"(?<=[{_CJK}，。、；：（）])[ ]+(?=[{_CJK}，。、；：（）])", "", "\n".join(lines))
 

@@ -116,7 +116,7 @@ def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -
         fields = [_header_field(c, lex) for c in cells]
         if len(cells) >= 2 and "name" in fields and sum(f is not None for f in fields) >= 2:
             used.add(i)
-            col = {f: fields.index(f) for f in ("name", "provider", "purpose", "data") if f in fields}
+            col = _columns(cells, fields)
             j = i + 1
             while j < len(lines) and (not lines[j][1].strip() or _ROW_SPLIT.search(lines[j][1].strip().strip("|｜"))):
                 rpos, row = lines[j]
@@ -140,6 +140,22 @@ def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -
         else:
             i += 1
     return out
+
+
+def _columns(cells: list[str], fields: list[str | None]) -> dict[str, int]:
+    """Column of each field. With two name-like columns (SDK名称 and 第三方名称) the one saying SDK
+    names the SDK and the other, if no provider column exists, names its provider."""
+    col: dict[str, int] = {}
+    names = [i for i, f in enumerate(fields) if f == "name"]
+    sdk_named = [i for i in names if "sdk" in cells[i].casefold() or "插件" in cells[i]]
+    col["name"] = (sdk_named or names)[0]
+    for f in ("provider", "purpose", "data"):
+        if f in fields:
+            col[f] = fields.index(f)
+    others = [i for i in names if i != col["name"]]
+    if others and "provider" not in col:
+        col["provider"] = others[0]
+    return col
 
 
 def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> list[SdkRecord]:
