@@ -124,7 +124,8 @@ def main() -> None:
             start = time.perf_counter()
             result = analyze_miniprogram(Path(tmp), salt="bench")
             took = time.perf_counter() - start
-            print(f"{args.bundle_mb} MB minified bundle: {took:.2f} s, "
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{args.bundle_mb} MB minified bundle: {took:.2f} s, peak RSS {rss:.0f} MB, "
                   f"{len(result.observations)} observations, warnings: {result.warnings}")
 
 
