@@ -18,6 +18,7 @@ import pytest
 from report_fixtures import HOSTILE, hostile_audit, sample_audit
 from test_report_html import Page
 
+from auditor.errors import InputError
 from auditor.report import render_html, write_pdf
 from auditor.report.chromium import find_chromium, run_chromium
 from auditor.ruleset import Ruleset
@@ -127,3 +128,10 @@ def test_pdf_pages_render(pdf: Path, tmp_path: Path) -> None:
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == 2
     assert all(p.stat().st_size > 5_000 for p in pages)
+
+
+def test_pdf_into_a_missing_directory_is_an_input_error_naming_it(tmp_path: Path, rs: Ruleset) -> None:
+    target = tmp_path / "no-such-dir" / "report.pdf"
+    with pytest.raises(InputError) as e:
+        write_pdf(sample_audit(rs), rs, target)
+    assert str(target) in str(e.value)

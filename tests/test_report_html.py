@@ -210,3 +210,44 @@ def test_bare_audit_renders_with_every_optional_table_missing(rs: Ruleset) -> No
 def test_unknown_language_is_refused(rs: Ruleset) -> None:
     with pytest.raises(ValueError, match="fr"):
         render_html(sample_audit(rs), rs, lang="fr")
+
+
+def test_apk_shaped_permissions_and_sdk_evidence(rs: Ruleset) -> None:
+    """auditor/apk gives used_by as a call-site count and SDK evidence as {kind: {item: count}}."""
+    audit = sample_audit(rs)
+    audit.app["permissions"] = [
+        {"name": "android.permission.ACCESS_FINE_LOCATION", "dangerous": True, "categories": ["precise_location"],
+         "used_by": 4},
+        {"name": "android.permission.READ_CONTACTS", "dangerous": True, "categories": ["contacts"], "used_by": 0},
+    ]
+    audit.app["sdks"] = [{"id": "amap", "name": "AMap", "categories": ["precise_location"],
+                          "evidence": {"packages": {"com.amap.api": 2}, "native_libs": [],
+                                       "components": ["com.amap.api.location.APSService"]}}]
+    html = render_html(audit, rs)
+    perms = html[html.index('id="permissions"'):html.index('id="closing"')]
+    assert "4 处调用" in perms and "未发现使用" in perms
+    assert perms.count("row-flag") == 1  # the dangerous permission no code uses
+    sdks = html[html.index('id="sdks"'):html.index('id="permissions"')]
+    assert "代码包: com.amap.api ×2" in sdks and "组件: com.amap.api.location.APSService" in sdks
+    assert "原生库" not in sdks  # empty kinds are left out
+
+
+def test_times_are_written_for_people(zh: str) -> None:
+    text = Page(zh).all_text
+    assert "2026-11-20 09:30:00 UTC" in text  # audit date
+    assert "2026-11-20 09:15:21 UTC" in text  # consent moment
+    assert "T09:15" not in text
+
+
+def test_without_installed_cjk_fonts_the_page_still_renders(rs: Ruleset, monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    from auditor.report import fonts
+
+    monkeypatch.setattr(fonts, "FONT_DIRS", ())
+    fonts.font_source.cache_clear()
+    try:
+        html = render_html(sample_audit(rs), rs)
+    finally:
+        fonts.font_source.cache_clear()
+    assert "@font-face" not in html and "问题清单" in html
+    assert "falls back to the reader's fonts" in caplog.text

@@ -54,13 +54,7 @@ def environment(lang: str) -> Environment:
     )
     env.install_gettext_callables(t.gettext, t.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["css_string"] = css_string
-
-    def label(prefix: str, key: str) -> str:
-        """Open-ended vocabularies (input kinds, SDK kinds): translate when known, else show the id."""
-        msg = t.messages.get(f"{prefix}.{key}")
-        return msg if isinstance(msg, str) else key
-
-    env.globals["label"] = label
+    env.globals["label"] = t.label
     return env
 
 

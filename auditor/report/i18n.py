@@ -36,6 +36,11 @@ class Catalogue:
             raise KeyError(f"reports/i18n/{self.lang}.yaml: no message '{key}'") from None
         return msg if isinstance(msg, str) else msg["other"]
 
+    def label(self, prefix: str, key: str) -> str:
+        """Open vocabularies (input kinds, SDK kinds, where-keys): translated when known, else the id."""
+        msg = self.messages.get(f"{prefix}.{key}")
+        return msg if isinstance(msg, str) else key
+
     def ngettext(self, key: str, _plural: str, n: int) -> str:
         """Jinja's i18n extension passes (singular, plural, n); both name the same catalogue key."""
         msg = self.messages.get(key)

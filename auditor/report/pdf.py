@@ -21,6 +21,8 @@ from auditor.ruleset import Ruleset
 
 
 def html_to_pdf(html: str, path: Path) -> None:
+    if not path.parent.is_dir():  # fail before a browser run, naming the path the user gave
+        raise InputError(path, "cannot write the PDF: its directory does not exist")
     with tempfile.TemporaryDirectory(prefix="pi-auditor-pdf-") as tmp:
         src = Path(tmp) / "report.html"
         src.write_text(html, encoding="utf-8")

@@ -12,6 +12,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +23,8 @@ from auditor.report.timeline import Timeline, build_timeline
 from auditor.ruleset import Ruleset
 
 EVIDENCE_PER_FINDING = 8
+# where-keys that repeat what the URL already shows
+HIDDEN_WHERE = frozenset({"scheme", "host"})
 SEVERITIES = ("high", "medium", "low")
 
 
@@ -107,6 +110,7 @@ class PermissionRow:
     dangerous: bool
     categories: list[str]
     used_by: list[str]
+    uses: int
 
 
 @dataclass
@@ -126,6 +130,7 @@ class ReportView:
     lang: str
     audit: Audit
     app: dict[str, str]
+    created: str
     consent: dict[str, str] | None
     summary: Summary
     findings: list[FindingRow]
@@ -147,6 +152,20 @@ def strip_query(url: str, marker: str = "?…") -> str:
     except ValueError:
         return url.split("?", 1)[0].split("#", 1)[0]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + (marker if parts.query else "")
+
+
+def format_time(value: Any) -> str:
+    """ISO stamps as a reader writes them: '2026-11-20 09:30:00.400 UTC'; anything else unchanged."""
+    if not value:
+        return ""
+    try:
+        t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    clock = t.strftime("%H:%M:%S") + (f".{t.microsecond // 1000:03d}" if t.microsecond else "")
+    offset = t.utcoffset()
+    zone = "" if offset is None else (" UTC" if not offset else " " + t.strftime("%z")[:3] + ":" + t.strftime("%z")[3:])
+    return f"{t.date().isoformat()} {clock}{zone}"
 
 
 def short_label(label: str) -> str:
@@ -197,37 +216,31 @@ class _Builder:
     # --- findings ---------------------------------------------------------------------------
 
     def where(self, o: Observation) -> list[tuple[str, str]]:
+        """Label/value pairs that let a reader find the evidence: code, file position, or flow and field."""
         w = o.where
         rows: list[tuple[str, str]] = []
+        shown: set[str] = {"time", *HIDDEN_WHERE}
 
-        def add(key: str, value: Any) -> None:
+        def add(key: str, value: Any, *used: str) -> None:
+            shown.update(used or (key,))
             if value is not None and value != "":
-                rows.append((self.t.gettext(f"where.{key}"), str(value)))
+                rows.append((self.t.label("where", key), str(value)))
 
         if o.source == "apk":
-            method = w.get("method")
-            add("code", f"{w['class']}.{method}" if w.get("class") and method else w.get("class"))
-            add("api", w.get("api"))
-            add("permission", w.get("permission"))
-        elif o.source == "miniprogram":
-            file = w.get("file")
-            if file:
-                pos = ":".join(str(p) for p in (file, w.get("line"), w.get("column")) if p is not None)
-                add("file", pos)
-            add("api", w.get("api"))
-        elif o.source == "traffic":
-            flow = w.get("flow")
-            add("flow", f"#{flow}" + (f" ({w['side']})" if w.get("side") else "") if flow is not None else None)
-            add("path", w.get("path"))
-            add("url", strip_query(str(w["url"])) if w.get("url") else None)
-        else:
-            add("file", w.get("file"))
-            add("path", w.get("path"))
-        known = {"class", "method", "api", "permission", "file", "line", "column", "flow", "side", "path",
-                 "url", "time"}
-        for key in sorted(set(w) - known):
-            if isinstance(w[key], str | int | float) and w[key] != "":
-                rows.append((key, str(w[key])))
+            cls, method = w.get("class"), w.get("method")
+            add("code", f"{cls}.{method}" if cls and method else cls, "class", "method")
+        elif o.source == "miniprogram" and w.get("file"):
+            pos = [w["file"], *(str(w[k]) for k in ("line", "column") if w.get(k) is not None)]
+            add("file", ":".join(map(str, pos)), "file", "line", "column")
+        elif o.source == "traffic" and w.get("flow") is not None:
+            flow = " ".join(str(p) for p in (w.get("file"), f"#{w['flow']}", w.get("method")) if p)
+            side = self.t.label("side", str(w["side"])) if w.get("side") else ""
+            add("flow", f"{flow} ({side})" if side else flow, "file", "flow", "method", "side")
+        add("path", w.get("path"))
+        add("url", strip_query(str(w["url"])) if w.get("url") else None)
+        for key in sorted(set(w) - shown):
+            if isinstance(w[key], str | int | float) and not isinstance(w[key], bool):
+                add(key, w[key])
         return rows
 
     def evidence(self, o: Observation) -> EvidenceRow:
@@ -238,7 +251,7 @@ class _Builder:
             third_party=o.party.kind == "third",
             entity=o.entity,
             value=o.value or "",
-            time=str(o.where.get("time") or ""),
+            time=format_time(o.where.get("time")),
             before_consent=o.before_consent,
             confidence=o.confidence,
         )
@@ -282,8 +295,8 @@ class _Builder:
             weak=f.weak,
             detail=f.detail,
             count=total,
-            first_seen=f.first_seen or "",
-            last_seen=f.last_seen or "",
+            first_seen=format_time(f.first_seen),
+            last_seen=format_time(f.last_seen),
             sources=[self.t.gettext(f"source.{s}") for s in f.sources],
             clauses=self.clauses(f),
             evidence=shown,
@@ -411,13 +424,27 @@ class _Builder:
                     name=self.sdk_name(sid) if entry else str(inv.get("name") or sid),
                     vendor=str(entry.get("vendor", "")),
                     kind=str(entry.get("kind", "")),
-                    evidence=as_list(inv.get("evidence")),
+                    evidence=self.sdk_evidence(inv.get("evidence")),
                     known=[self.category(c) for c in known],
                     observed=[self.category(c) for c in sorted(observed.get(sid, set()))],
                     declared=sid in declared,
                 )
             )
         return rows
+
+    def sdk_evidence(self, evidence: Any) -> list[str]:
+        """APK analysis gives {kind: {item: count} | [items]}; other producers give strings."""
+        if not isinstance(evidence, dict):
+            return as_list(evidence)
+        lines = []
+        for kind, items in evidence.items():
+            if isinstance(items, dict):
+                shown = [f"{k} ×{n}" if isinstance(n, int) and n > 1 else str(k) for k, n in items.items()]
+            else:
+                shown = as_list(items)
+            if shown:
+                lines.append(f"{self.t.label('sdk_evidence', str(kind))}: {', '.join(shown)}")
+        return lines
 
     def permissions(self) -> list[PermissionRow] | None:
         perms = self.audit.app.get("permissions")
@@ -427,12 +454,15 @@ class _Builder:
         for p in perms:
             if isinstance(p, str):
                 p = {"name": p}
+            used = p.get("used_by")
+            counted = isinstance(used, int) and not isinstance(used, bool)  # APK analysis gives a count
             rows.append(
                 PermissionRow(
                     name=str(p.get("name", "")),
                     dangerous=bool(p.get("dangerous")),
                     categories=[self.category(c) for c in as_list(p.get("categories"))],
-                    used_by=as_list(p.get("used_by")),
+                    used_by=[] if counted else as_list(used),
+                    uses=int(used) if counted else len(as_list(used)),
                 )
             )
         rows.sort(key=lambda r: (not r.dangerous, r.name))
@@ -461,6 +491,8 @@ class _Builder:
                 continue
             if key == "url":
                 value = strip_query(str(value))
+            elif key == "time":
+                value = format_time(value)
             elif key == "how":
                 msg = self.t.messages.get(f"consent_how.{value}")
                 value = msg if isinstance(msg, str) else value
@@ -473,6 +505,7 @@ class _Builder:
             lang=self.lang,
             audit=self.audit,
             app=self.app(necessary),
+            created=format_time(self.audit.created),
             consent=self.consent(),
             summary=self.summary(),
             findings=self.findings(),
