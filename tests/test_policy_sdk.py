@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
+import yaml
 
 from auditor.model import Declaration
 from auditor.policy import parse_policy_text
+from auditor.ruleset import PROJECT_ROOT, Ruleset
 
 
 def sdks(text: str, html: str | None = None) -> list[Declaration]:
@@ -121,3 +126,32 @@ def test_table_with_company_and_sdk_name_columns_and_an_empty_cell() -> None:
 def test_an_sdk_section_with_nothing_readable_is_reported() -> None:
     result = parse_policy_text("一、第三方SDK\n我们与合作伙伴的合作详见本App内的共享清单页面。\n")
     assert any("no SDK could be read" in w for w in result.warnings)
+
+
+def test_an_alias_that_reduces_to_a_data_word_does_not_match_that_word(tmp_path: Path) -> None:
+    root = tmp_path / "rules"
+    shutil.copytree(PROJECT_ROOT / "rules", root)
+    data = yaml.safe_load((root / "sdks.yaml").read_text(encoding="utf-8"))
+    data["sdks"].append(
+        {
+            "id": "oaid_test",
+            "name": "OAID Test SDK",
+            "name_zh": "测试OAID",
+            "aliases": ["OAID SDK"],
+            "vendor": "测试",
+            "kind": "other",
+            "categories": ["device_id"],
+            "packages": [],
+            "domains": [],
+            "source": "test entry",
+        }
+    )
+    (root / "sdks.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rs = Ruleset(root)
+
+    def found(text: str) -> list[str | None]:
+        return [d.sdk for d in parse_policy_text(text, ruleset=rs).declarations if d.category is None]
+
+    assert found("第三方SDK\n我们接入了个推SDK，个推会收集您的设备标识符（OAID、Android ID）。\n") == ["getui"]
+    [named] = found("第三方SDK\n我们接入了OAID SDK获取设备标识符。\n")
+    assert named is not None and named != "getui"

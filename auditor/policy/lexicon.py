@@ -63,9 +63,9 @@ def _key(term: str) -> str:
     return re.sub(r"\s+", "", term).casefold()
 
 
-def _term_regex(term: str) -> str:
+def term_regex(term: str) -> str:
+    """A literal term as a regex: case and inner spaces free, Latin ends not inside a longer word."""
     body = r"\s*".join(re.escape(part) for part in term.split())
-    # Latin terms must not match inside a longer word (MAC in MACHINE, SSID in BSSID is longer-first).
     if re.match(r"[A-Za-z0-9]", term):
         body = r"(?<![A-Za-z0-9])" + body
     if re.search(r"[A-Za-z0-9]$", term):
@@ -94,7 +94,7 @@ def _trie_regex(terms: list[str]) -> str:
             return f"(?:{body})?" if alts else ""
         return body
 
-    parts = [_term_regex(t) for t in latin]
+    parts = [term_regex(t) for t in latin]
     if trie:
         parts.append(build(trie))
     return "|".join(parts)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.policy.lexicon import Lexicon, header_key
+from auditor.policy.lexicon import Lexicon, header_key, term_regex
 from auditor.policy.segment import Sentence, drop_numbering
 from auditor.policy.statements import categories_in
 
@@ -63,13 +63,11 @@ class SdkMatcher:
                 vendors.setdefault(normalise_name(s["vendor"], lex), set()).add(sid)
         self.by_vendor = {v: next(iter(ids)) for v, ids in vendors.items() if len(ids) == 1}
         self.aliases_longest_first = sorted(self.by_alias, key=len, reverse=True)
+        # Prose is searched for names as written (OAID SDK, not the bare OAID its key reduces to),
+        # so a data word never passes for an SDK.
+        written = {a for s in sdks.values() for a in [s["name"], s["name_zh"], *s.get("aliases", [])] if len(a) >= 2}
         self.prose_alias = re.compile(
-            "|".join(
-                (r"(?<![A-Za-z])" + re.escape(a) + r"(?![A-Za-z])") if re.match(r"[a-z]", a) else re.escape(a)
-                for a in self.aliases_longest_first
-                if len(a) >= 3 or not re.match(r"[a-z0-9]", a)
-            ),
-            re.IGNORECASE,
+            "|".join(term_regex(a) for a in sorted(written, key=len, reverse=True)), re.IGNORECASE
         )
 
     def match(self, name: str, provider: str | None = None) -> str | None:
