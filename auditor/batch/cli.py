@@ -64,16 +64,17 @@ class ProgressListener:
 def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str) -> None:
     """Audit every app of a campaign MANIFEST (CSV or YAML; see docs/batch.md), resumably, in parallel."""
     m = read_manifest(manifest)
+    ruleset = Ruleset()
     with Store(db) as store:
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[status]}"), TimeRemainingColumn(), console=_err,
                             transient=True, disable=not _err.is_terminal)
         with progress:
             summary = run_batch(m, store, jobs=jobs, report_dir=out / REPORTS_SUBDIR if out else None, lang=lang,
-                                listener=ProgressListener(progress))
+                                listener=ProgressListener(progress), ruleset=ruleset)
         _print_summary(summary, db)
         if out:
-            files = write_dashboard(store, m.campaign, out, Ruleset(), keys=[a.key for a in m.apps], lang=lang)
+            files = write_dashboard(store, m.campaign, out, ruleset, keys=[a.key for a in m.apps], lang=lang)
             _err.print(f"dashboard: {files.html} (+ {files.csv.name}, {files.json.name})", markup=False)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -170,12 +171,17 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+def _under(base: Path, relative: str) -> Path:
+    """Lexically normalised, so stored input paths read 'samples/apk/x.apk', not 'samples/batch/../apk/x.apk'."""
+    return Path(os.path.normpath(base / relative))
+
+
 def _app(base: Path, entry: dict[str, Any]) -> BatchApp:
-    paths = {k: (base / str(entry[k])) if entry.get(k) else None for k in _PATHS}
+    paths = {k: _under(base, str(entry[k])) if entry.get(k) else None for k in _PATHS}
     return BatchApp(
         key=str(entry["id"]).strip(),
         name=str(entry.get("name") or "").strip(),
-        traffic=tuple(base / p for p in _as_list(entry.get("traffic"))),
+        traffic=tuple(_under(base, p) for p in _as_list(entry.get("traffic"))),
         category=str(entry["category"]) if entry.get("category") not in (None, "") else None,
         consent_at=str(entry["consent_at"]) if entry.get("consent_at") not in (None, "") else None,
         first_party=tuple(_as_list(entry.get("first_party"))),
