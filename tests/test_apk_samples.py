@@ -229,3 +229,28 @@ def test_build_script_skips_when_up_to_date(sample_apks):  # noqa: F811
     )
     assert "built" not in out.stderr
     assert {p: p.stat().st_mtime_ns for p in sample_apks.values()} == before
+
+
+@pytest.mark.parametrize("app", ["wst", "flashlight", "notes"])
+def test_permissions_and_components_agree_with_aapt(app, analysed, sample_apks):  # noqa: F811
+    out = subprocess.run(
+        ["aapt", "dump", "xmltree", str(sample_apks[app]), "AndroidManifest.xml"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    perms = {p["name"] for p in analysed[app].permissions}
+    assert perms == set(re.findall(r'uses-permission.*\n\s+A: android:name\([^)]*\)="([^"]+)"', out))
+    comps = analysed[app].components
+    declared = set(
+        re.findall(r'E: (?:activity|service|receiver|provider) .*\n\s+A: android:name\([^)]*\)="([^"]+)"', out)
+    )
+    listed = {n for kind in ("activities", "services", "receivers", "providers") for n in comps[kind]}
+    assert {n.rsplit(".", 1)[-1] for n in listed} == {n.rsplit(".", 1)[-1] for n in declared}
+
+
+def test_result_to_dict_is_json(analysed):  # noqa: F811
+    doc = json.loads(json.dumps(analysed["wst"].to_dict(), ensure_ascii=False))
+    assert doc["app"]["label"] == "皖事通示例"
+    assert doc["policy_texts"][0]["path"] == "assets/privacy.html" and doc["policy_texts"][0]["chars"] > 200
+    assert {o["entity"] for o in doc["observations"]} >= {"PERMISSION", "TelephonyManager.getDeviceId"}
