@@ -64,6 +64,8 @@ def test_gov_service_sample_observations() -> None:
         ("utils/clipboard.js", "wx.setClipboardData", "clipboard", "first"),
     ]
     assert r.app["appid"] == "wxf00dgov0service01" and r.app["pages"] == 4
+    # app.js and common/vendor.js name no privacy API and are not parsed
+    assert (r.app["files_scanned"], r.app["js_files_parsed"]) == (11, 6)  # 8 JS + 3 WXML
     assert r.app["subpackages"] == ["packageA"]
     assert r.privacy["first_call"]["file"] == "pages/index/index.js"
     assert r.privacy["authorization"] == {"handled": False, "before_first_call": False, "handlers": []}

@@ -135,9 +135,11 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
 
     code = project.code_files()
     sites: list[tuple[str, Hit]] = []
+    parsed = 0
     for rel, result in zip(code, _scan_code([(r, project.files[r]) for r in code], api_map), strict=True):
         warnings.extend(result.warnings)
         sites.extend((rel, hit) for hit in result.hits)
+        parsed += result.parsed
     markup = project.markup_files()
     for rel in markup:
         hits, problems = scan_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map)
@@ -170,4 +172,5 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     }
     decls = declarations(project, api_map, ruleset, privacy, first)
     app["files_scanned"] = len(code) + len(markup)
+    app["js_files_parsed"] = parsed
     return MiniProgramResult(app=app, observations=observations, declarations=decls, privacy=privacy, warnings=warnings)

@@ -55,6 +55,7 @@ class Hit:
 class ScanResult:
     hits: list[Hit]
     warnings: list[str]
+    #: False when the file names no privacy API and was not parsed
     parsed: bool
 
 
