@@ -137,3 +137,23 @@ def test_separate_consent_in_the_next_sentence_applies_back() -> None:
     result = parse_policy_text("（三）人脸识别\n我们需要采集您的面部特征。我们将在采集前取得您的单独同意。")
     [face] = [d for d in result.declarations if d.category == "face"]
     assert face.separate_consent and face.function == "人脸识别"
+
+
+def test_permission_table_rows_map_by_permission_name() -> None:
+    text = (
+        "权限申请列表\n权限名称\t使用目的\n"
+        "电话权限（READ_PHONE_STATE）\t识别设备以保障账号安全\n"
+        "android.permission.READ_CONTACTS\t邀请好友\n"
+        "相机权限（CAMERA）\t扫码\n"
+    )
+    assert statuses(text) == {"device_id": {"declared"}, "contacts": {"declared"}, "photos": {"declared"}}
+
+
+def test_consent_wording_inside_a_collection_clause_is_conditional() -> None:
+    assert statuses("我们不会在未经您同意的情况下获取您的位置。") == {"precise_location": {"conditional"}}
+
+
+def test_data_the_user_gives_to_another_party_is_not_the_apps_collection() -> None:
+    got = statuses("贷款服务由合作金融机构提供，您需要向其提供姓名、身份证号码和银行卡号。")
+    assert got == {}
+    assert statuses("您需要向我们提供姓名。") == {"name": {"declared"}}

@@ -140,6 +140,7 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
         state = c.state if c.state != NONE else _inherited(i, clauses, lex)
         in_condition = bool(cond and c.end > cond.start())
         time_limited = c.neg_at >= 0 and bool(lex.time_scoped.search(text[: c.neg_at]))
+        own_qualifier = bool(lex.consent_qualifier.search(c.text))
         for t in c.terms:
             if any(a <= t.start < b for a, b in c.exempt):
                 status = "declared"
@@ -147,8 +148,8 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
                 continue
             elif state == NEG and c.neg_at >= 0 and t.start < c.neg_at and any(u.start >= c.neg_at for u in c.terms):
                 status = "declared"  # 我们仅收集手机号而不收集身份证号: the object before the negation
-            elif state == NEG and i in qualified:
-                status = "conditional"
+            elif i in qualified and (state == NEG or own_qualifier):
+                status = "conditional"  # 不会在未经您同意的情况下获取您的位置
             elif state == NEG and (in_condition or time_limited):
                 continue  # 若您选择图文问诊，则不会调用摄像头 / 室内运动时不会获取位置: only then
             elif state == NEG:
@@ -243,7 +244,11 @@ def mentions(sentences: list[Sentence], lex: Lexicon) -> list[Mention]:
 
 def _refer_back(s: Sentence, last: list[Mention], separate: bool, lex: Lexicon) -> None:
     """A term-less sentence that states 单独同意, or a condition on 上述信息, applies to the last ones."""
-    conditional = bool(lex.condition.search(s.text)) and any(w in s.text for w in lex.anaphora)
+    conditional = (
+        bool(lex.condition.search(s.text))
+        and any(w in s.text for w in lex.anaphora)
+        and not find_terms(s.text, lex)  # its own terms were about another party's act
+    )
     for m in last:
         m.separate_consent = m.separate_consent or separate
         if conditional and m.status == "declared":
