@@ -117,6 +117,22 @@ def test_fuzzy_location_with_precise_declared_and_unused_entries(tmp_path: Path)
     assert not any(f[0] == "miniprogram_no_privacy_authorization" for f in got)
 
 
+def test_fuzzy_and_precise_declared_together_flag_a_precise_call(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "app.json": {
+            "pages": ["pages/a/a"],
+            "requiredPrivateInfos": ["getLocation", "getFuzzyLocation"],
+            "permission": {"scope.userLocation": {"desc": "推荐附近的办事大厅"}},
+            "__usePrivacyCheck__": True,
+        },
+        "privacy.json": {"setting_list": [{"privacy_key": "Location", "privacy_text": "推荐附近的办事大厅"}]},
+        "pages/a/a.js": "Page({ onTap() { wx.requirePrivacyAuthorize({ success: () => wx.getLocation({}) }) } })",
+    })
+    [finding] = [f for f in judged(root) if f.rule == "miniprogram_undeclared_api"]
+    assert finding.category == "precise_location"
+    assert "互斥" in finding.detail
+
+
 def test_permission_desc_missing_or_too_long(tmp_path: Path) -> None:
     base = {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getFuzzyLocation"], "__usePrivacyCheck__": True}
     long_desc = {"scope.userFuzzyLocation": {"desc": "用" * 31}}

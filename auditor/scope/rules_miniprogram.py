@@ -70,8 +70,8 @@ def _missing(api: PrivacyApi, privacy: dict[str, Any], api_map: ApiMap, display:
     declared = privacy["requiredPrivateInfos"]
     if rpi and rpi not in declared:
         reasons.append(f"{display} 未在 {privacy['config_file']} 的 requiredPrivateInfos 中声明 {rpi}")
-    if rpi and rpi in api_map.fuzzy_infos and set(declared) & api_map.precise_infos:
-        reasons.append(f"{display}（模糊位置）与已声明的精确位置接口不能同时声明")
+    if rpi and set(declared) & api_map.fuzzy_infos and set(declared) & api_map.precise_infos:
+        reasons.append("requiredPrivateInfos 同时声明了 getFuzzyLocation 与精确位置接口，二者互斥")
     if api.guideline:
         g = privacy["guideline"]
         zh = api_map.guideline_types[api.guideline].zh
