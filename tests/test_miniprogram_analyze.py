@@ -72,6 +72,15 @@ def test_gov_service_sample_observations() -> None:
     assert all(o.value is None for o in r.observations)
 
 
+def test_process_pool_gives_the_same_observations(monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.miniprogram as mp
+
+    serial = analyze_miniprogram(SAMPLES / "gov-service", salt="s")
+    monkeypatch.setattr(mp, "POOL_MIN_BYTES", 0)
+    pooled = analyze_miniprogram(SAMPLES / "gov-service", salt="s")
+    assert [o.to_dict() for o in pooled.observations] == [o.to_dict() for o in serial.observations]
+
+
 def test_gov_service_fails_the_gate_for_each_undeclared_use() -> None:
     assert findings(SAMPLES / "gov-service") == [
         ("miniprogram_no_privacy_authorization", "precise_location", "high"),

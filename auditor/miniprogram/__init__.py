@@ -43,6 +43,9 @@ CONTEXT_CONFIDENCE = 0.6
 
 @dataclass
 class MiniProgramResult:
+    """What the pipeline merges into an audit: ``privacy`` goes to ``app["miniprogram_privacy"]``,
+    where the rules in auditor/scope/rules_miniprogram.py read WeChat's own names from it."""
+
     app: dict[str, Any]
     observations: list[Observation]
     declarations: list[Declaration]
@@ -65,7 +68,7 @@ def _scan_in_worker(job: tuple[str, bytes]) -> ScanResult:
 
 def _scan_code(jobs: list[tuple[str, bytes]], api_map: ApiMap) -> Iterable[ScanResult]:
     total = sum(len(b) for _, b in jobs)
-    workers = min(os.cpu_count() or 1, 8, len(jobs))
+    workers = min(len(os.sched_getaffinity(0)), 8, len(jobs))  # the CPUs this process may use (CI quotas)
     if total < POOL_MIN_BYTES or workers < 2:
         return [scan_js(rel, src, api_map) for rel, src in jobs]
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(api_map,)) as pool:
