@@ -155,3 +155,9 @@ def test_an_alias_that_reduces_to_a_data_word_does_not_match_that_word(tmp_path:
     assert found("第三方SDK\n我们接入了个推SDK，个推会收集您的设备标识符（OAID、Android ID）。\n") == ["getui"]
     [named] = found("第三方SDK\n我们接入了OAID SDK获取设备标识符。\n")
     assert named is not None and named != "getui"
+
+
+def test_a_bar_inside_a_cell_of_a_tab_table_does_not_split_it() -> None:
+    text = "第三方SDK\nSDK名称\t使用目的\t收集个人信息\n友盟+\t统计|分析\t设备标识符（IMEI|OAID）\n"
+    [d] = sdks(text)
+    assert (d.sdk, d.function, d.sdk_categories) == ("umeng", "统计|分析", ["device_id"])

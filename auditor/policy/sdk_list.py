@@ -17,7 +17,8 @@ from auditor.policy.segment import Sentence, drop_numbering
 from auditor.policy.statements import categories_in
 
 _TITLE_MAX = 30
-_ROW_SPLIT = re.compile(r"\t|\s*[|｜]\s*")
+_TAB = re.compile(r"\t")
+_BARS = re.compile(r"\s*[|｜]\s*")
 # "1. 百度OCR SDK：北京百度网讯科技有限公司；用于…" in an SDK section: the name opens the line.
 _LEADING_NAME = re.compile(r"^(?P<n>[^：:，,。；;（(]{2,24}?SDK)\s*[：:]", re.IGNORECASE)
 _PAREN_COMPANY = re.compile(r"[（(](?P<p>[^（()）]{2,40}?(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC))[）)]")
@@ -102,6 +103,10 @@ def _clean(value: str) -> str:
     return value.strip(" \t；;，,。")
 
 
+def _split_row(line: str, sep: re.Pattern[str]) -> list[str]:
+    return [c.strip() for c in sep.split(line.strip().strip("|｜"))]
+
+
 def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> list[SdkRecord]:
     out: list[SdkRecord] = []
     i = 0
@@ -110,33 +115,31 @@ def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -
         if "\t" not in line and "|" not in line and "｜" not in line:
             i += 1
             continue
-        cells = [c.strip() for c in _ROW_SPLIT.split(line.strip().strip("|｜"))]
+        # Rows are split the way the header is: tabs (HTML) or bars (text), so an IMEI|OAID cell
+        # of a tab table stays one cell.
+        sep = _TAB if "\t" in line else _BARS
+        cells = _split_row(line, sep)
         fields = [_header_field(c, lex) for c in cells]
-        if len(cells) >= 2 and "name" in fields and sum(f is not None for f in fields) >= 2:
-            used.add(i)
-            col = _columns(cells, fields)
-            j = i + 1
-            while j < len(lines) and (not lines[j][1].strip() or _ROW_SPLIT.search(lines[j][1].strip().strip("|｜"))):
-                rpos, row = lines[j]
-                if not row.strip():
-                    j += 1
-                    continue
-                rc = [c.strip() for c in _ROW_SPLIT.split(row.strip().strip("|｜"))]
-                if re.fullmatch(r"[-:\s|｜]+", row):  # markdown rule line
-                    used.add(j)
-                    j += 1
-                    continue
-                if len(rc) > col["name"] and rc[col["name"]]:
-                    rec = SdkRecord(rc[col["name"]], rpos, row.strip())
-                    for f in ("provider", "purpose", "data"):
-                        if f in col and len(rc) > col[f]:
-                            setattr(rec, f, rc[col[f]] or None)
-                    out.append(rec)
-                used.add(j)
-                j += 1
-            i = j
-        else:
+        if len(cells) < 2 or "name" not in fields or sum(f is not None for f in fields) < 2:
             i += 1
+            continue
+        used.add(i)
+        col = _columns(cells, fields)
+        j = i + 1
+        while j < len(lines) and (not lines[j][1].strip() or sep.search(lines[j][1].strip().strip("|｜"))):
+            rpos, row = lines[j]
+            used.add(j)
+            j += 1
+            if not row.strip() or re.fullmatch(r"[-:\s|｜]+", row):  # blank or markdown rule line
+                continue
+            rc = _split_row(row, sep)
+            if len(rc) > col["name"] and rc[col["name"]]:
+                rec = SdkRecord(rc[col["name"]], rpos, row.strip())
+                for f in ("provider", "purpose", "data"):
+                    if f in col and len(rc) > col[f]:
+                        setattr(rec, f, rc[col[f]] or None)
+                out.append(rec)
+        i = j
     return out
 
 

@@ -51,7 +51,7 @@ class _Clause:
     exempt: list[tuple[int, int]]  # 除X外 spans (sentence offsets)
 
 
-def find_terms(text: str, lex: Lexicon) -> list[_Term]:
+def _find_terms(text: str, lex: Lexicon) -> list[_Term]:
     out = []
     for m in lex.terms.finditer(text):
         info = lex.info(m.group(0))
@@ -129,7 +129,7 @@ def _inherited(i: int, clauses: list[_Clause], lex: Lexicon) -> str:
 
 def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
     """Each category-bearing term of a sentence with 'declared', 'negated' or 'conditional'."""
-    terms = find_terms(text, lex)
+    terms = _find_terms(text, lex)
     if not terms:
         return []
     clauses = _clauses(text, terms, lex)
@@ -215,7 +215,7 @@ def _separate_consent_scope(text: str, lex: Lexicon) -> set[str]:
     starts = [b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())]
     end = _CLAUSE_BREAK.search(text, m.end())
     clause = text[starts[-1] if starts else 0 : end.start() if end else len(text)]
-    return {c for t in find_terms(clause, lex) for c in _expand(t, "declared")}
+    return {c for t in _find_terms(clause, lex) for c in _expand(t, "declared")}
 
 
 def mentions(sentences: list[Sentence], lex: Lexicon) -> list[Mention]:
@@ -247,7 +247,7 @@ def _refer_back(s: Sentence, last: list[Mention], separate: bool, lex: Lexicon) 
     conditional = (
         bool(lex.condition.search(s.text))
         and any(w in s.text for w in lex.anaphora)
-        and not find_terms(s.text, lex)  # its own terms were about another party's act
+        and not _find_terms(s.text, lex)  # its own terms were about another party's act
     )
     for m in last:
         m.separate_consent = m.separate_consent or separate
