@@ -87,7 +87,7 @@ def _analyse(ex: Extracted, digest: str, ruleset: Ruleset | None) -> PolicyResul
             continue
         merged[key] = Declaration(
             category=m.category,
-            status=m.status,  # type: ignore[arg-type]
+            status=m.status,
             source="policy",
             text=m.sentence.text.strip(),
             separate_consent=m.separate_consent,

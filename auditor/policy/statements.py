@@ -13,6 +13,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from auditor.model import DeclStatus
 from auditor.policy.lexicon import TERM_CATEGORY, TERM_CLASS, TERM_STOP, Lexicon, TermInfo, header_key
 from auditor.policy.segment import Sentence
 
@@ -26,7 +27,7 @@ NEG, NEUTRAL, POS, NONE = "neg", "neutral", "pos", "none"
 @dataclass
 class Mention:
     category: str
-    status: str  # declared | negated | conditional
+    status: DeclStatus
     sentence: Sentence
     function: str | None
     separate_consent: bool
@@ -127,7 +128,7 @@ def _inherited(i: int, clauses: list[_Clause], lex: Lexicon) -> str:
     return POS
 
 
-def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
+def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
     """Each category-bearing term of a sentence with 'declared', 'negated' or 'conditional'."""
     terms = _find_terms(text, lex)
     if not terms:
@@ -135,13 +136,14 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, str]]:
     clauses = _clauses(text, terms, lex)
     cond, bracketed = _conditions(text, clauses, lex)
     qualified = _qualified_clauses(clauses, lex) | bracketed
-    out: list[tuple[_Term, str]] = []
+    out: list[tuple[_Term, DeclStatus]] = []
     for i, c in enumerate(clauses):
         state = c.state if c.state != NONE else _inherited(i, clauses, lex)
         in_condition = bool(cond and c.end > cond.start())
         time_limited = c.neg_at >= 0 and bool(lex.time_scoped.search(text[: c.neg_at]))
         own_qualifier = bool(lex.consent_qualifier.search(c.text))
         for t in c.terms:
+            status: DeclStatus
             if any(a <= t.start < b for a, b in c.exempt):
                 status = "declared"
             elif state == NEUTRAL:
