@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
 ENCODED = {"p04_govservice.txt": "gbk", "p11_ticketing.html": "gb18030"}
 PDFS = ["p08_fooddelivery.txt", "p20_shortvideo.txt"]
+TIGHT_PDFS = ["p37_travel.txt"]  # Word-like layout: tight leading, no space between paragraphs
 FONT = "STSong-Light"
 
 
@@ -31,13 +32,20 @@ def build_encoded() -> None:
         (HERE / name).write_bytes(text.encode(encoding))
 
 
-def build_pdf(name: str) -> None:
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, wordWrap="CJK")
-    head = ParagraphStyle("head", parent=body, fontSize=13, leading=20, spaceBefore=6)
+def build_pdf(name: str, *, tight: bool = False) -> None:
+    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=12 if tight else 16, wordWrap="CJK")
+    head = ParagraphStyle(
+        "head",
+        parent=body,
+        fontSize=13 if not tight else 10.5,
+        leading=20 if not tight else 12,
+        spaceBefore=0 if tight else 6,
+    )
     story = []
     for line in (SRC / name).read_text(encoding="utf-8").splitlines():
         if not line.strip():
-            story.append(Spacer(1, 4))
+            if not tight:
+                story.append(Spacer(1, 4))
             continue
         short = len(line) <= 24 and not line.endswith("。")
         text = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -61,6 +69,8 @@ def main() -> None:
     build_encoded()
     for name in PDFS:
         build_pdf(name)
+    for name in TIGHT_PDFS:
+        build_pdf(name, tight=True)
     build_scanned()
 
 
