@@ -155,3 +155,16 @@ def test_evidence_from_code_and_traffic_merges_into_one_finding() -> None:
     net = obs("face", party=APP)
     f = rules_of(run([code, net], [decl("phone_number")]), "undeclared")
     assert len(f) == 1 and f[0].count == 2 and f[0].sources == ["apk", "traffic"]
+
+
+def test_cleartext_allowed_needs_the_flag_and_first_party_code() -> None:
+    code = obs("id_document", source="apk", entity="X", party=Party("first", "cn.gov.example.wst"))
+    number([code], "o")
+    ctx_app = {"cleartext_allowed": True, "cleartext": {"cleartext_domains": ["wst.example.gov.cn"]}}
+    f = judge_findings([code], [decl("id_document", separate=True)], ctx_app, default_ruleset(), app_category=None,
+                       policy_given=True)
+    ca = rules_of(f, "cleartext_allowed")
+    assert len(ca) == 1 and ca[0].severity == "medium" and "wst.example.gov.cn" in ca[0].detail
+    f2 = judge_findings([code], [decl("id_document", separate=True)], {"cleartext_allowed": False},
+                        default_ruleset(), app_category=None, policy_given=True)
+    assert not rules_of(f2, "cleartext_allowed")

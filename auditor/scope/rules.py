@@ -126,6 +126,25 @@ def check_cleartext_pi(ctx: JudgeContext) -> list[FindingDraft]:
     )
 
 
+def check_cleartext_allowed(ctx: JudgeContext) -> list[FindingDraft]:
+    """The APK's network configuration permits plain HTTP and its own code reads PI.
+
+    Seen in traffic, PI over HTTP is ``cleartext_pi``; this is the static risk a regulator sees from the
+    APK alone. It names the most sensitive category the app's code reads, so the severity follows it.
+    """
+    if not ctx.app.get("cleartext_allowed"):
+        return []
+    code = [o for o in ctx.collected() if o.source == "apk" and o.party.kind == "first"]
+    if not code:
+        return []
+    worst = next((o.category for o in code if ctx.ruleset.is_sensitive(o.category)), code[0].category)
+    info = ctx.app.get("cleartext")
+    domains = info.get("cleartext_domains") if isinstance(info, dict) else None
+    detail = "网络安全配置允许明文通信" + (f"（域名：{', '.join(domains)}）" if domains else "")
+    return [FindingDraft(rule="cleartext_allowed", category=worst, party=code[0].party,
+                         observations=[o.id for o in code if o.category == worst], detail=detail)]
+
+
 def check_permission_unjustified(ctx: JudgeContext) -> list[FindingDraft]:
     """A PI permission whose category the app neither declares nor needs for its category."""
     necessary = ctx.necessary or set()
@@ -165,6 +184,7 @@ CORE_CHECKS: list[Check] = [
     check_undisclosed_sdk,
     check_excessive_frequency,
     check_cleartext_pi,
+    check_cleartext_allowed,
     check_permission_unjustified,
     check_no_policy,
 ]
