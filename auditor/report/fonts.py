@@ -7,9 +7,10 @@ of 16 MB). TrueType rather than the source's CFF outlines because Chromium's PDF
 fonts as unnamed Type 3 glyph procedures, but a TrueType font as a named, embedded CID font that PDF
 readers and archivists recognise. The font's copyright and OFL licence travel in its name table.
 
-Only the regular weight is embedded: headings get the browser's synthetic bold, which at heading
-sizes is hard to tell from the real bold face and halves the cost (about 1 ms per glyph, plus a fixed
-cost to open the 16 MB collection, paid once per process).
+On screen only the regular weight is embedded: headings get the browser's synthetic bold, which at
+heading sizes is hard to tell from the real bold face and halves the cost (about 1 ms per glyph, plus
+a fixed cost to open the 16 MB collection, paid once per process). For print both weights are
+embedded, because Chromium writes synthetic bold into a PDF as Type 3 glyph procedures.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,9 +32,12 @@ from fontTools.ttLib import TTCollection, TTFont
 log = logging.getLogger(__name__)
 
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/noto-cjk"))
-FONT_FILE = "NotoSansCJK-Regular.ttc"
-FACE_NAME = "Noto Sans CJK SC"
 FAMILY = "PI Auditor CJK"
+# weight -> (file of fonts-noto-cjk, face name inside the collection, style name)
+FACES = {400: ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", "Regular"),
+         700: ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC Bold", "Bold")}
+SCREEN_WEIGHTS = (400,)
+PRINT_WEIGHTS = (400, 700)
 CU2QU_MAX_ERR = 1.0  # in font units (1000 per em): invisible at any print size
 NAME_IDS = {"copyright": 0, "version": 5, "manufacturer": 8, "designer": 9, "licenseDescription": 13,
             "licenseInfoURL": 14}
@@ -42,17 +47,19 @@ NAME_IDS = {"copyright": 0, "version": 5, "manufacturer": 8, "designer": 9, "lic
 class FontSource:
     path: Path
     index: int
+    style: str
 
 
 @cache
-def font_source() -> FontSource | None:
-    """Find the Simplified Chinese face inside the installed Noto CJK collection, if any."""
+def font_source(weight: int) -> FontSource | None:
+    """Find the Simplified Chinese face of that weight inside the installed Noto CJK collection, if any."""
+    filename, face_name, style = FACES[weight]
     for d in FONT_DIRS:
-        path = d / FONT_FILE
+        path = d / filename
         if path.is_file():
             for i, face in enumerate(TTCollection(str(path), lazy=True).fonts):
-                if face["name"].getDebugName(4) == FACE_NAME:
-                    return FontSource(path, i)
+                if face["name"].getDebugName(4) == face_name:
+                    return FontSource(path, i, style)
     return None
 
 
@@ -100,8 +107,8 @@ def subset_font(source: FontSource, text: str) -> bytes:
     fb.setupNameTable({
         **{k: v for k, v in names_table.items() if v},
         "familyName": FAMILY,
-        "styleName": "Regular",
-        "psName": "NotoSansCJKsc-Regular",
+        "styleName": source.style,
+        "psName": f"NotoSansCJKsc-{source.style}",
     })
     fb.setupPost()
     head = src["head"]
@@ -113,14 +120,17 @@ def subset_font(source: FontSource, text: str) -> bytes:
     return out.getvalue()
 
 
-def font_face_css(text: str) -> str:
-    """An @font-face rule with the subset font as a data: URI; empty when the font is not installed."""
-    source = font_source()
-    if source is None:
-        log.warning("%s not found in %s: the report falls back to the reader's fonts", FONT_FILE,
-                    ", ".join(map(str, FONT_DIRS)))
-        return ""
+def font_face_css(text: str, weights: Sequence[int] = SCREEN_WEIGHTS) -> str:
+    """@font-face rules with the subset fonts as data: URIs; empty when the fonts are not installed."""
     chars = "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)}))
-    data = base64.b64encode(subset_font(source, chars)).decode("ascii")
-    return (f"@font-face{{font-family:'{FAMILY}';font-weight:400;font-style:normal;"
-            f"src:url(data:font/woff;base64,{data}) format('woff')}}")
+    rules = []
+    for weight in weights:
+        source = font_source(weight)
+        if source is None:
+            log.warning("%s not found in %s: the report falls back to the reader's fonts", FACES[weight][0],
+                        ", ".join(map(str, FONT_DIRS)))
+            continue
+        data = base64.b64encode(subset_font(source, chars)).decode("ascii")
+        rules.append(f"@font-face{{font-family:'{FAMILY}';font-weight:{weight};font-style:normal;"
+                     f"src:url(data:font/woff;base64,{data}) format('woff')}}")
+    return "\n".join(rules)

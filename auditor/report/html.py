@@ -8,13 +8,14 @@ forbids the page from loading anything else even if a value slipped past escapin
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from auditor.model import Audit
-from auditor.report.fonts import font_face_css
+from auditor.report.fonts import SCREEN_WEIGHTS, font_face_css
 from auditor.report.i18n import Catalogue, catalogue
 from auditor.report.view import build_view
 from auditor.ruleset import PROJECT_ROOT, Ruleset
@@ -58,7 +59,9 @@ def environment(lang: str) -> Environment:
     return env
 
 
-def render_html(audit: Audit, ruleset: Ruleset, *, lang: str = "zh") -> str:
+def render_html(audit: Audit, ruleset: Ruleset, *, lang: str = "zh",
+                font_weights: Sequence[int] = SCREEN_WEIGHTS) -> str:
+    """The report page; ``font_weights`` are the CJK font weights to embed (print needs bold too)."""
     t = catalogue(lang)
     view = build_view(audit, ruleset, t)
     html = (
@@ -72,4 +75,4 @@ def render_html(audit: Audit, ruleset: Ruleset, *, lang: str = "zh") -> str:
         )
     )
     # The font subset needs the finished page's characters, so it goes in last.
-    return html.replace(FONT_SLOT, font_face_css(html), 1)
+    return html.replace(FONT_SLOT, font_face_css(html, font_weights), 1)

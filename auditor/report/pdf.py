@@ -16,6 +16,7 @@ from pathlib import Path
 from auditor.errors import InputError
 from auditor.model import Audit
 from auditor.report.chromium import BrowserError, run_chromium
+from auditor.report.fonts import PRINT_WEIGHTS
 from auditor.report.html import render_html
 from auditor.ruleset import Ruleset
 
@@ -37,4 +38,4 @@ def html_to_pdf(html: str, path: Path) -> None:
 
 
 def write_pdf(audit: Audit, ruleset: Ruleset, path: Path, *, lang: str = "zh") -> None:
-    html_to_pdf(render_html(audit, ruleset, lang=lang), Path(path))
+    html_to_pdf(render_html(audit, ruleset, lang=lang, font_weights=PRINT_WEIGHTS), Path(path))
