@@ -10,7 +10,7 @@ import pytest
 
 from auditor.errors import InputError
 from auditor.policy import read_policy
-from auditor.policy.extract import MAX_TEXT_BYTES
+from auditor.policy.extract import MAX_TEXT_BYTES, pdf_text_problem
 
 DATA = Path(__file__).parent / "data" / "policies"
 
@@ -97,3 +97,12 @@ def test_30_mb_html_is_read_in_bounded_size(tmp_path: Path) -> None:
     assert len(result.text) < MAX_TEXT_BYTES
     got = {(d.category, d.status) for d in result.declarations}
     assert {("precise_location", "declared"), ("phone_number", "declared"), ("contacts", "negated")} <= got
+
+
+def test_pdf_text_without_unicode_mapping_is_recognised() -> None:
+    # What pdfminer returns for a CID font with no ToUnicode map: glyph ids, no words.
+    garbage = "(cid:3421)(cid:1890)(cid:77)(cid:3421)\n(cid:12)(cid:990) 2024 (cid:5)(cid:6)"
+    problem = pdf_text_problem(garbage)
+    assert problem is not None and "Unicode" in problem
+    assert pdf_text_problem("隐私政策（cid:1）我们会收集您的手机号码。") is None
+    assert pdf_text_problem("12 34 ...") is not None

@@ -255,9 +255,19 @@ def pdf_text(data: bytes) -> Extracted:
         return Extracted("", unreadable=f"damaged PDF, no text could be read ({type(e).__name__})")
     warnings: list[str] = []
     text = cap_text(normalise(join_wrapped_lines(raw.replace("\x0c", "\n\n"))), warnings)
+    problem = pdf_text_problem(text)
+    return Extracted("", unreadable=problem) if problem else Extracted(text, warnings)
+
+
+def pdf_text_problem(text: str) -> str | None:
+    """Why a PDF's extracted text is no use: no text layer, or fonts without a Unicode map, which
+    pdfminer renders as (cid:1234) and which no reader can turn back into words."""
     if not re.search(rf"[{_CJK}A-Za-z]", text):
-        return Extracted("", unreadable="PDF has no text layer (a scanned image?); OCR is not attempted")
-    return Extracted(text, warnings)
+        return "PDF has no text layer (a scanned image?); OCR is not attempted"
+    cids = len(re.findall(r"\(cid:\d+\)", text))
+    if cids and cids > len(re.findall(f"[{_CJK}]", text)):
+        return f"PDF fonts have no Unicode mapping ({cids} glyphs shown as (cid:N)); the text cannot be read"
+    return None
 
 
 def cap_text(text: str, warnings: list[str]) -> str:
