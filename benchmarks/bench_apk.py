@@ -9,7 +9,8 @@ yardstick) and ``auditor.apk.analyze_apk``, on
   and a third of the classes sit in SDK packages;
 - the largest real APKs given with --apk, or with --fetch the Yosemite.apk that NetEase ships inside
   the airtest sdist on PyPI (downloaded once with pip into the same cache).
-Targets: ours <= 1.5x bare time; peak RSS < 2 GB.
+Targets: ours <= 1.5x bare time; peak RSS < 2 GB. The ratio is taken on CPU seconds of the measured
+process, which other work on a shared machine disturbs far less than wall time (both are printed).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ WORKER = """
 import json, resource, sys, time
 from pathlib import Path
 mode, path = sys.argv[1], sys.argv[2]
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 if mode == "bare":
     from loguru import logger
     logger.disable("androguard")  # same quiet logging as ours, or the comparison measures stderr
@@ -67,7 +68,7 @@ else:
     from auditor.apk import analyze_apk
     r = analyze_apk(Path(path), salt="bench")
     n = len(r.observations)
-print(json.dumps({"seconds": time.perf_counter() - t,
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time() - c,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "n": n}))
 """
 
@@ -260,15 +261,18 @@ def main() -> None:
     if args.fetch:
         apks.append(fetch_real())
     apks.append(build_generated(args.classes))
-    print("| APK | size | bare AnalyzeAPK | analyze_apk | ratio | peak RSS bare / ours | observations |")
+    print(
+        "| APK | size | bare AnalyzeAPK wall / CPU | analyze_apk wall / CPU | ratio (CPU) "
+        "| peak RSS bare / ours | observations |"
+    )
     print("|---|---|---|---|---|---|---|")
     for apk in apks:
-        bare = min((measure("bare", apk) for _ in range(args.repeat)), key=lambda r: r["seconds"])
-        ours = min((measure("ours", apk) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+        bare = min((measure("bare", apk) for _ in range(args.repeat)), key=lambda r: r["cpu"])
+        ours = min((measure("ours", apk) for _ in range(args.repeat)), key=lambda r: r["cpu"])
         print(
             f"| {apk.name} ({bare['n']} classes) | {apk.stat().st_size / 2**20:.1f} MB "
-            f"| {bare['seconds']:.1f} s | {ours['seconds']:.1f} s | {ours['seconds'] / bare['seconds']:.2f}x "
-            f"| {bare['rss_mb']:.0f} / {ours['rss_mb']:.0f} MB | {ours['n']} |",
+            f"| {bare['seconds']:.1f} / {bare['cpu']:.1f} s | {ours['seconds']:.1f} / {ours['cpu']:.1f} s "
+            f"| {ours['cpu'] / bare['cpu']:.2f}x | {bare['rss_mb']:.0f} / {ours['rss_mb']:.0f} MB | {ours['n']} |",
             flush=True,
         )
 
