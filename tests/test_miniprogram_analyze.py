@@ -178,6 +178,25 @@ def test_privacy_handler_only_on_a_later_page_does_not_count(tmp_path: Path) -> 
     assert ("miniprogram_no_privacy_authorization", "clipboard", "medium") in findings(root)
 
 
+POPUP = {
+    "components/privacy/privacy.json": {"component": True},
+    "components/privacy/privacy.wxml": '<button open-type="agreePrivacyAuthorization">同意</button>',
+}
+
+
+@pytest.mark.parametrize(("user", "before"), [("pages/home/home", True), ("pages/later/later", False)])
+def test_consent_popup_component_counts_on_the_page_that_uses_it(tmp_path: Path, user: str, before: bool) -> None:
+    root = write_tree(tmp_path, {
+        "app.json": {"pages": ["pages/home/home", "pages/later/later"], "__usePrivacyCheck__": True},
+        "pages/home/home.js": "Page({ onTap() { wx.chooseMedia({}) } })",
+        f"{user}.json": {"usingComponents": {"privacy": "../../components/privacy/privacy"}},
+        **POPUP,
+    })
+    r = analyze_miniprogram(root, salt="s")
+    assert r.privacy["authorization"]["handled"] is True
+    assert r.privacy["authorization"]["before_first_call"] is before
+
+
 def test_project_config_miniprogram_root_and_ext_json(tmp_path: Path) -> None:
     write_tree(tmp_path, {
         "project.config.json": {"appid": "wx0123456789abcdef", "miniprogramRoot": "miniprogram/"},

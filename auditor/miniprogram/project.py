@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -71,16 +72,49 @@ class Project:
         return root.removeprefix("./").strip("/") or None
 
     def launch_rank(self, rel: str) -> int:
-        """Order in which the runtime reaches a file: app.js, then each page (markup, code) in order."""
+        """Order in which the runtime reaches a file: app.js, then each page (markup, code) in order.
+
+        A component ranks with the first page that declares it in ``usingComponents`` (app.json's
+        global components with the first page), so a consent popup component counts where it is shown.
+        Other files (utilities, npm code) rank after every page.
+        """
         stem, _ = posixpath.splitext(rel)
         return self._ranks.get(stem, 1 + len(self.pages))
 
     @cached_property
     def _ranks(self) -> dict[str, int]:
         ranks = {"app": 0}
+        queue: deque[tuple[str, int]] = deque([("app", 1)])
         for i, page in enumerate(self.pages, 1):
             ranks.setdefault(page, i)
+            queue.append((page, i))
+        while queue:
+            owner, rank = queue.popleft()
+            for comp in self._components_of(owner):
+                if comp not in ranks:
+                    ranks[comp] = rank
+                    queue.append((comp, rank))
         return ranks
+
+    def _components_of(self, owner: str) -> list[str]:
+        """Stems of the components ``owner.json`` uses (``/abs/path`` or relative to the owner)."""
+        doc = self.config if owner == "app" else None
+        if doc is None:
+            try:
+                doc = json.loads(self.files.get(owner + ".json", b"{}").decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return []
+        using = doc.get("usingComponents") if isinstance(doc, dict) else None
+        if not isinstance(using, dict):
+            return []
+        base = posixpath.dirname(owner)
+        out = []
+        for target in using.values():
+            if not isinstance(target, str) or target.startswith("plugin://"):
+                continue
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+            out.append(posixpath.normpath(path))
+        return out
 
     def party_of(self, rel: str) -> tuple[str, str] | None:
         """(kind, name) of a third party that wrote this file, or None for the app itself."""
