@@ -75,6 +75,8 @@ common_vendor.index.getFuzzyLocation({})
 common_vendor.index.__f__("log", "at pages/a/a.vue:3", "getLocation")
 _taro.default.startLocationUpdate({})
 _tarojs_taro__WEBPACK_IMPORTED_MODULE_0___default.a.chooseMedia({})
+_tarojs_taro__WEBPACK_IMPORTED_MODULE_1___default().chooseAddress({})
+(0, _tarojs_taro__WEBPACK_IMPORTED_MODULE_1__.getLocation)({})
 """
     assert [a[:2] for a in apis(src)] == [
         ("wx.chooseAddress", 5),
@@ -82,6 +84,8 @@ _tarojs_taro__WEBPACK_IMPORTED_MODULE_0___default.a.chooseMedia({})
         ("wx.getFuzzyLocation", 7),
         ("wx.startLocationUpdate", 9),
         ("wx.chooseMedia", 10),
+        ("wx.chooseAddress", 11),
+        ("wx.getLocation", 12),
     ]
 
 

@@ -198,8 +198,20 @@ class _FileScan:
                 self.is_receiver(node.child_by_field_name("object"))
             )
         if t == "call_expression":
-            return self.required_module(node) is not None
+            return self.required_module(node) is not None or self._default_getter(node)
         return False
+
+    def _default_getter(self, call: tree_sitter.Node) -> bool:
+        """webpack 5's ``X_default()``: a call without arguments of a module's default-export getter."""
+        fn = call.child_by_field_name("function")
+        args = call.child_by_field_name("arguments")
+        return (
+            fn is not None
+            and fn.type == "identifier"
+            and args is not None
+            and not args.named_children
+            and any(p.match(_text(fn)) for p in self.rec.identifier_patterns)
+        )
 
     def required_module(self, call: tree_sitter.Node) -> str | None:
         """``require('m')`` (possibly wrapped in an interop helper call) of a framework module."""
