@@ -106,6 +106,8 @@ def test_permissions_table_counts_call_sites(analysed):  # noqa: F811
     phone = perms["android.permission.READ_PHONE_STATE"]
     assert phone["dangerous"] and phone["categories"] == ["device_id"] and phone["used_by"] == 1
     assert perms["android.permission.CAMERA"]["used_by"] == 2
+    # requested with <uses-permission-sdk-23>, which androguard's own permission list omits
+    assert perms["android.permission.ACCESS_BACKGROUND_LOCATION"]["categories"] == ["precise_location"]
     internet = perms["android.permission.INTERNET"]
     assert internet["categories"] == [] and not internet["dangerous"]
     perm_obs = [o for o in analysed["wst"].observations if o.entity == "PERMISSION"]

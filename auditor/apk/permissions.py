@@ -12,6 +12,7 @@ from typing import Any
 from androguard.core.apk import APK
 
 from auditor.apk.callsites import CallSite
+from auditor.apk.manifest import NS
 from auditor.ruleset import Ruleset
 
 
@@ -41,6 +42,16 @@ class PermissionRules:
         return any(name.startswith(v["prefix"]) for v in self._data["rom_vendors"])
 
 
+def requested_permissions(apk: APK) -> set[str]:
+    """<uses-permission> plus <uses-permission-sdk-23> (requested on Android 6+ only), which androguard's
+    ``get_permissions`` leaves out."""
+    names = set(apk.get_permissions())
+    root = apk.get_android_manifest_xml() if apk.is_valid_APK() else None
+    if root is not None:
+        names.update(n for el in root.iter("uses-permission-sdk-23") if (n := el.get(f"{NS}name")))
+    return names
+
+
 def permission_table(apk: APK, rules: PermissionRules, sites: Iterable[CallSite]) -> list[dict[str, Any]]:
     """One row per requested permission, sorted by name."""
     used = Counter()
@@ -53,7 +64,7 @@ def permission_table(apk: APK, rules: PermissionRules, sites: Iterable[CallSite]
         details = {}
     max_sdk = {name: sdk for name, sdk in apk.uses_permissions}
     rows = []
-    for name in sorted(set(apk.get_permissions())):
+    for name in sorted(requested_permissions(apk)):
         entry = rules.by_name.get(name)
         level = entry["protection"] if entry else (details.get(name) or ["unknown"])[0]
         rows.append(
