@@ -161,3 +161,44 @@ def test_a_bar_inside_a_cell_of_a_tab_table_does_not_split_it() -> None:
     text = "第三方SDK\nSDK名称\t使用目的\t收集个人信息\n友盟+\t统计|分析\t设备标识符（IMEI|OAID）\n"
     [d] = sdks(text)
     assert (d.sdk, d.function, d.sdk_categories) == ("umeng", "统计|分析", ["device_id"])
+
+
+def test_title_line_then_keys_that_only_contain_header_words() -> None:
+    text = (
+        "二、第三方SDK目录\n\n"
+        "极光推送SDK \n所属公司名称:深圳市和讯华谷信息技术有限公司\n收集目的:推送通知消息\n"
+        "收集方式:SDK自动采集\n个人信息收集范围:设备标识符(Android ID、OAID)、WiFi列表\n"
+        "第三方隐私政策链接:https://example.invalid/jpush\n\n"
+        "某某客服SDK\n所属公司名称:某某网络科技有限公司\n收集目的:在线客服\n个人信息收集范围:无\n"
+    )
+    got = [(d.sdk, d.sdk_name, d.function, d.sdk_categories) for d in sdks(text)]
+    assert got == [
+        ("jpush", "极光推送SDK", "推送通知消息", ["device_id", "wifi_info"]),
+        (None, "某某客服SDK", "在线客服", []),
+    ]
+    assert sdks(text)[0].party is not None and sdks(text)[0].party.name == "极光推送SDK"
+
+
+def test_partner_table_whose_name_column_is_product() -> None:
+    text = (
+        "第三方合作伙伴及共享信息说明\n"
+        "第三方公司名称 | 产品/类型 | 共享信息名称 | 使用目的 | 第三方个人信息处理规则 |\n"
+        "北京某某科技有限公司 | 某某广告SDK | 设备标识码(IMEI/OAID)、应用列表 | 广告投放 | https://example.invalid |\n"
+        "友盟同欣（北京）科技有限公司 | 友盟统计SDK | 设备标识码(OAID) | 统计 | https://example.invalid |\n"
+    )
+    got = [(d.sdk, d.sdk_name, d.sdk_categories) for d in sdks(text)]
+    assert got == [(None, "某某广告SDK", ["app_list", "device_id"]), ("umeng", "友盟统计SDK", ["device_id"])]
+
+
+def test_two_data_columns_are_read_together() -> None:
+    text = (
+        "第三方信息共享清单\nSDK名称 | SDK厂商 | 个人信息类型 | 个人信息字段 | 用途和目的 |\n"
+        "穿山甲SDK | 北京巨量引擎网络技术有限公司 | 设备信息 | 必选：AndroidID、OAID；可选：粗略位置 | 广告 |\n"
+    )
+    [d] = sdks(text)
+    assert (d.sdk, d.sdk_categories, d.function) == ("pangle", ["coarse_location", "device_id"], "广告")
+
+
+def test_a_permission_table_is_not_an_sdk_list() -> None:
+    text = "权限申请列表\n权限名称\t使用目的\t调用场景\n相机权限（CAMERA）\t扫码\t扫一扫\n"
+    assert sdks(text) == []

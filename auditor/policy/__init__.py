@@ -16,7 +16,7 @@ from auditor.model import Declaration, Party
 from auditor.policy.extract import Extracted, extract, html_text, normalise, read_bytes
 from auditor.policy.lexicon import load_lexicon
 from auditor.policy.sdk_list import sdk_records
-from auditor.policy.segment import sentences
+from auditor.policy.segment import in_section, sentences
 from auditor.policy.statements import mentions
 from auditor.ruleset import Ruleset, default_ruleset
 
@@ -96,7 +96,7 @@ def _analyse(ex: Extracted, digest: str, ruleset: Ruleset | None) -> PolicyResul
         )
     result.declarations = sorted(merged.values(), key=lambda d: (d.position or 0, _STATUS_ORDER[d.status]))
     records = sdk_records(ex.text, sents, lex, rs.sdks)
-    sdk_headings = {s.heading for s in sents if s.heading and any(w in s.heading for w in lex.sdk_section_words)}
+    sdk_headings = {s.heading for s in sents if s.heading and in_section(s, lex.sdk_section_words)}
     if sdk_headings and not records:
         result.warnings.append(
             f"a third-party SDK section ({', '.join(sorted(sdk_headings))}) was found but no SDK could be read from it"

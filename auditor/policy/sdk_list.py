@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.policy.lexicon import Lexicon, header_key, term_regex
-from auditor.policy.segment import Sentence, drop_numbering
+from auditor.policy.segment import Sentence, drop_numbering, in_section
 from auditor.policy.statements import categories_in
 
 _TITLE_MAX = 30
+NAME_HEADER_MIN = 4
+# A record key: a short label before a colon, at line start or after a separator.
+_KEY = re.compile(r"(?:^|(?<=[\s；;，,。|｜]))(?P<key>[^\s：:，,。；;|｜]{2,14}?)\s*[：:]")
 _TAB = re.compile(r"\t")
 _BARS = re.compile(r"\s*[|｜]\s*")
 # "1. 百度OCR SDK：北京百度网讯科技有限公司；用于…" in an SDK section: the name opens the line.
@@ -87,16 +90,19 @@ class SdkMatcher:
 
 
 def _header_field(cell: str, lex: Lexicon) -> str | None:
+    """What a header cell or record key names: itself a lexicon header word, else the longest
+    header word it contains (所属公司名称 -> provider, 个人信息收集范围 -> data)."""
     key = header_key(cell)
     if key in lex.sdk_headers:
         return lex.sdk_headers[key]
-    best = max((h for h in lex.sdk_headers if key.startswith(h)), key=len, default=None)
+    # A name column must say so at length (SDK名称(Android)); a bare 名称/SDK inside a longer label
+    # is a permission table's 权限名称 or an SDK's own name (个推推送SDK：…).
+    best = max(
+        (h for h, f in lex.sdk_headers.items() if h in key and len(h) >= (NAME_HEADER_MIN if f == "name" else 2)),
+        key=len,
+        default=None,
+    )
     return lex.sdk_headers[best] if best else None
-
-
-def _key_regex(lex: Lexicon) -> re.Pattern[str]:
-    words = sorted(lex.sdk_headers, key=len, reverse=True)
-    return re.compile(r"(?P<key>" + "|".join(re.escape(w) for w in words) + r")\s*[：:]", re.IGNORECASE)
 
 
 def _clean(value: str) -> str:
@@ -133,39 +139,48 @@ def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -
             if not row.strip() or re.fullmatch(r"[-:\s|｜]+", row):  # blank or markdown rule line
                 continue
             rc = _split_row(row, sep)
-            if len(rc) > col["name"] and rc[col["name"]]:
-                rec = SdkRecord(rc[col["name"]], rpos, row.strip())
+            name_col = col["name"][0]
+            if len(rc) > name_col and rc[name_col]:
+                rec = SdkRecord(rc[name_col], rpos, row.strip())
                 for f in ("provider", "purpose", "data"):
-                    if f in col and len(rc) > col[f]:
-                        setattr(rec, f, rc[col[f]] or None)
+                    value = "；".join(rc[k] for k in col.get(f, []) if k < len(rc) and rc[k])
+                    setattr(rec, f, value or None)
                 out.append(rec)
         i = j
     return out
 
 
-def _columns(cells: list[str], fields: list[str | None]) -> dict[str, int]:
-    """Column of each field. With two name-like columns (SDK名称 and 第三方名称) the one saying SDK
-    names the SDK and the other, if no provider column exists, names its provider."""
-    col: dict[str, int] = {}
-    names = [i for i, f in enumerate(fields) if f == "name"]
+def _columns(cells: list[str], fields: list[str | None]) -> dict[str, list[int]]:
+    """Columns of each field; several data or purpose columns (个人信息类型 + 个人信息字段) are read
+    together. With two name-like columns (SDK名称 and 第三方名称) the one saying SDK names the SDK
+    and the other, if no provider column exists, names its provider."""
+    col: dict[str, list[int]] = {}
+    for i, f in enumerate(fields):
+        if f and f != "ignore":
+            col.setdefault(f, []).append(i)
+    names = col["name"]
     sdk_named = [i for i in names if "sdk" in cells[i].casefold() or "插件" in cells[i]]
-    col["name"] = (sdk_named or names)[0]
-    for f in ("provider", "purpose", "data"):
-        if f in fields:
-            col[f] = fields.index(f)
-    others = [i for i in names if i != col["name"]]
+    col["name"] = [(sdk_named or names)[0]]
+    others = [i for i in names if i != col["name"][0]]
     if others and "provider" not in col:
-        col["provider"] = others[0]
+        col["provider"] = others[:1]
     return col
 
 
-def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> list[SdkRecord]:
-    keyre = _key_regex(lex)
+def _kv_records(
+    lines: list[tuple[int, str]], lex: Lexicon, used: set[int], sdk_lines: set[int], matcher: SdkMatcher
+) -> list[SdkRecord]:
+    """Records written as 'key：value' lines: opened by a name key (SDK名称：…), by the name leading a
+    line of keys (华为推送，第三方主体：…), or by a title line followed by key lines (支付宝SDK /
+    所属公司名称：…); the last two only where the title reads as an SDK's name: in an SDK section,
+    or saying SDK, or a known SDK's alias."""
     out: list[SdkRecord] = []
     current: SdkRecord | None = None
-    next_text = [""] * (len(lines) + 1)  # the next non-empty line after each line
-    for i in range(len(lines) - 1, -1, -1):
-        next_text[i] = lines[i + 1][1] if i + 1 < len(lines) and lines[i + 1][1].strip() else next_text[i + 1]
+    keys_of = [_keys(drop_numbering(line), lex) for _, line in lines]
+    next_keys: list[list[tuple[re.Match[str] | None, str | None]]] = [[] for _ in range(len(lines) + 1)]
+    for i in range(len(lines) - 1, -1, -1):  # the keys of the next non-empty line after each line
+        nonempty = i + 1 < len(lines) and lines[i + 1][1].strip()
+        next_keys[i] = keys_of[i + 1] if nonempty else next_keys[i + 1]
     for i, (pos, line) in enumerate(lines):
         if not line.strip():
             continue
@@ -173,33 +188,41 @@ def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> l
             current = None
             continue
         body = drop_numbering(line)
-        keys = [(m, _header_field(m.group("key"), lex)) for m in keyre.finditer(body)]
-        prefix = _clean(body[: keys[0][0].start()]) if keys else ""
+        keys = keys_of[i]
+        in_sdk = i in sdk_lines
+
+        def sdk_like(name: str, in_sdk: bool = in_sdk) -> bool:
+            return in_sdk or "sdk" in name.casefold() or matcher.match(name) is not None
+
         if not keys:
-            # A title line ("1. 友盟统计SDK") opens a record if the next line carries SDK keys.
-            nkeys = [_header_field(m.group("key"), lex) for m in keyre.finditer(drop_numbering(next_text[i]))]
             title = body.rstrip("：:")
+            nfields = {f for _, f in next_keys[i]}
             current = None
-            if nkeys and "name" not in nkeys and any(nkeys) and _is_title(title, lex):
+            opens = nfields & {"provider", "purpose", "data"} and "name" not in nfields
+            if opens and _is_title(title, lex) and sdk_like(title):
                 current = SdkRecord(title, pos, line.strip())
                 out.append(current)
                 used.add(i)
             continue
-        if prefix and not any(f == "name" for _, f in keys):
-            # "华为推送（HMS Core Push Kit），第三方主体：…，用途：…": the name leads the line.
-            if not _is_title(prefix, lex):
+        first = keys[0][0]
+        prefix = _clean(body[: first.start()]) if first else ""
+        if prefix:
+            fields = {f for _, f in keys}
+            if "name" in fields or not fields & {"provider", "purpose", "data"}:
                 current = None
                 continue
-            keys.insert(0, (None, "name"))
-        elif prefix:
-            current = None
-            continue
+            if not _is_title(prefix, lex) or not sdk_like(prefix):
+                current = None
+                continue
+            keys.insert(0, (None, "name"))  # "华为推送（HMS Core Push Kit），第三方主体：…"
         values: dict[str, str] = {}
         for k, (m, f) in enumerate(keys):
-            end = keys[k + 1][0].start() if k + 1 < len(keys) else len(body)
+            nxt = keys[k + 1][0] if k + 1 < len(keys) else None
+            end = nxt.start() if nxt else len(body)
             if f and f not in values:
                 values[f] = _clean(body[m.end() if m else 0 : end])
-        if values.get("name"):
+        named_key = next((m.group("key") for m, f in keys if f == "name" and m), "")
+        if values.get("name") and (in_sdk or "sdk" in named_key.casefold() or prefix):
             current = SdkRecord(values["name"], pos, line.strip())
             out.append(current)
         elif current is None:
@@ -213,6 +236,10 @@ def _kv_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> l
     return out
 
 
+def _keys(body: str, lex: Lexicon) -> list[tuple[re.Match[str] | None, str | None]]:
+    return [(m, _header_field(m.group("key"), lex)) for m in _KEY.finditer(body)]
+
+
 def _is_title(text: str, lex: Lexicon) -> bool:
     """Could this short line be an SDK's name rather than a sentence introducing the list?"""
     return 2 <= len(text) <= _TITLE_MAX and not any(w in text for w in lex.sdk_intro_words)
@@ -220,12 +247,12 @@ def _is_title(text: str, lex: Lexicon) -> bool:
 
 def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher, used: set[int]) -> list[SdkRecord]:
     out: list[SdkRecord] = []
-    for start, text, in_section in _prose_units(sentences, lex, used):
-        if not in_section and not any(w in text for w in lex.sdk_context_words):
+    for start, text, in_sdk in _prose_units(sentences, lex, used):
+        if not in_sdk and not any(w in text for w in lex.sdk_context_words):
             continue
         spans: list[tuple[int, int]] = []
         lead = _LEADING_NAME.match(drop_numbering(text))
-        if in_section and lead and _is_title(lead.group("n"), lex):
+        if in_sdk and lead and _is_title(lead.group("n"), lex):
             a = len(text) - len(drop_numbering(text)) + lead.start("n")
             spans.append((a, a + len(lead.group("n"))))
         for m in matcher.prose_alias.finditer(text):
@@ -255,12 +282,12 @@ def _prose_units(sentences: list[Sentence], lex: Lexicon, used: set[int]) -> lis
     for s in sentences:
         if s.line in used or s.skip:
             continue
-        in_section = any(w in (s.heading or "") for w in lex.sdk_section_words)
-        if in_section and s.line == last_line and units and units[-1][2]:
+        in_sdk = in_section(s, lex.sdk_section_words)
+        if in_sdk and s.line == last_line and units and units[-1][2]:
             start, text, _ = units[-1]
             units[-1] = (start, text + " " * (s.start - start - len(text)) + s.text, True)
             continue
-        units.append((s.start, s.text, in_section))
+        units.append((s.start, s.text, in_sdk))
         last_line = s.line
     return units
 
@@ -281,8 +308,9 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
         lines.append((offset, line))
         offset += len(line) + 1
     used: set[int] = set()
-    records = _table_records(lines, lex, used) + _kv_records(lines, lex, used)
+    sdk_lines = {s.line for s in sentences if in_section(s, lex.sdk_section_words)}
     matcher = SdkMatcher(sdks, lex)
+    records = _table_records(lines, lex, used) + _kv_records(lines, lex, used, sdk_lines, matcher)
     records += _prose_records(sentences, lex, matcher, used)
     out: dict[str, SdkRecord] = {}
     for rec in records:

@@ -29,6 +29,7 @@ class Sentence:
     start: int
     text: str
     heading: str | None  # nearest heading, numbering stripped
+    path: tuple[str, ...]  # all enclosing headings, outermost first
     lead: str | None  # "注册登录：" label that opens the line, if any
     skip: bool  # in a definitions / contact / update section
     line: int
@@ -69,6 +70,11 @@ def is_heading(line: str) -> bool:
     return len(body) <= MAX_PLAIN_HEADING_CHARS and not re.search(r"[。；;，,、：:]", body)
 
 
+def in_section(s: Sentence, words: tuple[str, ...]) -> bool:
+    """Is the sentence under a heading (at any level) that contains one of `words`?"""
+    return any(w in h for h in s.path for w in words)
+
+
 def sentences(text: str, lex: Lexicon) -> list[Sentence]:
     out: list[Sentence] = []
     styles: list[str] = []  # numbering styles in order of first use = heading levels
@@ -91,6 +97,7 @@ def sentences(text: str, lex: Lexicon) -> list[Sentence]:
             skip = parent_skip or any(w in title for w in lex.skip_heading_words)
             stack.append((level, title, skip))
         heading = stack[-1][1] if stack else None
+        path = tuple(h for _, h, _ in stack)
         skip = bool(stack and stack[-1][2])
         body = strip_numbering(line)
         lead_m = _LEAD.match(body)
@@ -106,6 +113,6 @@ def sentences(text: str, lex: Lexicon) -> list[Sentence]:
         for piece in pieces:
             if piece.strip():
                 lead_ws = len(piece) - len(piece.lstrip())
-                out.append(Sentence(pos + lead_ws, piece.strip(), heading, lead, skip, lineno, is_row))
+                out.append(Sentence(pos + lead_ws, piece.strip(), heading, path, lead, skip, lineno, is_row))
             pos += len(piece)
     return out
