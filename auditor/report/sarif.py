@@ -19,7 +19,7 @@ from urllib.parse import quote
 import jsonschema
 
 from auditor.model import Audit, Finding, Observation
-from auditor.report.view import strip_query
+from auditor.report.fmt import strip_query
 from auditor.ruleset import Ruleset
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "sarif-2.1.0.json"

@@ -8,16 +8,13 @@ that an audit with tens of thousands of observations still gives a readable, pri
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from auditor.errors import AuditorError
 from auditor.model import SEVERITY_ORDER, Audit, Finding, Observation, Party
+from auditor.report.fmt import as_list, format_time, short_label, strip_query
 from auditor.report.i18n import Catalogue
 from auditor.report.timeline import Timeline, build_timeline
 from auditor.ruleset import Ruleset
@@ -43,7 +40,6 @@ class EvidenceRow:
     source: str
     where: list[tuple[str, str]]
     party: str
-    third_party: bool
     entity: str
     value: str
     time: str
@@ -73,7 +69,6 @@ class FindingRow:
 
 @dataclass
 class MatrixRow:
-    category: str
     label: str
     sensitive: bool
     observed: int
@@ -94,7 +89,6 @@ class NecessaryScope:
 
 @dataclass
 class SdkRow:
-    id: str
     name: str
     vendor: str
     kind: str
@@ -127,7 +121,6 @@ class Summary:
 
 @dataclass
 class ReportView:
-    lang: str
     audit: Audit
     app: dict[str, str]
     created: str
@@ -142,48 +135,8 @@ class ReportView:
     warnings: list[str] = field(default_factory=list)
 
 
-def strip_query(url: str, marker: str = "?…") -> str:
-    """Drop query and fragment: they often carry raw PI (imei=...), and the field path says which key held it.
-
-    ``marker`` is appended when a query was dropped, so a reader knows there was one.
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url.split("?", 1)[0].split("#", 1)[0]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + (marker if parts.query else "")
 
 
-def format_time(value: Any) -> str:
-    """ISO stamps as a reader writes them: '2026-11-20 09:30:00.400 UTC'; anything else unchanged."""
-    if not value:
-        return ""
-    try:
-        t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return str(value)
-    clock = t.strftime("%H:%M:%S") + (f".{t.microsecond // 1000:03d}" if t.microsecond else "")
-    offset = t.utcoffset()
-    zone = "" if offset is None else (" UTC" if not offset else " " + t.strftime("%z")[:3] + ":" + t.strftime("%z")[3:])
-    return f"{t.date().isoformat()} {clock}{zone}"
-
-
-def short_label(label: str) -> str:
-    """A category name without its parenthesised examples, for chart lanes: 设备标识（IMEI、…） -> 设备标识."""
-    return re.split(r"（| \(", label, maxsplit=1)[0]
-
-
-def as_list(value: Any) -> list[str]:
-    """App metadata comes from several producers: accept a string, a list or a mapping."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [f"{k}: {v}" for k, v in value.items()]
-    if isinstance(value, Iterable):
-        return [str(v) for v in value if v is not None and v != ""]
-    return [str(value)]
 
 
 class _Builder:
@@ -248,7 +201,6 @@ class _Builder:
             source=self.t.gettext(f"source.{o.source}"),
             where=self.where(o),
             party=self.party(o.party),
-            third_party=o.party.kind == "third",
             entity=o.entity,
             value=o.value or "",
             time=format_time(o.where.get("time")),
@@ -392,7 +344,6 @@ class _Builder:
                 flags.append("beyond")
             rows.append(
                 MatrixRow(
-                    category=c,
                     label=self.category(c),
                     sensitive=self.rs.is_sensitive(c),
                     observed=observed[c],
@@ -420,7 +371,6 @@ class _Builder:
             known = inv.get("categories") or entry.get("categories") or []
             rows.append(
                 SdkRow(
-                    id=sid,
                     name=self.sdk_name(sid) if entry else str(inv.get("name") or sid),
                     vendor=str(entry.get("vendor", "")),
                     kind=str(entry.get("kind", "")),
@@ -502,7 +452,6 @@ class _Builder:
     def build(self) -> ReportView:
         necessary = self.necessary()
         return ReportView(
-            lang=self.lang,
             audit=self.audit,
             app=self.app(necessary),
             created=format_time(self.audit.created),

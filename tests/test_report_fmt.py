@@ -1,0 +1,29 @@
+"""Value formatting shared by the HTML report and SARIF."""
+
+from __future__ import annotations
+
+from auditor.report.fmt import as_list, format_time, short_label, strip_query
+
+
+def test_strip_query_keeps_a_marker_and_never_the_values() -> None:
+    url = "https://ulogs.umeng.com/unify_logs?imei=864343040123456&oaid=abc#frag"
+    assert strip_query(url) == "https://ulogs.umeng.com/unify_logs?…"
+    assert strip_query(url, marker="") == "https://ulogs.umeng.com/unify_logs"
+    assert strip_query("http://[::1/x?a=1") == "http://[::1/x"  # unparseable: cut by hand
+    assert strip_query("https://a.cn/p") == "https://a.cn/p"
+
+
+def test_format_time() -> None:
+    assert format_time("2026-11-20T09:30:00.400000+00:00") == "2026-11-20 09:30:00.400 UTC"
+    assert format_time("2026-11-20T17:30:00+08:00") == "2026-11-20 17:30:00 +08:00"
+    assert format_time("2026-11-20T09:30:00Z") == "2026-11-20 09:30:00 UTC"
+    assert format_time("2026-11-20T09:30:00") == "2026-11-20 09:30:00"
+    assert format_time("第 3 次启动") == "第 3 次启动"
+    assert format_time(None) == ""
+
+
+def test_short_label_and_as_list() -> None:
+    assert short_label("设备标识（IMEI、MEID、IMSI）") == "设备标识"
+    assert short_label("Device identifiers (IMEI)") == "Device identifiers"
+    assert as_list(None) == [] and as_list("x") == ["x"] and as_list(["a", None, "", 3]) == ["a", "3"]
+    assert as_list({"packages": "com.umeng"}) == ["packages: com.umeng"]
