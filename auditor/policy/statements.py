@@ -195,12 +195,16 @@ def _expand(term: _Term, status: str) -> list[str]:
     return []
 
 
-def function_of(s: Sentence, lex: Lexicon) -> str | None:
-    """The business function a sentence serves: named in it, in its line's label, or its heading."""
+def function_of(s: Sentence, lex: Lexicon, first_term: int | None = None) -> str | None:
+    """The business function a sentence serves: named in it before its first term (当您使用X功能时，
+    我们会收集…; a 使用…服务 after the terms is usually a refusal clause), else in its line's label,
+    else its heading."""
+    limit = len(s.text) if first_term is None else first_term
     for cue in lex.function_cues:
-        m = cue.search(s.text)
-        if m and m.group("f").strip():
-            return m.group("f").strip()
+        m = cue.search(s.text, 0, limit)
+        name = m.group("f").strip().removesuffix("的") if m else ""
+        if name:
+            return name
     if s.lead and header_key(s.lead) not in lex.sdk_headers:  # not an SDK record's 收集个人信息： key
         return s.lead
     if s.heading:
@@ -230,12 +234,14 @@ def mentions(sentences: list[Sentence], lex: Lexicon) -> list[Mention]:
         consent_cats = _separate_consent_scope(s.text, lex) if separate else set()
         found: list[Mention] = []
         seen: set[tuple[str, str]] = set()
-        for term, status in _polarities(s.text, lex):
+        polarities = _polarities(s.text, lex)
+        function = function_of(s, lex, polarities[0][0].start) if polarities else None
+        for term, status in polarities:
             for cat in _expand(term, status):
                 if (cat, status) not in seen:
                     seen.add((cat, status))
                     sep = separate and (not consent_cats or cat in consent_cats)
-                    found.append(Mention(cat, status, s, function_of(s, lex), sep))
+                    found.append(Mention(cat, status, s, function, sep))
         if found:
             out.extend(found)
             last = found
