@@ -256,3 +256,15 @@ def test_result_to_dict_is_json(analysed):  # noqa: F811
     assert doc["app"]["label"] == "皖事通示例"
     assert doc["policy_texts"][0]["path"] == "assets/privacy.html" and doc["policy_texts"][0]["chars"] > 200
     assert {o["entity"] for o in doc["observations"]} >= {"PERMISSION", "TelephonyManager.getDeviceId"}
+
+
+def test_reads_reachable_from_app_start_are_flagged(analysed):  # noqa: F811
+    """MainActivity.onCreate reads the IMEI itself and calls LocationHelper.locate before its dialog."""
+    startup = {(o.where["class"], o.entity) for o in code_obs(analysed["wst"]) if o.where.get("startup")}
+    assert startup == {
+        ("cn.gov.example.wst.MainActivity", "TelephonyManager.getDeviceId"),
+        ("cn.gov.example.wst.LocationHelper", "LocationManager.getLastKnownLocation"),
+        ("cn.gov.example.wst.LocationHelper", "LocationManager.requestLocationUpdates"),
+    }
+    flash = {o.entity for o in code_obs(analysed["flashlight"]) if o.where.get("startup")}
+    assert flash == {"TelephonyManager.getImei", "Settings.Secure.getString(android_id)"}

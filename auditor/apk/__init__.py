@@ -4,8 +4,9 @@ declares and bundles.
 ``analyze_apk`` is the one entry point the pipeline calls. It checks the archive (archive.py), runs
 androguard once (loader.py), finds the call sites of PI APIs (callsites.py), attributes each to the
 app or a named SDK (sdks.py), and reads the manifest (manifest.py, permissions.py) and any bundled
-privacy policy (policy.py). APKs carried under assets/ (plugins loaded at run time) are analysed the
-same way and their call sites reported with ``where["apk"]``; they run with the host's permissions.
+privacy policy (policy.py); call sites reachable from app start are flagged (startup.py). APKs
+carried under assets/ (plugins loaded at run time) are analysed the same way and their call sites
+reported with ``where["apk"]``; they run with the host's permissions.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from androguard.core.analysis.analysis import MethodAnalysis
 from androguard.core.axml import ARSCParser
 
 from auditor.apk.apis import ApiRule, load_api_rules
@@ -26,6 +28,7 @@ from auditor.apk.manifest import app_metadata, cleartext, components
 from auditor.apk.permissions import PermissionRules, permission_table
 from auditor.apk.policy import bundled_policies, policy_urls, string_policies
 from auditor.apk.sdks import SdkIndex
+from auditor.apk.startup import startup_methods
 from auditor.errors import InputError
 from auditor.model import Observation, Party
 from auditor.ruleset import Ruleset, default_ruleset
@@ -90,6 +93,7 @@ class _Part:
     sites: list[CallSite]
     policy_texts: list[tuple[str, str]]
     policy_urls: list[str]
+    startup: set[MethodAnalysis]
 
 
 def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> ApkResult:
@@ -170,7 +174,9 @@ def _collect(
     with EntryReader(source) as reader:
         texts = bundled_policies(files, reader.read) + string_policies(arsc)
         texts = [(f"{where}!{p}" if where else p, t) for p, t in texts]
-        part = _Part(where, loaded, files, sites, texts, policy_urls(arsc, loaded.dx, third_party))
+        # a nested APK is loaded by the host's code at some point, not started by Android
+        startup = startup_methods(loaded.apk, loaded.dx) if where is None else set()
+        part = _Part(where, loaded, files, sites, texts, policy_urls(arsc, loaded.dx, third_party), startup)
         parts.append(part)
         if depth >= MAX_NESTED_DEPTH:
             return
@@ -244,6 +250,7 @@ def _code_observations(
                     "via": None if site.via == "invoke" else site.via,
                     "count": site.count,
                     "apk": part.where,
+                    "startup": True if site.caller in part.startup else None,
                 },
                 confidence=min(site.rule.confidence, REFLECTION_CONFIDENCE) if reflected else site.rule.confidence,
                 evidence=["api", "reflection"] if reflected else ["api"],

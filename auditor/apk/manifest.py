@@ -59,7 +59,7 @@ def app_metadata(apk: APK, warnings: list[str], label: str) -> dict[str, Any]:
     }
 
 
-def _class_name(package: str, name: str | None) -> str:
+def class_name(package: str, name: str | None) -> str:
     if not name:
         return ""
     if name.startswith("."):
@@ -83,7 +83,7 @@ def components(apk: APK) -> dict[str, Any]:
         if kind is None:
             continue
         attr = "targetActivity" if el.tag == "activity-alias" else "name"
-        name = _class_name(package, el.get(NS + "name") or el.get(NS + attr))
+        name = class_name(package, el.get(NS + "name") or el.get(NS + attr))
         out[kind].append(name)
         if _exported(el, target):
             out["exported"].append(
