@@ -25,7 +25,7 @@ from auditor.apk.archive import EntryReader, check_archive
 from auditor.apk.callsites import CallSite, find_call_sites
 from auditor.apk.loader import Loaded, load
 from auditor.apk.manifest import app_metadata, cleartext, components
-from auditor.apk.permissions import PermissionRules, permission_table
+from auditor.apk.permissions import PermissionRules, SiteUse, permission_table, requested_permissions
 from auditor.apk.policy import bundled_policies, policy_urls, string_policies
 from auditor.apk.sdks import SdkIndex
 from auditor.apk.startup import startup_methods
@@ -121,14 +121,16 @@ def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> Apk
     allowed, detail = cleartext(apk, warnings, str(path))
     if detail:
         app["cleartext"] = detail
-    sites = [s for p in parts for s in p.sites]
-    perms = permission_table(apk, rules.permissions, sites)
+    requested = requested_permissions(apk)
     first = Party(kind="first", name=app.get("package") or path.name)
-    requested = {p["name"] for p in perms}
-    observations = _permission_observations(perms, first)
     sdk_categories: dict[str, set[str]] = {}
-    for part in parts:
-        observations += _code_observations(part, rules.sdks, first, requested, sdk_categories)
+    judged = [_judge(site, part, rules.sdks, requested) for part in parts for site in part.sites]
+    perms = permission_table(apk, rules.permissions, [j.use for j in judged], requested)
+    observations = _permission_observations(perms, first)
+    for j in judged:
+        observations.append(_code_observation(j, first))
+        if j.sdk:
+            sdk_categories.setdefault(j.sdk["id"], set()).add(j.use.category)
     component_names = [n for kind in ("activities", "services", "receivers", "providers") for n in comps[kind]]
     sdks = rules.sdks.inventory(
         (str(c.name) for p in parts for c in p.loaded.dx.get_internal_classes()),
@@ -226,34 +228,38 @@ def _permission_observations(perms: list[dict[str, Any]], first: Party) -> list[
     ]
 
 
-def _code_observations(
-    part: _Part, index: SdkIndex, first: Party, requested: set[str], sdk_categories: dict[str, set[str]]
-) -> list[Observation]:
-    out = []
-    for site in part.sites:
-        sdk = index.for_class(site.caller_class)
-        category = site.rule.category_for(sdk["kind"] if sdk else None, requested)
-        party = Party(kind="third", name=sdk["name"], sdk=sdk["id"]) if sdk else first
-        if sdk:
-            sdk_categories.setdefault(sdk["id"], set()).add(category)
-        reflected = site.via == "reflection"
-        out.append(
-            Observation(
-                category=category,
-                entity=site.rule.id,
-                source="apk",
-                party=party,
-                where={
-                    "class": site.caller_class[1:-1].replace("/", "."),
-                    "method": site.caller_method,
-                    "api": site.target,
-                    "via": None if site.via == "invoke" else site.via,
-                    "count": site.count,
-                    "apk": part.where,
-                    "startup": True if site.caller in part.startup else None,
-                },
-                confidence=min(site.rule.confidence, REFLECTION_CONFIDENCE) if reflected else site.rule.confidence,
-                evidence=["api", "reflection"] if reflected else ["api"],
-            )
-        )
-    return out
+@dataclass(frozen=True)
+class _Judged:
+    use: SiteUse
+    part: _Part
+    sdk: dict[str, Any] | None
+
+
+def _judge(site: CallSite, part: _Part, index: SdkIndex, requested: set[str]) -> _Judged:
+    """Who calls (first party or which SDK) and so which category the call reads."""
+    sdk = index.for_class(site.caller_class)
+    category = site.rule.category_for(sdk["kind"] if sdk else None, requested)
+    return _Judged(SiteUse(site, category, site.rule.category_for(None, requested)), part, sdk)
+
+
+def _code_observation(j: _Judged, first: Party) -> Observation:
+    site = j.use.site
+    party = Party(kind="third", name=j.sdk["name"], sdk=j.sdk["id"]) if j.sdk else first
+    reflected = site.via == "reflection"
+    return Observation(
+        category=j.use.category,
+        entity=site.rule.id,
+        source="apk",
+        party=party,
+        where={
+            "class": site.caller_class[1:-1].replace("/", "."),
+            "method": site.caller_method,
+            "api": site.target,
+            "via": None if site.via == "invoke" else site.via,
+            "count": site.count,
+            "apk": j.part.where,
+            "startup": True if site.caller in j.part.startup else None,
+        },
+        confidence=min(site.rule.confidence, REFLECTION_CONFIDENCE) if reflected else site.rule.confidence,
+        evidence=["api", "reflection"] if reflected else ["api"],
+    )

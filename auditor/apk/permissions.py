@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -52,19 +53,37 @@ def requested_permissions(apk: APK) -> set[str]:
     return names
 
 
-def permission_table(apk: APK, rules: PermissionRules, sites: Iterable[CallSite]) -> list[dict[str, Any]]:
-    """One row per requested permission, sorted by name."""
-    used = Counter()
-    for site in sites:
-        for perm in site.rule.permissions:
-            used[perm] += site.count
+@dataclass(frozen=True)
+class SiteUse:
+    """A call site with the category it was judged to read, and the one its API reads by default."""
+
+    site: CallSite
+    category: str
+    default: str
+
+
+def permission_table(
+    apk: APK, rules: PermissionRules, uses: Iterable[SiteUse], requested: set[str]
+) -> list[dict[str, Any]]:
+    """One row per requested permission, sorted by name.
+
+    ``categories`` is what the permission opens in this app: the table's categories, except that a
+    category every using call site re-judged (CAMERA used only by a face SDK opens ``face``, not
+    ``photos``) is replaced by what those sites read.
+    """
+    used: Counter[str] = Counter()
+    judged: dict[str, list[SiteUse]] = {}
+    for use in uses:
+        for perm in use.site.rule.permissions:
+            used[perm] += use.site.count
+            judged.setdefault(perm, []).append(use)
     try:
         details = apk.get_details_permissions()
     except Exception:  # noqa: BLE001 - androguard's AOSP table lookup fails on odd SDK values
         details = {}
     max_sdk = {name: sdk for name, sdk in apk.uses_permissions}
     rows = []
-    for name in sorted(requested_permissions(apk)):
+    for name in sorted(requested):
         entry = rules.by_name.get(name)
         level = entry["protection"] if entry else (details.get(name) or ["unknown"])[0]
         rows.append(
@@ -73,9 +92,20 @@ def permission_table(apk: APK, rules: PermissionRules, sites: Iterable[CallSite]
                 "protection_level": level,
                 "dangerous": "dangerous" in str(level),
                 "china_rom": rules.china_rom(name),
-                "categories": list(entry["categories"]) if entry else [],
+                "categories": _effective(list(entry["categories"]) if entry else [], judged.get(name, [])),
                 "max_sdk": int(max_sdk[name]) if str(max_sdk.get(name) or "").isdigit() else None,
                 "used_by": used[name],
             }
         )
     return rows
+
+
+def _effective(table: list[str], uses: list[SiteUse]) -> list[str]:
+    out: list[str] = []
+    for cat in table:
+        mine = [u for u in uses if u.default == cat]
+        if mine and all(u.category != cat for u in mine):
+            out += sorted({u.category for u in mine} - set(out))
+        elif cat not in out:
+            out.append(cat)
+    return out
