@@ -106,3 +106,12 @@ def test_pdf_text_without_unicode_mapping_is_recognised() -> None:
     assert problem is not None and "Unicode" in problem
     assert pdf_text_problem("隐私政策（cid:1）我们会收集您的手机号码。") is None
     assert pdf_text_problem("12 34 ...") is not None
+
+
+def test_malformed_marked_section_in_html_is_read_as_text(tmp_path: Path) -> None:
+    # Python 3.11's html.parser raises AssertionError on "<![A"; found by the property test.
+    p = tmp_path / "policy.html"
+    p.write_text("<html><body><p>我们会收集您的手机号码<![A。</p></body></html>", encoding="utf-8")
+    result = read_policy(p)
+    assert result.unreadable is None
+    assert ("phone_number", "declared") in {(d.category, d.status) for d in result.declarations}

@@ -214,12 +214,21 @@ class _TextCollector(HTMLParser):
             self.parts.append(re.sub(r"\s+", " ", data))
 
 
-def html_text(html: str) -> str:
+def _collect(html: str) -> list[str]:
     parser = _TextCollector()
     parser.feed(html)
     parser.close()
+    return parser.parts
+
+
+def html_text(html: str) -> str:
+    try:
+        parts = _collect(html)
+    except AssertionError:
+        # Python 3.11's html.parser asserts on malformed marked sections (<![foo); read them as text.
+        parts = _collect(html.replace("<![", "&lt;!["))
     lines = []
-    for raw in "".join(parser.parts).split("\n"):
+    for raw in "".join(parts).split("\n"):
         if "\t" not in raw:
             lines.append(raw.strip())
             continue
