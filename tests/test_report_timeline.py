@@ -35,7 +35,7 @@ def test_without_times_flows_are_placed_by_order_and_consent_by_flow_index() -> 
     assert tl is not None
     assert tl.axis_label == ZH.gettext("timeline.axis_index")
     assert tl.before == 4  # flows 0-3, judged by position since the pipeline gave no verdict
-    assert tl.ticks[0][1] == "#0" and tl.ticks[-1][1] == "#9"
+    assert [label for _, label in tl.ticks] == ["#0", "#2", "#4", "#6", "#8"]  # round steps across 0..9
 
 
 def test_flows_are_rebuilt_from_traffic_observations_when_the_pipeline_gives_none() -> None:
@@ -58,6 +58,15 @@ def test_size_is_bounded_by_the_plot_not_the_capture() -> None:
     assert tl is not None and tl.flows == 20_000 and tl.before == 1000
     columns = (WIDTH - LEFT) // BIN_PX + 1
     assert len(tl.dots) <= len(tl.lanes) * columns * 2
+
+
+def test_time_ticks_fall_on_round_clock_times() -> None:
+    tl = build_timeline(sample_audit(), label, ZH)  # flows from 09:15:00 to 09:15:52
+    assert tl is not None
+    assert [label for _, label in tl.ticks] == ["09:15:00", "09:15:10", "09:15:20", "09:15:30", "09:15:40",
+                                                "09:15:50"]
+    xs = [x for x, _ in tl.ticks]
+    assert xs == sorted(xs) and xs[0] >= LEFT and xs[-1] <= WIDTH
 
 
 def test_no_traffic_no_timeline() -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from auditor.errors import AuditorError
 
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+# Debian's real binary first: its /usr/bin/chromium wrapper adds flags from /etc/chromium.d that load
+# extensions and set API keys, i.e. more background requests for nothing.
+CANDIDATES = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser", "google-chrome")
 DEAD_PROXY = "127.0.0.1:9"  # the discard port: nothing listens there, so every request fails
 TIMEOUT_S = 120.0
 

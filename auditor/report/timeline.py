@@ -112,13 +112,38 @@ def _host(flow: dict[str, Any]) -> str:
     return url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
 
 
+TIME_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+MAX_TICKS = 7
+
+
+def _step(span: float, use_time: bool) -> float:
+    """A round tick interval giving at most MAX_TICKS ticks: clock-like for times, 1-2-5 for indexes."""
+    if use_time:
+        for step in TIME_STEPS_S:
+            if span / step <= MAX_TICKS:
+                return step
+        return 86400 * math.ceil(span / 86400 / MAX_TICKS)
+    magnitude = 10 ** math.floor(math.log10(max(span, 1)))
+    for m in (0.1, 0.2, 0.5, 1, 2, 5, 10):
+        if m * magnitude >= 1 and span / (m * magnitude) <= MAX_TICKS:
+            return m * magnitude
+    return 10 * magnitude
+
+
 def _ticks(lo: float, hi: float, use_time: bool, x_of: Callable[[float], float]) -> list[tuple[float, str]]:
-    n = 5
+    step = _step(hi - lo, use_time)
+    if not use_time:
+        fmt = ""
+    elif hi - lo >= 86400:
+        fmt = "%m-%d %H:%M"
+    else:
+        fmt = "%H:%M" if step >= 60 else "%H:%M:%S"
     out = []
-    for i in range(n + 1):
-        v = lo + (hi - lo) * i / n
-        label = datetime.fromtimestamp(v, UTC).strftime("%H:%M:%S") if use_time else f"#{round(v)}"
-        out.append((x_of(v), label))
+    v = math.ceil(lo / step) * step
+    while v <= hi + 1e-9:
+        label = datetime.fromtimestamp(v, UTC).strftime(fmt) if use_time else f"#{round(v)}"
+        out.append((round(x_of(v), 1), label))
+        v += step
     return out
 
 
