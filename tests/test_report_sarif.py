@@ -72,6 +72,7 @@ def test_locations_for_each_source(doc: dict) -> None:
     mp = results_by(doc, "miniprogram_undeclared_api", "address")["locations"][0]["physicalLocation"]
     assert mp["artifactLocation"]["uri"] == "pages/profile/profile.js"
     assert mp["region"] == {"startLine": 88, "startColumn": 9}
+    assert doc["runs"][0]["columnKind"] == "unicodeCodePoints"
     apk = results_by(doc, "contradicts_policy", "app_list")["locations"][0]
     assert apk["logicalLocations"][0]["fullyQualifiedName"] == "cn.anxin.guahao.util.AppScanner.collectInstalled"
     assert apk["physicalLocation"]["artifactLocation"]["uri"] == "samples/apk/anxin-guahao-3.2.1.apk"

@@ -187,6 +187,8 @@ def to_sarif(audit: Audit, ruleset: Ruleset) -> dict[str, Any]:
             for i in audit.inputs
         ],
         "invocations": [invocation],
+        # auditor/miniprogram counts columns in characters (code points), 1-based
+        "columnKind": "unicodeCodePoints",
         "results": [_result(f, index, obs, artifacts) for f in audit.findings],
         "properties": {
             "auditId": audit.id,
