@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.report.fmt import as_list, format_time, short_label, strip_query
+from auditor.report.fmt import as_list, format_time, short_label, strip_query, without_surrogates
 
 
 def test_strip_query_keeps_a_marker_and_never_the_values() -> None:
@@ -27,3 +27,13 @@ def test_short_label_and_as_list() -> None:
     assert short_label("Device identifiers (IMEI)") == "Device identifiers"
     assert as_list(None) == [] and as_list("x") == ["x"] and as_list(["a", None, "", 3]) == ["a", "3"]
     assert as_list({"packages": "com.umeng"}) == ["packages: com.umeng"]
+
+
+def test_without_surrogates_makes_any_document_utf8_writable() -> None:
+    raw = b"\xb0\xb2\xd0\xc4\xff".decode("utf-8", "surrogateescape")  # GBK bytes read as UTF-8
+    doc = {"name": raw, "list": [raw, 1, None], raw: True}
+    clean = without_surrogates(doc)
+    assert clean["list"][1:] == [1, None]
+    for s in (clean["name"], clean["list"][0], *clean):
+        s.encode("utf-8")
+        assert "\ufffd" in s or s in ("name", "list")

@@ -251,3 +251,12 @@ def test_without_installed_cjk_fonts_the_page_still_renders(rs: Ruleset, monkeyp
         fonts.font_source.cache_clear()
     assert "@font-face" not in html and "问题清单" in html
     assert "falls back to the reader's fonts" in caplog.text
+
+
+def test_undecodable_bytes_in_app_text_do_not_break_writing(rs: Ruleset, tmp_path) -> None:
+    audit = sample_audit(rs)
+    audit.app["name"] = b"\xb0\xb2\xd0\xc4".decode("utf-8", "surrogateescape")  # GBK 安心 misread
+    audit.observations[4].where["path"] = "body." + b"\xff".decode("utf-8", "surrogateescape")
+    out = tmp_path / "r.html"
+    out.write_text(render_html(audit, rs), encoding="utf-8")
+    assert "\ufffd" in out.read_text(encoding="utf-8")

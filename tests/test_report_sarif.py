@@ -87,3 +87,11 @@ def test_no_raw_pi_and_inputs_hashed(doc: dict, rs: Ruleset) -> None:
         assert raw not in text
     hashes = {a["hashes"]["sha-256"] for a in doc["runs"][0]["artifacts"]}
     assert hashes == {i.sha256 for i in sample_audit(rs).inputs}
+
+
+def test_undecodable_bytes_still_give_utf8_json(rs: Ruleset) -> None:
+    audit = sample_audit(rs)
+    audit.observations[6].where["url"] = "https://api.cn/" + b"\xd0\xc4".decode("utf-8", "surrogateescape")
+    doc = to_sarif(audit, rs)
+    json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    validate_sarif(doc)

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from auditor.model import Audit
+from auditor.report.fmt import without_surrogates
 from auditor.report.fonts import SCREEN_WEIGHTS, font_face_css
 from auditor.report.i18n import Catalogue, catalogue
 from auditor.report.view import build_view
@@ -74,5 +75,6 @@ def render_html(audit: Audit, ruleset: Ruleset, *, lang: str = "zh",
             page_counter=page_counter(t),
         )
     )
+    html = without_surrogates(html)
     # The font subset needs the finished page's characters, so it goes in last.
     return html.replace(FONT_SLOT, font_face_css(html, font_weights), 1)

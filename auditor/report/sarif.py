@@ -19,7 +19,7 @@ from urllib.parse import quote
 import jsonschema
 
 from auditor.model import Audit, Finding, Observation
-from auditor.report.fmt import strip_query
+from auditor.report.fmt import strip_query, without_surrogates
 from auditor.ruleset import Ruleset
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "sarif-2.1.0.json"
@@ -195,4 +195,4 @@ def to_sarif(audit: Audit, ruleset: Ruleset) -> dict[str, Any]:
             "app": {k: audit.app[k] for k in ("name", "package", "version", "category") if audit.app.get(k)},
         },
     }
-    return {"$schema": sarif_schema()["id"], "version": "2.1.0", "runs": [run]}
+    return without_surrogates({"$schema": sarif_schema()["id"], "version": "2.1.0", "runs": [run]})
