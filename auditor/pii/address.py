@@ -26,6 +26,7 @@ class AddressGrammar:
     admin_unit: re.Pattern[str]
     provinces: re.Pattern[str]
     road_or_compound: re.Pattern[str]
+    hint: re.Pattern[str]
 
     @classmethod
     def from_data(cls, data: dict[str, Any], province_names: list[str]) -> AddressGrammar:
@@ -49,7 +50,11 @@ class AddressGrammar:
             admin_unit=re.compile(f"{c}{{1,8}}?(?:{_alt(data['admin_suffixes'])})"),
             provinces=re.compile(_alt(names)),
             road_or_compound=re.compile(f"(?:{_alt(data['road_suffixes'] + data['compound_suffixes'])})"),
+            hint=re.compile(f"(?:{_alt(data['road_suffixes'])}|{_alt(data['compound_suffixes'])})"
+                            f"[0-9A-Za-z{_NUMERAL}]"),
         )
+
+    # `hint` is a cheap necessary condition for `pattern`: a road or compound suffix before a number.
 
     def find(self, text: str) -> list[tuple[int, int]]:
         """Spans of addresses in free text."""

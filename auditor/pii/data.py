@@ -71,9 +71,36 @@ class RecognizerData:
     validators: dict[str, Validator]
 
 
+# A leading one-character negative lookbehind, then a one-character class with an optional counted
+# repeat: `(?<![0-9])[1-9]...`, `(?<![0-9])[0-9]{15}...`.
+_LEADING_GUARD = re.compile(
+    r"^\(\?<!(\[(?:\\.|[^\]\\])*\]|\\.|[^()\[\]\\|?*+{}])\)"
+    r"(\[(?:\\.|[^\]\\])*\]|\\.|[^\\()\[\]{}?*+|.^$])(?:\{([1-9][0-9]*)(,[0-9]*)?\})?(?![?*+{])"
+)
+
+
+def fast_start(regex: str) -> str:
+    """`(?<!B)F rest` -> `F(?<!BF) rest`: the same matches, ~3x faster to search.
+
+    Python's regex engine skips quickly to candidate positions only when a pattern begins with a
+    character class; a leading lookbehind defeats that and costs a full attempt at every position.
+    Checking the guard after the first character is equivalent: with F just matched, "not (B then F)"
+    is "not B before". The data files keep the readable form.
+    """
+    m = _LEADING_GUARD.match(regex)
+    if not m:
+        return regex
+    behind, first, low, high = m.group(1), m.group(2), m.group(3), m.group(4)
+    repeat = ""
+    if low:  # F{n,m} -> F (guard) F{n-1,m-1}
+        rest_high = "," if high == "," else f",{int(high[1:]) - 1}" if high else ""
+        repeat = f"{first}{{{int(low) - 1}{rest_high}}}"
+    return f"{first}(?<!{behind}{first}){repeat}{regex[m.end():]}"
+
+
 def _compile(path: Path, entry: str, regex: str) -> re.Pattern[str]:
     try:
-        return re.compile(regex)
+        return re.compile(fast_start(regex))
     except re.error as e:
         raise RulesError(path, entry, f"regex does not compile: {e}") from None
 

@@ -27,6 +27,9 @@ class Hit:
 
 def resolve_overlaps(hits: Iterable[Hit]) -> list[Hit]:
     """Keep the most confident hit where spans overlap (a Gansu ID number also passes Luhn as a card)."""
+    hits = list(hits)
+    if len(hits) < 2:
+        return hits
     kept: list[Hit] = []
     for h in sorted(hits, key=lambda h: (-h.score, -(h.end - h.start), h.start)):
         if all(h.end <= k.start or h.start >= k.end for k in kept):

@@ -26,6 +26,7 @@ def key_words(key: str) -> list[str]:
     return [w.lower() for w in _SEPARATORS.split(_CAMEL.sub(" ", last)) if w]
 
 
+@lru_cache(maxsize=65536)
 def normalise_key(key: str) -> str:
     return "".join(key_words(key))
 

@@ -9,11 +9,14 @@ first, so values that cannot match anything (most of a JSON body) cost a single 
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse  # the stdlib's own regex parser: minimum match widths
 from collections.abc import Mapping
+from functools import lru_cache
 
 from auditor.pii.data import EntitySpec, PatternSpec
 from auditor.pii.hit import Hit
 
+_UNION_MAX = 512
 CONTEXT_BEFORE = 24
 CONTEXT_AFTER = 8
 # Same boost the presidio layer applies for a supporting context word (engine.CONTEXT_FACTOR).
@@ -26,10 +29,21 @@ class PatternMatcher:
             (e, p) for e in entities.values() for p in e.patterns
         ]
         self._any = re.compile("|".join(f"(?:{p.regex.pattern})" for _, p in self._items))
+        # No pattern can match a string shorter than this (minimum widths from the regex parser).
+        self.min_length = min((_min_width(p.regex) for _, p in self._items), default=0)
+        self._may_match = lru_cache(maxsize=65536)(self._search_any)
+
+    def may_match(self, text: str) -> bool:
+        """False when no pattern can match anywhere in ``text``; cached, as field values repeat."""
+        return len(text) >= self.min_length and self._may_match(text)
+
+    def _search_any(self, text: str) -> bool:
+        return self._any.search(text) is not None
 
     def scan(self, text: str, context: str | None = None, offset: int = 0) -> list[Hit]:
         """Candidates in ``text``; ``context`` replaces the surrounding characters (e.g. a field name)."""
-        if not self._any.search(text):
+        # The union search pays off on short values; long text almost always has some candidate.
+        if len(text) <= _UNION_MAX and not self.may_match(text):
             return []
         hits: list[Hit] = []
         for ent, pat in self._items:
@@ -45,3 +59,7 @@ class PatternMatcher:
                 evidence = ("value", "context") if supported else ("value",)
                 hits.append(Hit(ent.id, ent.category, offset + m.start(), offset + m.end(), value, score, evidence))
         return hits
+
+
+def _min_width(rx: re.Pattern[str]) -> int:
+    return int(sre_parse.parse(rx.pattern, rx.flags).getwidth()[0])
