@@ -1,4 +1,4 @@
-"""The reader against the hand-labelled policy set in tests/data/policies (38 policies of 38 app
+"""The reader against the hand-labelled policy set in tests/data/policies (41 policies of 41 app
 kinds, with GBK, GB18030/HTML and PDF variants): the targets of the issue must hold on it."""
 
 from __future__ import annotations

@@ -157,3 +157,24 @@ def test_data_the_user_gives_to_another_party_is_not_the_apps_collection() -> No
     got = statuses("贷款服务由合作金融机构提供，您需要向其提供姓名、身份证号码和银行卡号。")
     assert got == {}
     assert statuses("您需要向我们提供姓名。") == {"name": {"declared"}}
+
+
+def test_words_inside_book_title_marks_are_not_pi() -> None:
+    assert statuses("根据《电话用户真实身份信息登记规定》，我们需要采集您的人像照片。") == {"photos": {"declared"}}
+
+
+def test_platform_limited_negation_is_not_policy_wide() -> None:
+    got = statuses("附近营业厅查询需要获取您的位置信息；iOS版不申请定位权限。")
+    assert got == {"precise_location": {"declared"}}
+
+
+def test_separate_consent_goes_to_the_nearest_clause_that_names_something() -> None:
+    result = parse_policy_text(
+        "实名补登记时，我们需要采集您的人像照片并进行活体检测，人脸信息属于敏感个人信息，我们会在采集前取得您的单独同意。"
+    )
+    assert {d.category for d in result.declarations if d.separate_consent} == {"face"}
+
+
+def test_a_negation_two_clauses_later_does_not_reach_back() -> None:
+    got = statuses("本应用仅接入了人脸检测SDK，该SDK在设备本地运行，不收集任何个人信息。")
+    assert got == {"face": {"declared"}}

@@ -202,3 +202,12 @@ def test_two_data_columns_are_read_together() -> None:
 def test_a_permission_table_is_not_an_sdk_list() -> None:
     text = "权限申请列表\n权限名称\t使用目的\t调用场景\n相机权限（CAMERA）\t扫码\t扫一扫\n"
     assert sdks(text) == []
+
+
+def test_prose_sdk_name_with_spaces_and_no_pi_collected() -> None:
+    text = (
+        "第三方SDK\n我们集成了Firebase Crashlytics SDK（Google LLC）用于崩溃分析，它会收集设备标识符（Android ID）。\n"
+        "我们仅接入了某某人脸检测SDK（某某软件技术（深圳）有限公司），该SDK在设备本地运行，不收集任何个人信息。\n"
+    )
+    got = [(d.sdk_name, d.sdk_categories) for d in sdks(text)]
+    assert got == [("Firebase Crashlytics SDK", ["device_id"]), ("某某人脸检测SDK", [])]

@@ -34,7 +34,7 @@ class Lexicon:
     term_info: dict[str, TermInfo]
     neg_collection: re.Pattern[str]
     neg_other: re.Pattern[str]
-    time_scoped: re.Pattern[str]
+    scoped: re.Pattern[str]
     delegated: re.Pattern[str]
     consent_qualifier: re.Pattern[str]
     continuation: tuple[str, ...]
@@ -160,7 +160,7 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         term_info=info,
         neg_collection=_union(path, "negation.collection", neg["collection"]),
         neg_other=_union(path, "negation.other", neg["other"]),
-        time_scoped=_union(path, "negation.time_scoped", neg["time_scoped"]),
+        scoped=_union(path, "negation.scoped", neg["scoped"]),
         delegated=_union(path, "negation.delegated", neg["delegated"]),
         consent_qualifier=_union(path, "negation.consent_qualifiers", neg["consent_qualifiers"]),
         continuation=tuple(sorted(neg["continuation"], key=len, reverse=True)),

@@ -24,9 +24,11 @@ _TAB = re.compile(r"\t")
 _BARS = re.compile(r"\s*[|｜]\s*")
 # "1. 百度OCR SDK：北京百度网讯科技有限公司；用于…" in an SDK section: the name opens the line.
 _LEADING_NAME = re.compile(r"^(?P<n>[^：:，,。；;（(]{2,24}?SDK)\s*[：:]", re.IGNORECASE)
-_PAREN_COMPANY = re.compile(r"[（(](?P<p>[^（()）]{2,40}?(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC))[）)]")
+_PAREN_COMPANY = re.compile(
+    r"[（(](?P<p>(?:[^（()）]|[（(][^（()）]*[）)]){2,60}?(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC))[）)]"
+)
 _PROSE_UNKNOWN = re.compile(
-    r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"]{2,16}?)\s*SDK"
+    r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"][^，。、；：“”\"]{1,23}?)\s*SDK"
 )
 
 
@@ -267,10 +269,11 @@ def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher,
                 continue
             spans.append((a, b))
         spans.sort()
-        # Each SDK gets what the text says from its name up to the next SDK's name.
+        # Each SDK gets what the text says after its name up to the next SDK's name (not the name:
+        # a 人脸检测SDK that "collects no PI" collects no face).
         for k, (a, b) in enumerate(spans):
             end = spans[k + 1][0] if k + 1 < len(spans) else len(text)
-            out.append(_prose_record(text, text[a:b], start + a, text[a:end]))
+            out.append(_prose_record(text, text[a:b], start + a, text[b:end]))
     return out
 
 
@@ -294,7 +297,7 @@ def _prose_units(sentences: list[Sentence], lex: Lexicon, used: set[int]) -> lis
 
 def _prose_record(text: str, name: str, position: int, said: str) -> SdkRecord:
     rec = SdkRecord(name.strip(), position, text.strip(), data=said)
-    m = _PAREN_COMPANY.search(said[: len(name) + 45])
+    m = _PAREN_COMPANY.match(said.lstrip())
     if m:
         rec.provider = m.group("p")
     return rec

@@ -52,9 +52,15 @@ class _Clause:
     exempt: list[tuple[int, int]]  # 除X外 spans (sentence offsets)
 
 
+_BOOK_TITLE = re.compile(r"《[^》\n]{0,60}》")
+
+
 def _find_terms(text: str, lex: Lexicon) -> list[_Term]:
+    """Category, class and stop terms of a text; words inside 《》 name a law or a document
+    (《电话用户真实身份信息登记规定》), not PI, and are skipped."""
+    masked = _BOOK_TITLE.sub(lambda m: " " * len(m.group(0)), text)
     out = []
-    for m in lex.terms.finditer(text):
+    for m in lex.terms.finditer(masked):
         info = lex.info(m.group(0))
         if info.kind == TERM_STOP:
             continue
@@ -116,15 +122,14 @@ def _inherited(i: int, clauses: list[_Clause], lex: Lexicon) -> str:
         if prev.state in (NEG, NEUTRAL):
             return prev.state if _is_continuation(c, lex) else POS
         return POS
-    for nxt in clauses[i + 1 :]:
-        if nxt.state == NONE:
-            continue
-        # Topicalised object: 对于您的人脸信息，我们不会收集 (the negation has nothing after it).
+    if i + 1 < len(clauses):
+        nxt = clauses[i + 1]
+        # Topicalised object: 对于您的人脸信息，我们不会收集 (the very next clause negates, with
+        # nothing after its negation).
         if nxt.state == NEG and not any(t.start >= nxt.neg_at for t in nxt.terms):
             return NEG
         if nxt.state == NEUTRAL and not nxt.terms:
             return NEUTRAL
-        return POS
     return POS
 
 
@@ -140,7 +145,7 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
     for i, c in enumerate(clauses):
         state = c.state if c.state != NONE else _inherited(i, clauses, lex)
         in_condition = bool(cond and c.end > cond.start())
-        time_limited = c.neg_at >= 0 and bool(lex.time_scoped.search(text[: c.neg_at]))
+        limited = c.neg_at >= 0 and bool(lex.scoped.search(text[: c.neg_at]))
         own_qualifier = bool(lex.consent_qualifier.search(c.text))
         for t in c.terms:
             status: DeclStatus
@@ -152,8 +157,8 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
                 status = "declared"  # 我们仅收集手机号而不收集身份证号: the object before the negation
             elif i in qualified and (state == NEG or own_qualifier):
                 status = "conditional"  # 不会在未经您同意的情况下获取您的位置
-            elif state == NEG and (in_condition or time_limited):
-                continue  # 若您选择图文问诊，则不会调用摄像头 / 室内运动时不会获取位置: only then
+            elif state == NEG and (in_condition or limited):
+                continue  # 若您选择图文问诊，则不会调用摄像头 / 室内运动时 / iOS版不申请: only then
             elif state == NEG:
                 status = "negated"
             else:
@@ -213,15 +218,22 @@ def function_of(s: Sentence, lex: Lexicon, first_term: int | None = None) -> str
 
 
 def _separate_consent_scope(text: str, lex: Lexicon) -> set[str]:
-    """Categories named in the clause that states 单独同意 (我们会就人脸信息单独征求您的同意);
-    empty when that clause names none, and the statement then covers the whole sentence."""
+    """Categories named in the clause that states 单独同意 (我们会就人脸信息单独征求您的同意) or in
+    the nearest clause before it that names any; empty when none does."""
     m = lex.separate_consent.search(text)
     if not m:
         return set()
-    starts = [b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())]
     end = _CLAUSE_BREAK.search(text, m.end())
-    clause = text[starts[-1] if starts else 0 : end.start() if end else len(text)]
-    return {c for t in _find_terms(clause, lex) for c in _expand(t, "declared")}
+    bounds = [0] + [b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())]
+    # The consent clause, else the nearest clause before it that names something
+    # (人脸信息属于敏感个人信息，我们会在采集前取得您的单独同意).
+    stop = end.start() if end else len(text)
+    for start in reversed(bounds):
+        cats = {c for t in _find_terms(text[start:stop], lex) for c in _expand(t, "declared")}
+        if cats:
+            return cats
+        stop = start
+    return set()
 
 
 def mentions(sentences: list[Sentence], lex: Lexicon) -> list[Mention]:
