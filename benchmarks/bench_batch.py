@@ -229,10 +229,13 @@ def measure(manifest: Path, jobs: int, ruleset: Ruleset) -> dict[str, object]:
     for r in summary.results:
         rss[r.pid] = max(rss.get(r.pid, 0), r.peak_rss_kb)
     per_app = [r.seconds for r in summary.results]
+    cpu = [r.cpu_seconds for r in summary.results]
     return {
         "jobs": jobs, "apps": summary.total, "done": len(summary.done), "failed": len(summary.failed),
         "seconds": seconds, "apps_per_min": 60 * len(summary.results) / seconds,
-        "median_app_s": statistics.median(per_app), "p95_app_s": sorted(per_app)[int(0.95 * (len(per_app) - 1))],
+        "median_app_s": statistics.median(per_app), "median_cpu_s": statistics.median(cpu),
+        "cpu_share": sum(cpu) / (seconds * jobs), "store_share": summary.store_seconds / seconds,
+        "p95_app_s": sorted(per_app)[int(0.95 * (len(per_app) - 1))],
         "peak_rss_mb": max(rss.values()) / 1024, "workers": len(rss),
         "db_mb": sum(p.stat().st_size for p in run_dir.glob("campaign.db*")) / 1e6,
         "resume_s": resume_seconds, "resume_skipped": len(resumed.skipped), "dashboard_s": dashboard_seconds,
@@ -266,7 +269,9 @@ def main() -> None:
     for r in results:
         print(f"--jobs {r['jobs']}: {r['done']}/{r['apps']} apps audited ({r['failed']} failed) "
               f"in {r['seconds']:.1f} s = {r['apps_per_min']:.1f} apps/min; "
-              f"per app median {r['median_app_s']:.2f} s, p95 {r['p95_app_s']:.2f} s; "
+              f"per app median {r['median_app_s']:.2f} s wall, {r['median_cpu_s']:.2f} s CPU, "
+              f"p95 {r['p95_app_s']:.2f} s; "
+              f"workers got {r['cpu_share']:.0%} of their CPUs; parent storing {r['store_share']:.0%} of the run; "
               f"peak RSS per worker {r['peak_rss_mb']:.0f} MB ({r['workers']} workers); db {r['db_mb']:.1f} MB; "
               f"resume (all {r['resume_skipped']} skipped) {r['resume_s']:.1f} s; dashboard {r['dashboard_s']:.2f} s; "
               f"SQLite writer {r['writes_per_s']:.0f} audits/s")

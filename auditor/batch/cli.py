@@ -76,6 +76,8 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str) -> N
         if out:
             files = write_dashboard(store, m.campaign, out, ruleset, keys=[a.key for a in m.apps], lang=lang)
             _err.print(f"dashboard: {files.html} (+ {files.csv.name}, {files.json.name})", markup=False)
+            for key, error in sorted(files.reports_failed.items()):
+                _err.print(f"  no report for {key}: {error}", markup=False)
 
 
 def _print_summary(s: BatchSummary, db: Path) -> None:

@@ -40,6 +40,7 @@ class DashboardFiles:
     csv: Path
     json: Path
     reports_rendered: int
+    reports_failed: dict[str, str]
 
 
 @cache
@@ -134,16 +135,22 @@ def write_dashboard(store: Store, campaign: str, out_dir: Path, ruleset: Ruleset
     reports = out_dir / REPORTS_SUBDIR
     links: dict[str, str] = {}
     rendered = 0
+    unrendered: dict[str, str] = {}
     for a in table.apps:
         assert a.audit_id is not None
         name = report_filename(a.key, a.audit_id)
         if not (reports / name).exists():
-            write_report(store.load(a.audit_id), ruleset, reports / name, lang)
+            try:
+                write_report(store.load(a.audit_id), ruleset, reports / name, lang)
+            except Exception as e:  # noqa: BLE001 -- one undrawable report must not cost the campaign its dashboard
+                unrendered[a.key] = f"{type(e).__name__}: {e}"
+                continue
             rendered += 1
         links[a.key] = f"{REPORTS_SUBDIR}/{quote(name)}"
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     files = DashboardFiles(html=out_dir / "dashboard.html", csv=out_dir / "dashboard.csv",
-                           json=out_dir / "dashboard.json", reports_rendered=rendered)
+                           json=out_dir / "dashboard.json", reports_rendered=rendered,
+                           reports_failed=unrendered)
     write_text_atomic(files.html, render_dashboard(table, ruleset, links, lang=lang, generated=generated))
     write_text_atomic(files.csv, "\ufeff" + to_csv(table, links))  # the BOM makes Excel read UTF-8
     write_text_atomic(files.json, json.dumps(to_json(table, links, generated), ensure_ascii=False, indent=1))

@@ -49,6 +49,7 @@ class BatchSummary:
     failed: dict[str, str] = field(default_factory=dict)
     results: list[TaskResult] = field(default_factory=list)
     seconds: float = 0.0
+    store_seconds: float = 0.0  # the parent's time writing audits: the single writer's share of the run
 
 
 def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Path | None = None,
@@ -78,7 +79,9 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
         listener.start(summary.total, len(summary.skipped), len(summary.failed))
 
     def record(task: AppTask, result: TaskResult) -> None:
+        t0 = time.monotonic()
         ledger.record(task, result)
+        summary.store_seconds += time.monotonic() - t0
         summary.results.append(result)
         if result.error is None:
             summary.done.append(task.key)
@@ -107,29 +110,41 @@ def _run_pool(tasks: deque[AppTask], jobs: int, init_args: tuple[str, str, str],
     clean = False
     try:
         while tasks or inflight:
-            while tasks and len(inflight) < jobs:
-                task = tasks.popleft()
-                try:
-                    inflight[pool.submit(task_fn, task)] = task
-                except BrokenProcessPool:
-                    return [task, *inflight.values()]
+            if broken := _refill(pool, tasks, inflight, jobs, task_fn):
+                return [*broken, *inflight.values()]
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            suspects = []
-            for fut in finished:
-                task = inflight.pop(fut)
-                exc = fut.exception()
-                if isinstance(exc, BrokenProcessPool):
-                    suspects.append(task)
-                elif exc is not None:  # the task function itself failed, e.g. its result would not pickle
-                    record(task, _failed(task, f"internal error: {type(exc).__name__}: {exc}"))
-                else:
-                    record(task, fut.result())
-            if suspects:
-                return [*suspects, *inflight.values()]
+            outcomes = [(inflight.pop(fut), fut) for fut in finished]
+            broken = [t for t, fut in outcomes if isinstance(fut.exception(), BrokenProcessPool)]
+            # hand out the next apps before storing these, so no worker idles while the parent writes
+            broken = broken or _refill(pool, tasks, inflight, jobs, task_fn)
+            for task, fut in outcomes:
+                if task not in broken:
+                    record(task, _outcome(task, fut))
+            if broken:
+                return [*broken, *inflight.values()]
         clean = True
         return []
     finally:
         pool.shutdown(wait=clean, cancel_futures=True)
+
+
+def _refill(pool: ProcessPoolExecutor, tasks: deque[AppTask], inflight: dict[Future[TaskResult], AppTask],
+            jobs: int, task_fn: TaskFn) -> list[AppTask]:
+    """Keep ``jobs`` tasks in flight; a pool that breaks on submit returns the task it refused."""
+    while tasks and len(inflight) < jobs:
+        task = tasks.popleft()
+        try:
+            inflight[pool.submit(task_fn, task)] = task
+        except BrokenProcessPool:
+            return [task]
+    return []
+
+
+def _outcome(task: AppTask, fut: Future[TaskResult]) -> TaskResult:
+    exc = fut.exception()
+    if exc is not None:  # the task function itself failed, e.g. its result would not pickle
+        return _failed(task, f"internal error: {type(exc).__name__}: {exc}")
+    return fut.result()
 
 
 def _failed(task: AppTask, error: str) -> TaskResult:

@@ -36,6 +36,7 @@ class TaskResult:
     pid: int
     peak_rss_kb: int
     report_error: str | None = None
+    cpu_seconds: float = 0.0
 
 
 def init_worker(salt: str, rules_root: str, recognizers_root: str) -> None:
@@ -53,7 +54,7 @@ def init_worker(salt: str, rules_root: str, recognizers_root: str) -> None:
 
 
 def run_task(task: AppTask) -> TaskResult:
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     audit: dict[str, Any] | None = None
     error: str | None = None
     report_error: str | None = None
@@ -73,7 +74,7 @@ def run_task(task: AppTask) -> TaskResult:
         error = f"internal error: {type(e).__name__}: {e}"
     return TaskResult(key=task.key, fingerprint=task.fingerprint, audit=audit, error=error,
                       seconds=time.monotonic() - started, pid=os.getpid(), peak_rss_kb=peak_rss_kb(),
-                      report_error=report_error)
+                      report_error=report_error, cpu_seconds=time.process_time() - cpu_started)
 
 
 def peak_rss_kb() -> int:
