@@ -21,10 +21,12 @@ from auditor.errors import InputError
 
 
 def rebuild(src: Path, dst: Path, replace: dict[str, bytes]) -> Path:
-    """Copy an APK entry by entry, swapping the contents of some entries (the signature breaks)."""
+    """Copy an APK entry by entry, swapping or adding entries (the signature breaks)."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
-            zout.writestr(info.filename, replace.get(info.filename, zin.read(info)))
+            zout.writestr(info.filename, replace.pop(info.filename, None) or zin.read(info))
+        for name, data in replace.items():
+            zout.writestr(name, data)
     return dst
 
 
@@ -166,3 +168,11 @@ def test_300mb_apk_is_analysed_in_bounded_memory(sample_apks, tmp_path):  # noqa
     doc = json.loads(out.stdout)
     assert doc["package"] == "com.example.notes" and doc["size"] > 300 << 20
     assert doc["rss_mb"] < 1200, doc
+
+
+def test_packed_apk_warns_that_code_is_hidden(sample_apks, tmp_path):  # noqa: F811
+    """360 Jiagu's native stub beside the code: no PI API found must not read as 'collects nothing'."""
+    stub = {"lib/armeabi-v7a/libjiagu.so": b"\x7fELF\x01\x01\x01\x00"}
+    r = analyze_apk(rebuild(sample_apks["notes"], tmp_path / "packed.apk", stub), salt="s")
+    assert [(x["id"], x["evidence"]) for x in r.packers] == [("qihoo_jiagu", ["lib/armeabi-v7a/libjiagu.so"])]
+    assert any("packed by 360加固" in w and "only the unpacking stub" in w for w in r.warnings)

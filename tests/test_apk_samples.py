@@ -271,3 +271,12 @@ def test_reads_reachable_from_app_start_are_flagged(analysed):  # noqa: F811
     }
     flash = {o.entity for o in code_obs(analysed["flashlight"]) if o.where.get("startup")}
     assert flash == {"TelephonyManager.getImei", "Settings.Secure.getString(android_id)"}
+
+
+def test_runtime_code_loading_is_reported(analysed):  # noqa: F811
+    r = analysed["flashlight"]
+    assert r.dynamic_loading == [
+        {"class": "com.example.flashlight.PluginLoader", "method": "load", "api": "DexClassLoader", "apk": None}
+    ]
+    assert any("loads code at run time" in w for w in r.warnings)
+    assert analysed["wst"].dynamic_loading == [] and analysed["wst"].packers == []

@@ -23,6 +23,7 @@ from androguard.core.axml import ARSCParser
 from auditor.apk.apis import ApiRule, load_api_rules
 from auditor.apk.archive import EntryReader, check_archive
 from auditor.apk.callsites import CallSite, find_call_sites
+from auditor.apk.hiding import HidingRules, detect_packers, dynamic_loading
 from auditor.apk.loader import Loaded, load
 from auditor.apk.manifest import app_metadata, cleartext, components
 from auditor.apk.permissions import PermissionRules, SiteUse, permission_table, requested_permissions
@@ -54,6 +55,8 @@ class ApkResult:
     policy_urls: list[str]
     warnings: list[str]
     nested: list[dict[str, Any]] = field(default_factory=list)
+    packers: list[dict[str, Any]] = field(default_factory=list)
+    dynamic_loading: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``auditor apk F --json``: everything, observations in pi-auditor/1 form."""
@@ -67,6 +70,8 @@ class ApkResult:
             "policy_texts": [{"path": p, "chars": len(t), "text": t} for p, t in self.policy_texts],
             "policy_urls": self.policy_urls,
             "nested": self.nested,
+            "packers": self.packers,
+            "dynamic_loading": self.dynamic_loading,
             "warnings": self.warnings,
         }
 
@@ -76,11 +81,12 @@ class _Rules:
     apis: list[ApiRule]
     permissions: PermissionRules
     sdks: SdkIndex
+    hiding: HidingRules
 
 
 @cache
 def _rules(ruleset: Ruleset) -> _Rules:
-    return _Rules(load_api_rules(ruleset), PermissionRules(ruleset), SdkIndex(ruleset.sdks))
+    return _Rules(load_api_rules(ruleset), PermissionRules(ruleset), SdkIndex(ruleset.sdks), HidingRules.load(ruleset))
 
 
 @dataclass
@@ -131,6 +137,22 @@ def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> Apk
         observations.append(_code_observation(j, first))
         if j.sdk:
             sdk_categories.setdefault(j.sdk["id"], set()).add(j.use.category)
+    packers = detect_packers(
+        rules.hiding,
+        (f for p in parts for f in p.files),
+        (str(c.name) for p in parts for c in p.loaded.dx.get_internal_classes()),
+    )
+    warnings += [
+        f"{path}: packed by {p['name_zh']} ({p['name']}, {p['evidence'][0]}): the real code is encrypted and only "
+        "the unpacking stub was analysed; rely on the traffic capture"
+        for p in packers
+    ]
+    loaders = [d | {"apk": p.where} for p in parts for d in dynamic_loading(rules.hiding, p.loaded.dx)]
+    if loaders:
+        warnings.append(
+            f"{path}: loads code at run time ({loaders[0]['api']} in {loaders[0]['class']}.{loaders[0]['method']}"
+            f"{' and elsewhere' if len(loaders) > 1 else ''}); code not carried inside the APK was not analysed"
+        )
     component_names = [n for kind in ("activities", "services", "receivers", "providers") for n in comps[kind]]
     sdks = rules.sdks.inventory(
         (str(c.name) for p in parts for c in p.loaded.dx.get_internal_classes()),
@@ -152,6 +174,8 @@ def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> Apk
             {"path": p.where, "package": p.loaded.apk.get_package() or None, "call_sites": len(p.sites)}
             for p in parts[1:]
         ],
+        packers=packers,
+        dynamic_loading=loaders,
     )
 
 

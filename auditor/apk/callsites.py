@@ -92,7 +92,7 @@ def find_call_sites(dx: Analysis, dexes: Iterable[tuple[DEX, bytes]], rules: lis
                 hits = Counter(_field_readers(dx, dexes, sig))
                 found += [CallSite(rule, m, sig.smali, "field", n) for m, n in hits.items()]
                 continue
-            calls = Counter(_invokes(dx, sig))
+            calls = Counter(invokes(dx, sig))
             found += [
                 CallSite(rule, m, target, "invoke", n) for (m, target), n in calls.items() if _near_ok(rule, m, facts)
             ]
@@ -114,7 +114,7 @@ def _near_ok(rule: ApiRule, m: MethodAnalysis, facts: _MethodFacts) -> bool:
     return rule.near.matches(strings, fields)
 
 
-def _invokes(dx: Analysis, sig: Signature) -> Iterable[tuple[MethodAnalysis, str]]:
+def invokes(dx: Analysis, sig: Signature) -> Iterable[tuple[MethodAnalysis, str]]:
     """(caller, called member) once per invoke instruction of any overload the signature covers."""
     ca = dx.classes.get(sig.cls)
     if ca is None:

@@ -1,0 +1,67 @@
+"""Signs that the APK does not show all its code: a packer (加固) or code loaded at run time.
+
+Chinese apps are commonly packed: the real dex is encrypted and a stub decrypts it at start-up, so the
+static analysis sees only the stub and finding no PI API proves nothing. Both signs become warnings
+that tell the reader to rely on the traffic capture; the data is in rules/android_apis.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from androguard.core.analysis.analysis import Analysis
+
+from auditor.apk.apis import Signature
+from auditor.apk.callsites import invokes
+from auditor.ruleset import Ruleset
+
+
+@dataclass(frozen=True)
+class Packer:
+    id: str
+    name: str
+    name_zh: str
+    files: tuple[str, ...]
+    classes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HidingRules:
+    packers: tuple[Packer, ...]
+    loaders: tuple[tuple[str, Signature], ...]
+
+    @classmethod
+    def load(cls, ruleset: Ruleset) -> HidingRules:
+        data = ruleset.load("android_apis")
+        return cls(
+            tuple(
+                Packer(p["id"], p["name"], p["name_zh"], tuple(p["files"]), tuple(p["classes"]))
+                for p in data.get("packers", [])
+            ),
+            tuple((d["id"], Signature.parse(s)) for d in data.get("dynamic_loading", []) for s in d["signatures"]),
+        )
+
+
+def detect_packers(rules: HidingRules, files: Iterable[str], classes: Iterable[str]) -> list[dict[str, Any]]:
+    """Each packer with the files and classes that give it away."""
+    files, classes = list(files), list(classes)
+    found = []
+    for p in rules.packers:
+        evidence = [f for f in files if any(fnmatchcase(f, g) for g in p.files)]
+        evidence += [c for c in classes if c.startswith(p.classes)]
+        if evidence:
+            found.append({"id": p.id, "name": p.name, "name_zh": p.name_zh, "evidence": sorted(evidence)[:10]})
+    return found
+
+
+def dynamic_loading(rules: HidingRules, dx: Analysis) -> list[dict[str, Any]]:
+    """Where the code creates a class loader for dex it carries or downloads."""
+    sites = {
+        (str(m.class_name)[1:-1].replace("/", "."), str(m.name), api)
+        for api, sig in rules.loaders
+        for m, _target in invokes(dx, sig)
+    }
+    return [{"class": c, "method": m, "api": api} for c, m, api in sorted(sites)]
