@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from androguard.core.analysis.analysis import Analysis, MethodAnalysis
@@ -82,7 +82,7 @@ class _MethodFacts:
 def find_call_sites(dx: Analysis, dexes: Iterable[tuple[DEX, bytes]], rules: list[ApiRule]) -> list[CallSite]:
     """Every call site of every rule, in a stable order (rule order, then caller)."""
     facts = _MethodFacts()
-    reflectors = _callers(dx, _REFLECTION[0], lambda n, d: n in _REFLECTION[1])
+    reflectors = _callers(dx, *_REFLECTION)
     dexes = list(dexes)
     sites: list[CallSite] = []
     for rule in rules:
@@ -130,15 +130,13 @@ def invokes(dx: Analysis, sig: Signature) -> Iterable[tuple[MethodAnalysis, str]
                 yield caller, text
 
 
-def _callers(dx: Analysis, cls: str, want: Callable[[str, str], bool]) -> set[MethodAnalysis]:
+def _callers(dx: Analysis, cls: str, names: tuple[str, ...]) -> set[MethodAnalysis]:
+    """Methods calling any overload of the named methods of ``cls``."""
     ca = dx.classes.get(cls)
     if ca is None:
         return set()
     return {
-        caller
-        for target in ca.get_methods()
-        if want(target.name, _descriptor(target))
-        for _c, caller, _off in target.get_xref_from()
+        caller for target in ca.get_methods() if target.name in names for _c, caller, _off in target.get_xref_from()
     }
 
 
