@@ -117,6 +117,7 @@ class Summary:
     before_consent: int
     before_consent_categories: list[str]
     verdict: str
+    verdict_level: str
 
 
 @dataclass
@@ -135,10 +136,6 @@ class ReportView:
     warnings: list[str] = field(default_factory=list)
 
 
-
-
-
-
 class _Builder:
     def __init__(self, audit: Audit, ruleset: Ruleset, t: Catalogue) -> None:
         self.audit = audit
@@ -146,6 +143,8 @@ class _Builder:
         self.t = t
         self.lang = t.lang
         self.obs_by_id = {o.id: o for o in audit.observations}
+        # what the app was seen collecting; policy observations are statements, not collection
+        self.collected = [o for o in audit.observations if o.source != "policy"]
         self.warnings: list[str] = list(audit.warnings)
 
     def category(self, cat: str | None) -> str:
@@ -271,20 +270,12 @@ class _Builder:
 
     # --- summary ----------------------------------------------------------------------------
 
-    def collected(self) -> list[Observation]:
-        return [o for o in self.audit.observations if o.source != "policy"]
-
     def summary(self) -> Summary:
         by_sev = Counter(f.severity for f in self.audit.findings)
-        collected = self.collected()
+        collected = self.collected
         sensitive = sorted({o.category for o in collected if self.rs.is_sensitive(o.category)})
         before = [o for o in collected if o.before_consent]
-        if by_sev["high"]:
-            verdict = "verdict.high"
-        elif by_sev["medium"] or by_sev["low"]:
-            verdict = "verdict.some"
-        else:
-            verdict = "verdict.none"
+        level = "high" if by_sev["high"] else "some" if self.audit.findings else "none"
         return Summary(
             by_severity={s: by_sev.get(s, 0) for s in SEVERITIES},
             findings=len(self.audit.findings),
@@ -293,7 +284,8 @@ class _Builder:
             sensitive=[self.category(c) for c in sensitive],
             before_consent=len(before),
             before_consent_categories=[self.category(c) for c in sorted({o.category for o in before})],
-            verdict=self.t.gettext(verdict),
+            verdict=self.t.gettext(f"verdict.{level}"),
+            verdict_level=level,
         )
 
     # --- matrix -----------------------------------------------------------------------------
@@ -322,7 +314,7 @@ class _Builder:
         necessary = scope.categories if scope else None
         observed: Counter[str] = Counter()
         sources: dict[str, set[str]] = defaultdict(set)
-        for o in self.collected():
+        for o in self.collected:
             observed[o.category] += 1
             sources[o.category].add(o.source)
         status: dict[str, str] = {}
@@ -360,7 +352,7 @@ class _Builder:
     def sdks(self) -> list[SdkRow]:
         inventory = {str(s.get("id") or s.get("name")): s for s in self.audit.app.get("sdks") or []}
         observed: dict[str, set[str]] = defaultdict(set)
-        for o in self.collected():
+        for o in self.collected:
             if o.party.kind == "third" and o.party.sdk:
                 observed[o.party.sdk].add(o.category)
         declared = {d.sdk for d in self.audit.declarations if d.sdk}
@@ -444,8 +436,7 @@ class _Builder:
             elif key == "time":
                 value = format_time(value)
             elif key == "how":
-                msg = self.t.messages.get(f"consent_how.{value}")
-                value = msg if isinstance(msg, str) else value
+                value = self.t.label("consent_how", str(value))
             rows[key] = str(value)
         return rows
 
