@@ -226,6 +226,7 @@ def hostile_audit(rs: Ruleset | None = None) -> Audit:
     a.observations[10].where["file"] = "pages/" + HOSTILE + ".js"
     a.consent = {"how": "url", "url": "https://evil.example/agree" + HOSTILE, "flow": 4, "file": "capture.har"}
     a.findings[0].detail = HOSTILE
+    a.declarations[4].text = "我们不会收集" + HOSTILE
     a.warnings.append(HOSTILE)
     a.inputs[0].path = "samples/" + HOSTILE + ".apk"
     a.id = "a-" + HOSTILE

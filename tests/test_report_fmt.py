@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.report.fmt import as_list, format_time, short_label, strip_query, without_surrogates
+from auditor.report.fmt import as_list, clip, format_time, short_label, strip_query, without_surrogates
 
 
 def test_strip_query_keeps_a_marker_and_never_the_values() -> None:
@@ -20,6 +20,13 @@ def test_format_time() -> None:
     assert format_time("2026-11-20T09:30:00") == "2026-11-20 09:30:00"
     assert format_time("第 3 次启动") == "第 3 次启动"
     assert format_time(None) == ""
+
+
+def test_clip() -> None:
+    sentence = "我们会收集您的\n  设备信息（包括 IMEI、Android ID）用于安全风控。"
+    assert clip(sentence, 100) == "我们会收集您的 设备信息（包括 IMEI、Android ID）用于安全风控。"
+    assert clip(sentence, 10) == "我们会收集您的 设…"
+    assert len(clip(sentence, 10)) == 10
 
 
 def test_short_label_and_as_list() -> None:

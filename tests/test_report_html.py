@@ -118,6 +118,7 @@ def test_matrix_marks_contradiction_undeclared_and_beyond_necessary(zh: str) -> 
     matrix = zh[zh.index('id="matrix"'):zh.index('id="sdks"')]
     rows = {re.sub(r"<[^>]+>", " ", r).split()[0]: r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", matrix, re.S)}
     assert "与政策矛盾" in rows["软件安装列表"]
+    assert "「我们不会收集您的软件安装列表。」" in rows["软件安装列表"]  # the policy's own words
     assert "超出必要范围" in rows["精确位置、行踪轨迹"]
     assert "未声明而收集" in rows["地址"]
     assert "一致" in rows["电话号码"]

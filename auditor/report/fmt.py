@@ -56,6 +56,12 @@ def format_time(value: Any) -> str:
     return f"{t.date().isoformat()} {clock}{zone}"
 
 
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters, whitespace runs folded, an ellipsis where text was cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def short_label(label: str) -> str:
     """A category name without its parenthesised examples, for chart lanes: 设备标识（IMEI、…） -> 设备标识."""
     return re.split(r"（| \(", label, maxsplit=1)[0]

@@ -14,7 +14,7 @@ from typing import Any
 
 from auditor.errors import AuditorError
 from auditor.model import SEVERITY_ORDER, Audit, Finding, Observation, Party
-from auditor.report.fmt import as_list, format_time, short_label, strip_query
+from auditor.report.fmt import as_list, clip, format_time, short_label, strip_query
 from auditor.report.i18n import Catalogue
 from auditor.report.timeline import Timeline, build_timeline
 from auditor.ruleset import Ruleset
@@ -23,6 +23,7 @@ EVIDENCE_PER_FINDING = 8
 # where-keys that repeat what the URL already shows
 HIDDEN_WHERE = frozenset({"scheme", "host"})
 SEVERITIES = ("high", "medium", "low")
+QUOTE_CHARS = 120  # a policy sentence quoted in the matrix; the JSON export has it whole
 
 
 @dataclass
@@ -74,6 +75,7 @@ class MatrixRow:
     observed: int
     sources: list[str]
     declared: str
+    quote: str
     necessary: bool | None
     flags: list[str]
 
@@ -318,10 +320,12 @@ class _Builder:
             observed[o.category] += 1
             sources[o.category].add(o.source)
         status: dict[str, str] = {}
+        quote: dict[str, str] = {}
         precedence = {"declared": 0, "conditional": 1, "negated": 2}
         for d in self.audit.declarations:
             if d.category and precedence[d.status] < precedence.get(status.get(d.category, ""), 9):
                 status[d.category] = d.status
+                quote[d.category] = d.text
         cats = set(observed) | set(status) | (necessary or set())
         order = {c: i for i, c in enumerate(self.rs.categories)}
         rows = []
@@ -341,6 +345,7 @@ class _Builder:
                     observed=observed[c],
                     sources=[self.t.gettext(f"source.{s}") for s in sorted(sources[c])],
                     declared=self.t.gettext(f"declared.{declared}"),
+                    quote=clip(quote.get(c, ""), QUOTE_CHARS),
                     necessary=None if necessary is None else c in necessary,
                     flags=[self.t.gettext(f"flag.{f}") for f in flags],
                 )
