@@ -19,7 +19,7 @@ from auditor.errors import AuditorError
 # extensions and set API keys, i.e. more background requests for nothing.
 CANDIDATES = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser", "google-chrome")
 DEAD_PROXY = "127.0.0.1:9"  # the discard port: nothing listens there, so every request fails
-TIMEOUT_S = 120.0
+TIMEOUT_S = 300.0  # a 300-page PDF takes ~20 s of CPU; a loaded machine stretches that
 
 
 class BrowserError(AuditorError):
