@@ -11,6 +11,7 @@ import yaml
 
 from auditor.apk.apis import Signature, load_api_rules
 from auditor.apk.permissions import PermissionRules
+from auditor.apk.policy import PolicyCues
 from auditor.apk.sdks import SdkIndex
 from auditor.errors import RulesError
 from auditor.ruleset import Ruleset
@@ -93,3 +94,17 @@ def test_sdk_prefixes_match_whole_package_components():
     assert index.for_class("Lcom/tencent/mm/Foo;") is None
     assert index.for_class("LTopLevel;") is None
     assert index.for_native_lib("lib/armeabi-v7a/libmegface_v3.so") == "megvii_faceid"
+
+
+def test_bad_policy_file_pattern_names_the_key(rules_copy):
+    edit(rules_copy, "apk_policy_files", lambda d: d["file_name"].update(pattern="privacy|(yinsi"))
+    with pytest.raises(RulesError) as err:
+        PolicyCues.load(Ruleset(rules_copy))
+    assert "apk_policy_files.yaml: file_name.pattern" in str(err.value)
+
+
+def test_policy_cues_tell_a_policy_from_a_user_agreement():
+    cues = PolicyCues.load(Ruleset(RULES))
+    assert cues.is_policy("本隐私政策说明我们收集哪些个人信息。", by_name=False)
+    assert not cues.is_policy("用户服务协议：请同时阅读《隐私政策》。", by_name=False)
+    assert cues.file_name.search("yszc.html") and not cues.file_name.search("licenses.html")

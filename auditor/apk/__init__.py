@@ -27,7 +27,7 @@ from auditor.apk.hiding import HidingRules, detect_packers, dynamic_loading
 from auditor.apk.loader import Loaded, load
 from auditor.apk.manifest import app_metadata, cleartext, components
 from auditor.apk.permissions import PermissionRules, SiteUse, permission_table, requested_permissions
-from auditor.apk.policy import bundled_policies, policy_urls, string_policies
+from auditor.apk.policy import PolicyCues, bundled_policies, policy_urls, string_policies
 from auditor.apk.sdks import SdkIndex
 from auditor.apk.startup import startup_methods
 from auditor.errors import InputError
@@ -82,11 +82,18 @@ class _Rules:
     permissions: PermissionRules
     sdks: SdkIndex
     hiding: HidingRules
+    policy: PolicyCues
 
 
 @cache
 def _rules(ruleset: Ruleset) -> _Rules:
-    return _Rules(load_api_rules(ruleset), PermissionRules(ruleset), SdkIndex(ruleset.sdks), HidingRules.load(ruleset))
+    return _Rules(
+        load_api_rules(ruleset),
+        PermissionRules(ruleset),
+        SdkIndex(ruleset.sdks),
+        HidingRules.load(ruleset),
+        PolicyCues.load(ruleset),
+    )
 
 
 @dataclass
@@ -198,11 +205,12 @@ def _collect(
         return rules.sdks.for_class(cls) is not None
 
     with EntryReader(source) as reader:
-        texts = bundled_policies(files, reader.read) + string_policies(arsc)
+        texts = bundled_policies(files, reader.read, rules.policy) + string_policies(arsc, rules.policy)
         texts = [(f"{where}!{p}" if where else p, t) for p, t in texts]
         # a nested APK is loaded by the host's code at some point, not started by Android
         startup = startup_methods(loaded.apk, loaded.dx) if where is None else set()
-        part = _Part(where, loaded, files, sites, texts, policy_urls(arsc, loaded.dx, third_party), startup)
+        urls = policy_urls(arsc, loaded.dx, third_party, rules.policy)
+        part = _Part(where, loaded, files, sites, texts, urls, startup)
         parts.append(part)
         if depth >= MAX_NESTED_DEPTH:
             return

@@ -2,35 +2,25 @@
 
 Regulators often receive an APK and nothing else; the policy it carries (an HTML page under assets/
 shown in the consent dialog, a text file in res/raw, a long string resource) is what the app told its
-users, so it is handed to the policy reader as is. A file counts when its name says policy
-(privacy, yinsi, 隐私...) and its text is about personal information, or when its text carries an
-unambiguous title (隐私政策, 个人信息保护政策...) and talks about collecting.
+users, so it is handed to the policy reader as is. Which names and words mark a policy is data
+(rules/apk_policy_files.yaml).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from androguard.core.analysis.analysis import Analysis
 from androguard.core.axml import ARSCParser
 from charset_normalizer import from_bytes
 
-NAME_CUE = re.compile(r"privacy|policy|yinsi|yszc|ysxy|ystk|隐私|个人信息", re.I)
-TITLE_CUES = (
-    "隐私政策",
-    "个人信息保护政策",
-    "隐私权政策",
-    "个人信息处理规则",
-    "隐私保护指引",
-    "隐私协议",
-    "隐私保护政策",
-    "Privacy Policy",
-)
-TOPIC_CUES = ("个人信息", "隐私", "privacy")
+from auditor.errors import RulesError
+from auditor.ruleset import Ruleset
+
 URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s\"'<>\\]*)?")
-URL_CUE = re.compile(r"privacy|policy|yinsi|yszc|ysxy|ystk|gerenxinxi|隐私", re.I)
 TEXT_SUFFIXES = {".html", ".htm", ".txt", ".md", ".xhtml", ""}
 MAX_POLICY_BYTES = 2 << 20
 MAX_CONTENT_SCAN = 200  # files read only to look for a title; bounded for asset-heavy games
@@ -48,13 +38,43 @@ def decode(data: bytes) -> str | None:
     return str(best) if best is not None else None
 
 
-def _is_policy(text: str, by_name: bool) -> bool:
-    if by_name:
-        return any(c in text or c.lower() in text.lower() for c in TOPIC_CUES)
-    return any(c in text for c in TITLE_CUES) and "收集" in text
+@dataclass(frozen=True)
+class PolicyCues:
+    """rules/apk_policy_files.yaml, compiled."""
+
+    file_name: re.Pattern[str]
+    titles: tuple[str, ...]
+    topics: tuple[str, ...]
+    url: re.Pattern[str]
+
+    @classmethod
+    def load(cls, ruleset: Ruleset) -> PolicyCues:
+        data = ruleset.load("apk_policy_files")
+        path = ruleset.root / "apk_policy_files.yaml"
+
+        def compile_(key: str) -> re.Pattern[str]:
+            try:
+                return re.compile(data[key]["pattern"], re.I)
+            except re.error as e:
+                raise RulesError(path, f"{key}.pattern", f"not a regular expression: {e}") from None
+
+        return cls(
+            compile_("file_name"),
+            tuple(data["titles"]["terms"]),
+            tuple(t.lower() for t in data["topics"]["terms"]),
+            compile_("url"),
+        )
+
+    def is_policy(self, text: str, by_name: bool) -> bool:
+        if by_name:
+            lower = text.lower()
+            return any(t in lower for t in self.topics)
+        return any(t in text for t in self.titles) and "收集" in text
 
 
-def bundled_policies(files: Iterable[str], read: Callable[[str, int], bytes | None]) -> list[tuple[str, str]]:
+def bundled_policies(
+    files: Iterable[str], read: Callable[[str, int], bytes | None], cues: PolicyCues
+) -> list[tuple[str, str]]:
     """(path inside the APK, decoded text) of each policy file under assets/ or res/raw/."""
     found: list[tuple[str, str]] = []
     scanned = 0
@@ -62,14 +82,14 @@ def bundled_policies(files: Iterable[str], read: Callable[[str, int], bytes | No
         p = PurePosixPath(path)
         if not (path.startswith(("assets/", "res/raw")) and p.suffix.lower() in TEXT_SUFFIXES):
             continue
-        by_name = bool(NAME_CUE.search(p.name))
+        by_name = bool(cues.file_name.search(p.name))
         if not by_name:
             scanned += 1
             if scanned > MAX_CONTENT_SCAN:
                 continue
         data = read(path, MAX_POLICY_BYTES)
         text = decode(data) if data else None
-        if text and _is_policy(text, by_name):
+        if text and cues.is_policy(text, by_name):
             found.append((path, text))
     return found
 
@@ -93,16 +113,18 @@ def _name(arsc: ARSCParser, rid: int) -> str:
     return arsc.get_resource_xml_name(rid) or hex(rid)
 
 
-def string_policies(arsc: ARSCParser | None) -> list[tuple[str, str]]:
+def string_policies(arsc: ARSCParser | None, cues: PolicyCues) -> list[tuple[str, str]]:
     """Policies pasted whole into a string resource (shown in the first-run dialog)."""
     return [
         (f"resources.arsc:{_name(arsc, rid)}", value)
         for rid, value in _string_resources(arsc)
-        if len(value) >= MIN_STRING_POLICY and _is_policy(value, False)
+        if len(value) >= MIN_STRING_POLICY and cues.is_policy(value, False)
     ]
 
 
-def policy_urls(arsc: ARSCParser | None, dx: Analysis, is_third_party: Callable[[str], bool]) -> list[str]:
+def policy_urls(
+    arsc: ARSCParser | None, dx: Analysis, is_third_party: Callable[[str], bool], cues: PolicyCues
+) -> list[str]:
     """Policy addresses in string resources, and in code used by the app's own classes.
 
     URLs inside SDK code are the SDK vendor's own policy, not the app's, so they are left out. A URL
@@ -112,12 +134,12 @@ def policy_urls(arsc: ARSCParser | None, dx: Analysis, is_third_party: Callable[
     for rid, value in _string_resources(arsc):
         found = URL.findall(value) if "http" in value else []
         if found and arsc is not None:
-            named = bool(NAME_CUE.search(_name(arsc, rid)))
-            urls.update(u for u in found if named or URL_CUE.search(u))
+            named = bool(cues.file_name.search(_name(arsc, rid)))
+            urls.update(u for u in found if named or cues.url.search(u))
     for value, sa in dx.strings.items():
         if "http" not in value:
             continue
-        candidates = [u for u in URL.findall(value) if URL_CUE.search(u)]
+        candidates = [u for u in URL.findall(value) if cues.url.search(u)]
         if candidates and any(not is_third_party(str(cls.name)) for cls, _m in sa.get_xref_from()):
             urls.update(candidates)
     return sorted(urls)
