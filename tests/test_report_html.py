@@ -261,3 +261,13 @@ def test_undecodable_bytes_in_app_text_do_not_break_writing(rs: Ruleset, tmp_pat
     out = tmp_path / "r.html"
     out.write_text(render_html(audit, rs), encoding="utf-8")
     assert "\ufffd" in out.read_text(encoding="utf-8")
+
+
+def test_values_outside_the_models_vocabulary_are_shown_not_fatal(rs: Ruleset) -> None:
+    """An audit read back from an older or newer store may carry a severity or source we do not know."""
+    audit = sample_audit(rs)
+    audit.findings[0].severity = "critical"  # type: ignore[assignment]
+    audit.observations[2].source = "ios"  # type: ignore[assignment]
+    audit.findings[3].sources = ["ios"]
+    text = Page(render_html(audit, rs)).all_text
+    assert "critical" in text and "ios" in text

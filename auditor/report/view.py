@@ -199,7 +199,7 @@ class _Builder:
 
     def evidence(self, o: Observation) -> EvidenceRow:
         return EvidenceRow(
-            source=self.t.gettext(f"source.{o.source}"),
+            source=self.t.label("source", o.source),
             where=self.where(o),
             party=self.party(o.party),
             entity=o.entity,
@@ -250,7 +250,7 @@ class _Builder:
             count=total,
             first_seen=format_time(f.first_seen),
             last_seen=format_time(f.last_seen),
-            sources=[self.t.gettext(f"source.{s}") for s in f.sources],
+            sources=[self.t.label("source", s) for s in f.sources],
             clauses=self.clauses(f),
             evidence=shown,
             more=total - len(shown),
@@ -343,7 +343,7 @@ class _Builder:
                     label=self.category(c),
                     sensitive=self.rs.is_sensitive(c),
                     observed=observed[c],
-                    sources=[self.t.gettext(f"source.{s}") for s in sorted(sources[c])],
+                    sources=[self.t.label("source", s) for s in sorted(sources[c])],
                     declared=self.t.gettext(f"declared.{declared}"),
                     quote=clip(quote.get(c, ""), QUOTE_CHARS),
                     necessary=None if necessary is None else c in necessary,
