@@ -6,6 +6,8 @@ import time
 
 import tree_sitter
 import tree_sitter_javascript
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.miniprogram.apimap import default_api_map
 from auditor.miniprogram.jsscan import _FileScan, _occurrences, scan_js
@@ -187,3 +189,14 @@ def test_lookups_stop_at_the_deadline_and_say_where() -> None:
     scan = _FileScan(api_map, src, tree.root_node, deadline=time.monotonic() - 1)
     assert list(scan.uses(_occurrences(src, api_map.by_js))) == []
     assert scan.stopped_at == 3
+
+
+TOKENS = ["wx", "uni", ".", "getLocation", "chooseImage", "[", "]", "'", '"', "(", ")", "{", "}", "=", "const ",
+          ":", ",", ";", "\n", "require", "import ", " from ", "'@tarojs/taro'", "define", "`", "/*", "*/", "//", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=40))
+def test_any_token_soup_is_scanned_without_exception(tokens: list[str]) -> None:
+    result = scan_js("soup.js", "".join(tokens).encode(), default_api_map())
+    assert all(h.line >= 1 and h.column >= 1 for h in result.hits)
