@@ -12,7 +12,7 @@ from auditor.errors import InputError
 from auditor.miniprogram import analyze_miniprogram
 from auditor.model import Finding, number
 from auditor.ruleset import default_ruleset
-from auditor.scope import JudgeContext, judge
+from auditor.scope import JudgeContext, all_checks, judge
 from auditor.scope.rules_miniprogram import CHECKS
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "miniprogram"
@@ -195,6 +195,29 @@ def test_consent_popup_component_counts_on_the_page_that_uses_it(tmp_path: Path,
     r = analyze_miniprogram(root, salt="s")
     assert r.privacy["authorization"]["handled"] is True
     assert r.privacy["authorization"]["before_first_call"] is before
+
+
+def test_sdk_listed_in_the_guideline_is_a_declared_third_party(tmp_path: Path) -> None:
+    sdk_code = "module.exports = { init() { wx.getLocation({ type: 'wgs84' }) } }"
+    files = {
+        "app.json": {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getLocation"], "__usePrivacyCheck__": True,
+                     "permission": {"scope.userLocation": {"desc": "统计访问城市"}}},
+        "app.js": "App({ onLaunch() { wx.onNeedPrivacyAuthorization((resolve) => resolve({ event: 'agree' })) } })",
+        "miniprogram_npm/wx-stat-sdk/index.js": sdk_code,
+    }
+    guideline = [{"privacy_key": "Location", "privacy_text": "统计访问城市"}]
+    listed = {"setting_list": guideline, "sdk_privacy_info_list": [
+        {"sdk_name": "wx-stat-sdk", "sdk_biz_name": "某统计公司", "sdk_list": [{"privacy_key": "Location"}]}]}
+    rules = {}
+    for name, privacy in (("unlisted", {"setting_list": guideline}), ("listed", listed)):
+        root = write_tree(tmp_path / name, {**files, "privacy.json": privacy})
+        r = analyze_miniprogram(root, salt="s")
+        number(r.observations, "o")
+        ctx = JudgeContext(observations=r.observations, declarations=r.declarations,
+                           app={**r.app, "miniprogram_privacy": r.privacy}, ruleset=default_ruleset())
+        rules[name] = {f.rule for f in judge(ctx, all_checks())}
+    assert "undisclosed_sdk" in rules["unlisted"]
+    assert "undisclosed_sdk" not in rules["listed"]
 
 
 def test_project_config_miniprogram_root_and_ext_json(tmp_path: Path) -> None:
