@@ -61,7 +61,7 @@ def _rule_descriptor(ruleset: Ruleset, rule: dict[str, Any]) -> dict[str, Any]:
         "shortDescription": {"text": rule.get("title_en") or rule["title"]},
         "fullDescription": {"text": f"{rule['title']} / {rule.get('title_en', '')}".strip(" /")},
         "help": {
-            "text": "Clauses: \n" + "\n".join(text_lines),
+            "text": "Clauses:\n" + "\n".join(text_lines),
             "markdown": "**Clauses**\n\n" + "\n".join(md_lines),
         },
         "defaultConfiguration": {"level": LEVELS[rule["severity"]]},
