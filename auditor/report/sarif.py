@@ -115,7 +115,8 @@ def _location(o: Observation, artifacts: dict[str, str]) -> dict[str, Any] | Non
             return None
     else:
         return None
-    loc["message"] = {"text": f"{o.category} ({o.entity}) by {o.party.sdk or o.party.name}: {o.value or ''}".strip()}
+    text = f"{o.category} ({o.entity}) by {o.party.sdk or o.party.name}"
+    loc["message"] = {"text": f"{text}: {o.value}" if o.value else text}
     return loc
 
 
