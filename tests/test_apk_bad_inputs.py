@@ -176,3 +176,18 @@ def test_packed_apk_warns_that_code_is_hidden(sample_apks, tmp_path):  # noqa: F
     r = analyze_apk(rebuild(sample_apks["notes"], tmp_path / "packed.apk", stub), salt="s")
     assert [(x["id"], x["evidence"]) for x in r.packers] == [("qihoo_jiagu", ["lib/armeabi-v7a/libjiagu.so"])]
     assert any("packed by 360加固" in w and "only the unpacking stub" in w for w in r.warnings)
+
+
+def test_dex_only_jar_in_assets_is_analysed_quietly(sample_apks, tmp_path):  # noqa: F811
+    """Plugins often ship as a jar holding only classes.dex: analysed, without a manifest warning."""
+    with zipfile.ZipFile(sample_apks["flashlight"]) as zf, zipfile.ZipFile(zf.open("assets/plugin.apk")) as plugin:
+        dex = plugin.read("classes.dex")
+    jar = tmp_path / "plugin.jar"
+    with zipfile.ZipFile(jar, "w") as zf:
+        zf.writestr("classes.dex", dex)
+    p = rebuild(sample_apks["notes"], tmp_path / "withjar.apk", {"assets/ext/plugin.jar": jar.read_bytes()})
+    r = analyze_apk(p, salt="s")
+    assert [o.where["apk"] for o in r.observations if o.entity == "TelephonyManager.getLine1Number"] == [
+        "assets/ext/plugin.jar"
+    ]
+    assert r.warnings == []

@@ -196,7 +196,7 @@ def _collect(
     warnings: list[str],
 ) -> None:
     entries = check_archive(source, label)
-    loaded = load(source, label)
+    loaded = load(source, label, expect_manifest=where is None)
     files = [e.name for e in entries]
     sites = find_call_sites(loaded.dx, loaded.dexes, rules.apis)
     arsc = _resources(loaded)

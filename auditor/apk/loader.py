@@ -31,15 +31,18 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
 
 
-def load(source: Path | bytes, label: str) -> Loaded:
-    """androguard's view of an APK that ``archive.check_archive`` has already accepted."""
+def load(source: Path | bytes, label: str, *, expect_manifest: bool = True) -> Loaded:
+    """androguard's view of an APK that ``archive.check_archive`` has already accepted.
+
+    ``expect_manifest=False`` for archives nested in assets/, where a dex-only jar is normal.
+    """
     try:
         apk = APK(str(source)) if isinstance(source, Path) else APK(source, raw=True)
     except Exception as e:  # noqa: BLE001 - androguard raises anything from struct.error to KeyError on bad input
         raise InputError(label, f"androguard cannot read the APK: {type(e).__name__}: {e}") from None
     warnings: list[str] = []
     manifest_ok = bool(apk.is_valid_APK() and apk.get_package())
-    if not manifest_ok:
+    if not manifest_ok and (expect_manifest or "AndroidManifest.xml" in apk.get_files()):
         warnings.append(
             f"{label}: AndroidManifest.xml is missing or malformed; permissions, components and app "
             "metadata are unknown, code was still analysed"
