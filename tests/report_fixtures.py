@@ -9,6 +9,7 @@ as the scope engine attaches them.
 from __future__ import annotations
 
 import hashlib
+from html.parser import HTMLParser
 
 from auditor.masking import mask, value_hash
 from auditor.model import Audit, Clause, Declaration, Finding, InputFile, Observation, Party, number
@@ -231,3 +232,32 @@ def hostile_audit(rs: Ruleset | None = None) -> Audit:
     a.inputs[0].path = "samples/" + HOSTILE + ".apk"
     a.id = "a-" + HOSTILE
     return a
+
+
+class Page(HTMLParser):
+    """Elements, attributes and text of a page, as a browser's parser sees them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.styles: list[str] = []
+        self._in_style = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        (self.styles if self._in_style else self.text).append(data)
+
+    def tags(self, name: str) -> list[dict[str, str | None]]:
+        return [attrs for tag, attrs in self.elements if tag == name]
+
+    @property
+    def all_text(self) -> str:
+        return " ".join(self.text)

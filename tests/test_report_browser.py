@@ -15,8 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from report_fixtures import HOSTILE, hostile_audit, sample_audit
-from test_report_html import Page
+from report_fixtures import HOSTILE, Page, hostile_audit, sample_audit
 
 from auditor.errors import InputError
 from auditor.report import render_html, write_pdf

@@ -5,46 +5,16 @@ from __future__ import annotations
 import base64
 import io
 import re
-from html.parser import HTMLParser
 
 import pytest
 from fontTools.ttLib import TTFont
-from report_fixtures import HOSTILE, RAW, hostile_audit, sample_audit
+from report_fixtures import HOSTILE, RAW, Page, hostile_audit, sample_audit
 
 from auditor.masking import mask
 from auditor.model import Audit, Observation, Party
 from auditor.report import render_html
 from auditor.report.view import EVIDENCE_PER_FINDING
 from auditor.ruleset import Ruleset
-
-
-class Page(HTMLParser):
-    """Elements, attributes and text of a page, as a browser's parser sees them."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-        self.styles: list[str] = []
-        self._in_style = False
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append((tag, dict(attrs)))
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_style = False
-
-    def handle_data(self, data: str) -> None:
-        (self.styles if self._in_style else self.text).append(data)
-
-    def tags(self, name: str) -> list[dict[str, str | None]]:
-        return [attrs for tag, attrs in self.elements if tag == name]
-
-    @property
-    def all_text(self) -> str:
-        return " ".join(self.text)
 
 
 @pytest.fixture(scope="module")
