@@ -252,6 +252,17 @@ def writer_throughput(audits: list[Audit], db: Path) -> float:
         return len(audits) / (time.monotonic() - t0)
 
 
+def frozen_ruleset() -> Ruleset:
+    """A snapshot of the rules, so that edits made while the benchmark runs cannot change what it measures."""
+    snapshot = CACHE / "rules-snapshot"
+    shutil.rmtree(snapshot, ignore_errors=True)
+    shutil.copytree(ROOT / "rules", snapshot / "rules")
+    shutil.copytree(ROOT / "recognizers", snapshot / "recognizers")
+    ruleset = Ruleset(snapshot / "rules", snapshot / "recognizers")
+    ruleset.check()
+    return ruleset
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--apps", type=int, default=200)
@@ -259,8 +270,7 @@ def main() -> None:
     ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values to measure")
     args = ap.parse_args()
     manifest = build_campaign(args.apps, args.distinct)
-    ruleset = Ruleset()
-    ruleset.check()
+    ruleset = frozen_ruleset()
     results = [measure(manifest, int(j), ruleset) for j in args.jobs.split(",")]
     for r in results:
         for key, error in sorted(r.pop("errors").items()):  # type: ignore[attr-defined]

@@ -23,8 +23,10 @@ from pathlib import Path
 import pytest
 from apk_fixtures import sample_apks  # noqa: F401  (pytest fixture)
 
+from auditor.batch.table import build_table
 from auditor.masking import value_hash
 from auditor.model import Audit
+from auditor.ruleset import Ruleset
 from auditor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +145,24 @@ def test_changed_input_is_reaudited_and_the_rest_skipped(tmp_path: Path, sample_
     assert after["updated"]["audit_id"] != before["updated"]["audit_id"]
     with Store(db) as store:
         assert store.load(str(after["updated"]["audit_id"])).app["package"] == "cn.gov.example.wst"
+    # an edit of any rules file is a new rules version: every app is audited again
+    with (tmp_path / "rules" / "sdks.yaml").open("a", encoding="utf-8") as f:
+        f.write("# reviewed 2026-11\n")
+    proc = batch_cli([str(manifest), "--db", str(db), "--jobs", "1"], env)
+    assert "2 audited, 0 skipped" in proc.stderr, proc.stderr
+
+
+def test_dashboard_flags_apps_audited_under_other_rules(first_run: Run, tmp_path: Path) -> None:
+    env = frozen_rules(tmp_path)
+    with Store(first_run.db) as store:
+        current = build_table(store, CAMPAIGN, Ruleset(Path(first_run.env["AUDITOR_RULES_DIR"]),
+                                                       Path(first_run.env["AUDITOR_RECOGNIZERS_DIR"])))
+        with (tmp_path / "rules" / "categories.yaml").open("a", encoding="utf-8") as f:
+            f.write("# reviewed 2026-11\n")
+        edited = build_table(store, CAMPAIGN, Ruleset(Path(env["AUDITOR_RULES_DIR"]),
+                                                      Path(env["AUDITOR_RECOGNIZERS_DIR"])))
+    assert current.stale == []
+    assert sorted(edited.stale) == sorted(first_run.audits)
 
 
 def test_dashboard_ranks_by_severity_and_links_every_report(first_run: Run) -> None:

@@ -97,6 +97,7 @@ def export_rows(table: CampaignTable, links: dict[str, str]) -> list[dict[str, A
 def to_json(table: CampaignTable, links: dict[str, str], generated: str) -> dict[str, Any]:
     return {
         "schema": EXPORT_SCHEMA, "campaign": table.campaign, "rules_version": table.rules_version,
+        "stale": table.stale,
         "tool_version": __version__, "generated": generated, "apps": export_rows(table, links),
         "sdks": [{"id": s.id, "name": s.name, "apps": sorted(s.apps),
                   "categories": {c: sorted(apps) for c, apps in sorted(s.categories.items())},

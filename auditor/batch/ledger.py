@@ -8,6 +8,7 @@ audit and every batch audit has its row; resuming trusts the table without re-ch
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +39,14 @@ class Ledger:
         return dict(rows.fetchall())
 
     def record(self, task: AppTask, result: TaskResult) -> None:
-        """Store the outcome of one task; a successful audit and its row land in one transaction."""
+        """Store the outcome of one task; a successful audit and its row land in one transaction.
+
+        The row's fingerprint names the rules the worker actually used: if the rules were edited while
+        the batch ran, the apps audited under the old rules are simply audited again on the next run.
+        """
+        audit = Audit.from_dict(result.audit) if result.audit is not None else None
+        if audit is not None and audit.rules_version != task.rules_version:
+            task = replace(task, rules_version=audit.rules_version)
         row = {
             "campaign": task.campaign, "key": task.key, "name": task.name, "fingerprint": task.fingerprint,
             "rules_version": task.rules_version, "error": result.error, "report_error": result.report_error,
@@ -46,10 +54,9 @@ class Ledger:
             "inputs": json.dumps([{"kind": i.kind, "path": i.path, "sha256": i.sha256} for i in task.inputs],
                                  ensure_ascii=False),
         }
-        if result.audit is None:
+        if audit is None:
             self._upsert({**row, "status": "failed", "audit_id": None})
             return
-        audit = Audit.from_dict(result.audit)
         try:
             self.conn.execute("BEGIN")
             self._write({**row, "status": "done", "audit_id": audit.id})

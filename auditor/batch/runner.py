@@ -148,7 +148,7 @@ def _outcome(task: AppTask, fut: Future[TaskResult]) -> TaskResult:
 
 
 def _failed(task: AppTask, error: str) -> TaskResult:
-    return TaskResult(key=task.key, fingerprint=task.fingerprint, audit=None, error=error, seconds=0.0, pid=0,
+    return TaskResult(key=task.key, audit=None, error=error, seconds=0.0, pid=0,
                       peak_rss_kb=0)
 
 

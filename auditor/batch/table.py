@@ -86,6 +86,7 @@ class CampaignTable:
     failed: list[AppRow]
     sdks: list[SdkRow]
     categories: list[str]
+    stale: list[str] = field(default_factory=list)  # apps last audited under other rules than rules_version
 
     @property
     def apps_with_before_consent(self) -> int:
@@ -101,11 +102,14 @@ def build_table(store: Store, campaign: str, ruleset: Ruleset, keys: list[str] |
     """The campaign's apps as stored; ``keys`` limits it to the current manifest's apps."""
     wanted = set(keys) if keys is not None else None
     rows: dict[str, AppRow] = {}
+    stale: list[str] = []
     for item in Ledger(store).items(campaign):
         if wanted is not None and item["key"] not in wanted:
             continue
         rows[item["key"]] = AppRow(key=item["key"], name=item["name"] or "", status=item["status"],
                                    error=item["error"], audit_id=item["audit_id"] if item["status"] == "done" else None)
+        if item["status"] == "done" and item["rules_version"] != ruleset.version:
+            stale.append(item["key"])
     conn = store.conn
     for key, app_json in conn.execute(f"SELECT b.key, a.app FROM audits a {_join('a.id')}", (campaign,)):
         if key in rows:
@@ -160,6 +164,7 @@ def build_table(store: Store, campaign: str, ruleset: Ruleset, keys: list[str] |
         failed=sorted((r for r in rows.values() if r.status != "done"), key=lambda r: r.key),
         sdks=sorted(sdk_rows.values(), key=lambda s: (-len(s.apps), s.id)),
         categories=[c for c in ruleset.categories if c in seen] + sorted(seen - set(ruleset.categories)),
+        stale=stale,
     )
 
 

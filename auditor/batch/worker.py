@@ -29,7 +29,6 @@ _state: dict[str, Any] = {}
 @dataclass
 class TaskResult:
     key: str
-    fingerprint: str
     audit: dict[str, Any] | None
     error: str | None
     seconds: float
@@ -60,9 +59,6 @@ def run_task(task: AppTask) -> TaskResult:
     report_error: str | None = None
     ruleset: Ruleset = _state["ruleset"]
     try:
-        if ruleset.version != task.rules_version:
-            raise AuditorError(f"rules changed during the batch ({task.rules_version} -> {ruleset.version}); "
-                               "re-run the batch")
         result = run_audit(task.audit_inputs(), ruleset=ruleset, salt=_state["salt"])
         audit = result.to_dict()
         if task.report_dir:
@@ -72,7 +68,7 @@ def run_task(task: AppTask) -> TaskResult:
         error = str(e)
     except Exception as e:  # noqa: BLE001 -- one app's crash must not end the batch; it is reported per app
         error = f"internal error: {type(e).__name__}: {e}"
-    return TaskResult(key=task.key, fingerprint=task.fingerprint, audit=audit, error=error,
+    return TaskResult(key=task.key, audit=audit, error=error,
                       seconds=time.monotonic() - started, pid=os.getpid(), peak_rss_kb=peak_rss_kb(),
                       report_error=report_error, cpu_seconds=time.process_time() - cpu_started)
 
