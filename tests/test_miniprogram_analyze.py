@@ -222,16 +222,32 @@ def test_sdk_listed_in_the_guideline_is_a_declared_third_party(tmp_path: Path) -
 
 def test_project_config_miniprogram_root_and_ext_json(tmp_path: Path) -> None:
     write_tree(tmp_path, {
-        "project.config.json": {"appid": "wx0123456789abcdef", "miniprogramRoot": "miniprogram/"},
+        "project.config.json": {"appid": "wx0123456789abcdef", "miniprogramRoot": "./miniprogram/",
+                                "pluginRoot": "plugin"},
         "miniprogram/app.json": {"pages": ["pages/a/a"]},
         "miniprogram/ext.json": {"extAppid": "wxext", "requiredPrivateInfos": ["chooseLocation"]},
         "miniprogram/pages/a/a.js": "wx.chooseLocation({})",
+        "plugin/components/scan/scan.js": "Component({ methods: { go() { wx.chooseImage({}) } } })",
         "node_modules/x/index.js": "wx.getLocation({})",
+        "server/app.js": "wx.getLocation({})",
     })
     r = analyze_miniprogram(tmp_path, salt="s")
     assert r.app["appid"] == "wx0123456789abcdef"
     assert r.privacy["requiredPrivateInfos"] == ["chooseLocation"]
-    assert [o.entity for o in r.observations] == ["wx.chooseLocation"]
+    assert r.privacy["config_file"] == "miniprogram/app.json"
+    # paths are relative to the input directory, so CI annotations land on repository files
+    got = [(o.where["file"], o.entity, o.party.kind, o.party.name) for o in r.observations]
+    assert got == [
+        ("miniprogram/pages/a/a.js", "wx.chooseLocation", "first", "wx0123456789abcdef"),
+        ("plugin/components/scan/scan.js", "wx.chooseImage", "third", "plugin"),
+    ]
+
+
+def test_miniprogram_root_outside_the_project_is_refused(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"project.config.json": {"miniprogramRoot": "../elsewhere"}})
+    with pytest.raises(InputError, match="points outside the project") as e:
+        analyze_miniprogram(tmp_path, salt="s")
+    assert e.value.path.endswith("project.config.json")
 
 
 def test_invalid_app_json_names_the_file(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def required_private_infos(project: Project, api_map: ApiMap, warnings: list[str
     """app.json's list plus ext.json's (third-party platforms declare there), in order, unique."""
     known = {a.required_private_info for a in api_map.apis}
     out: list[str] = []
-    for name_of, doc in ((project.config_name, project.config), ("ext.json", project.ext_config)):
+    for name_of, doc in ((project.config_name, project.config), (project.app_root + "ext.json", project.ext_config)):
         for name in doc.get("requiredPrivateInfos") or []:
             if name not in known:
                 warnings.append(f"{name_of}: requiredPrivateInfos entry {name!r} is not one WeChat accepts")

@@ -49,6 +49,9 @@ class Project:
     privacy_file: str | None
     privacy_doc: dict[str, Any] | None
     warnings: list[str] = field(default_factory=list)
+    #: where app.json lives relative to the input (``miniprogramRoot``, e.g. ``miniprogram/``); file
+    #: keys stay relative to the input so that reports point at repository paths
+    app_root: str = ""
 
     @cached_property
     def pages(self) -> list[str]:
@@ -66,10 +69,7 @@ class Project:
 
     @property
     def plugin_root(self) -> str | None:
-        root = self.project_config.get("pluginRoot")
-        if not isinstance(root, str):
-            return None
-        return root.removeprefix("./").strip("/") or None
+        return _subdir(self.root, "pluginRoot", self.project_config.get("pluginRoot")).rstrip("/") or None
 
     def launch_rank(self, rel: str) -> int:
         """Order in which the runtime reaches a file: app.js, then each page (markup, code) in order.
@@ -78,7 +78,7 @@ class Project:
         global components with the first page), so a consent popup component counts where it is shown.
         Other files (utilities, npm code) rank after every page.
         """
-        stem, _ = posixpath.splitext(rel)
+        stem, _ = posixpath.splitext(rel.removeprefix(self.app_root))
         return self._ranks.get(stem, 1 + len(self.pages))
 
     @cached_property
@@ -101,7 +101,7 @@ class Project:
         doc = self.config if owner == "app" else None
         if doc is None:
             try:
-                doc = json.loads(self.files.get(owner + ".json", b"{}").decode("utf-8-sig"))
+                doc = json.loads(self.files.get(self.app_root + owner + ".json", b"{}").decode("utf-8-sig"))
             except (UnicodeDecodeError, json.JSONDecodeError):
                 return []
         using = doc.get("usingComponents") if isinstance(doc, dict) else None
@@ -167,18 +167,19 @@ def _json(path_label: object, data: bytes, schema: str | None = None) -> dict[st
     return doc
 
 
-def _read_tree(root: Path, max_bytes: int, warnings: list[str]) -> dict[str, bytes]:
-    """Code, markup and JSON under root; dependency and hidden directories are not entered."""
+def _read_tree(base: Path, prefix: str, max_bytes: int, warnings: list[str]) -> dict[str, bytes]:
+    """Code, markup and JSON under base, keyed ``prefix + relative path``; dependency and hidden
+    directories are not entered."""
     files: dict[str, bytes] = {}
     suffixes = (*CODE_SUFFIXES, *MARKUP_SUFFIXES, ".json")
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
-        base = Path(dirpath)
+        here = Path(dirpath)
         for name in sorted(filenames):
-            p = base / name
+            p = here / name
             if not name.endswith(suffixes) or p.is_symlink():
                 continue
-            rel = p.relative_to(root).as_posix()
+            rel = prefix + p.relative_to(base).as_posix()
             try:
                 size = p.stat().st_size
                 if size > max_bytes:
@@ -190,48 +191,67 @@ def _read_tree(root: Path, max_bytes: int, warnings: list[str]) -> dict[str, byt
     return files
 
 
+def _subdir(label: object, key: str, value: object) -> str:
+    """A project.config.json directory setting as a ``dir/`` prefix ("" for the project itself)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(label, f"{key}: not a string")
+    parts = [p for p in value.replace("\\", "/").split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise InputError(label, f"{key} {value!r} points outside the project")
+    return "/".join(parts) + "/" if parts else ""
+
+
+def _read_dir(path: Path, max_bytes: int, warnings: list[str]) -> tuple[dict[str, bytes], dict[str, Any], str]:
+    """Files of the mini-program root and the plugin root, the project config and the app root."""
+    pc = path / "project.config.json"
+    project_config = _json(pc, pc.read_bytes()) if pc.is_file() else {}
+    app_root = _subdir(pc, "miniprogramRoot", project_config.get("miniprogramRoot"))
+    plugin_root = _subdir(pc, "pluginRoot", project_config.get("pluginRoot"))
+    if not (path / app_root).is_dir():
+        raise InputError(pc, f"miniprogramRoot {app_root!r} is not a directory")
+    files = _read_tree(path / app_root, app_root, max_bytes, warnings)
+    if plugin_root and not plugin_root.startswith(app_root) and (path / plugin_root).is_dir():
+        files.update(_read_tree(path / plugin_root, plugin_root, max_bytes, warnings))
+    return files, project_config, app_root
+
+
 def load_project(path: Path, max_bytes: int) -> Project:
     """Read a source directory or a .wxapkg; InputError when it is neither or its config is broken."""
     warnings: list[str] = []
     if path.is_dir():
-        project_config: dict[str, Any] = {}
-        pc = path / "project.config.json"
-        if pc.is_file():
-            project_config = _json(pc, pc.read_bytes())
-        sub = project_config.get("miniprogramRoot")
-        root = path / sub if isinstance(sub, str) and sub.strip("./") else path
-        if not root.is_dir():
-            raise InputError(pc, f"miniprogramRoot {sub!r} is not a directory")
-        files = _read_tree(root, max_bytes, warnings)
-        kind, label = "dir", root
+        files, project_config, app_root = _read_dir(path, max_bytes, warnings)
+        kind = "dir"
     elif path.is_file():
         pkg = read_wxapkg(path)
-        files, warnings = pkg.files, pkg.warnings
-        project_config = {}
-        kind, label = "wxapkg", path
+        files, warnings, project_config, app_root = pkg.files, pkg.warnings, {}, ""
+        kind = "wxapkg"
     else:
         raise InputError(path, "no such file or directory")
-    config_name = next((n for n in APP_CONFIGS if n in files), None)
+    config_name = next((app_root + n for n in APP_CONFIGS if app_root + n in files), None)
     if config_name is None:
-        raise InputError(label, "not a mini-program: no app.json (or app-config.json in a package)")
-    config = _json(f"{label}/{config_name}", files[config_name], APP_SCHEMA)
-    if config_name == "app-config.json":
+        raise InputError(path, f"not a mini-program: no {app_root}app.json (or app-config.json in a package)")
+    config = _json(f"{path}/{config_name}", files[config_name], APP_SCHEMA)
+    if config_name.endswith("app-config.json"):
         config = _flatten_compiled_config(config)
-    ext = _json(f"{label}/ext.json", files["ext.json"], APP_SCHEMA) if "ext.json" in files else {}
+    ext_name, privacy_name = app_root + "ext.json", app_root + "privacy.json"
+    ext = _json(f"{path}/{ext_name}", files[ext_name], APP_SCHEMA) if ext_name in files else {}
     privacy_doc = (
-        _json(f"{label}/privacy.json", files["privacy.json"], PRIVACY_SCHEMA) if "privacy.json" in files else None
+        _json(f"{path}/{privacy_name}", files[privacy_name], PRIVACY_SCHEMA) if privacy_name in files else None
     )
     return Project(
         kind=kind,
-        root=str(label),
+        root=str(path),
         files=files,
         config=config,
         config_name=config_name,
         project_config=project_config,
         ext_config=ext,
-        privacy_file="privacy.json" if privacy_doc is not None else None,
+        privacy_file=privacy_name if privacy_doc is not None else None,
         privacy_doc=privacy_doc,
         warnings=warnings,
+        app_root=app_root,
     )
 
 
