@@ -8,7 +8,8 @@ yardstick) and ``auditor.apk.analyze_apk``, on
   Debian's smali, built once into samples/apk/build/bench/ and reused), where 1 class in 100 reads PI
   and a third of the classes sit in SDK packages;
 - the largest real APKs given with --apk, or with --fetch the Yosemite.apk that NetEase ships inside
-  the airtest sdist on PyPI (downloaded once with pip into the same cache).
+  the airtest sdist on PyPI (downloaded once with pip into the same cache);
+- a --big-mb (300) MB APK: the compliant notes sample plus an incompressible asset, for memory.
 Targets: ours <= 1.5x bare time; peak RSS < 2 GB. The ratio is taken on CPU seconds of the measured
 process, which other work on a shared machine disturbs far less than wall time (both are printed).
 """
@@ -17,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -212,6 +215,25 @@ def build_generated(n: int) -> Path:
     return out
 
 
+def build_big(mb: int) -> Path:
+    """The notes sample plus an incompressible asset of ``mb`` MB (a game's data pack)."""
+    out = CACHE / f"big-{mb}mb.apk"
+    if out.exists():
+        return out
+    notes = ROOT / "samples" / "apk" / "build" / "notes.apk"
+    if not notes.exists():
+        subprocess.run(["bash", str(ROOT / "samples" / "apk" / "build.sh"), "notes"], check=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    shutil.copy(notes, tmp)
+    block = os.urandom(1 << 20)
+    with zipfile.ZipFile(tmp, "a", zipfile.ZIP_STORED) as zf, zf.open("assets/game.pak", "w", force_zip64=True) as f:
+        for _ in range(mb):
+            f.write(block)
+    tmp.rename(out)
+    return out
+
+
 def fetch_real() -> Path:
     """Yosemite.apk (NetEase) from the airtest sdist, downloaded once with pip."""
     target = CACHE / "real" / "Yosemite.apk"
@@ -256,11 +278,14 @@ def main() -> None:
     ap.add_argument("--apk", type=Path, action="append", default=[], help="a real APK to measure")
     ap.add_argument("--fetch", action="store_true", help="download Yosemite.apk (airtest sdist) with pip")
     ap.add_argument("--repeat", type=int, default=1, help="runs per mode; the fastest counts")
+    ap.add_argument("--big-mb", type=int, default=300, help="size of the large-file case (0: skip)")
     args = ap.parse_args()
     apks = list(args.apk)
     if args.fetch:
         apks.append(fetch_real())
     apks.append(build_generated(args.classes))
+    if args.big_mb:
+        apks.append(build_big(args.big_mb))
     print(
         "| APK | size | bare AnalyzeAPK wall / CPU | analyze_apk wall / CPU | ratio (CPU) "
         "| peak RSS bare / ours | observations |"
