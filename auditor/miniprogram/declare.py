@@ -132,14 +132,15 @@ def declarations(
             add(cat, f"用户隐私保护指引·{gt.zh}：{g['purposes'][key]}")
     for sdk in g["sdks"]:
         cats = sorted({c for key in sdk["types"] for c in api_map.guideline_types[key].categories})
+        sdk_id = _sdk_id(ruleset, sdk["name"])
         out.append(
             Declaration(
                 category=None,
                 status="declared",
                 source="miniprogram",
                 text=f"用户隐私保护指引·第三方SDK：{sdk['name']}",
-                party=Party("third", sdk["name"], _sdk_id(ruleset, sdk["name"])),
-                sdk=_sdk_id(ruleset, sdk["name"]),
+                party=Party("third", sdk["name"], sdk_id),
+                sdk=sdk_id,
                 sdk_name=sdk["name"],
                 sdk_categories=cats,
             )
