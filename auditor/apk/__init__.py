@@ -26,7 +26,8 @@ from auditor.apk.callsites import CallSite, find_call_sites
 from auditor.apk.hiding import HidingRules, detect_packers, dynamic_loading
 from auditor.apk.loader import Loaded, load
 from auditor.apk.manifest import app_metadata, cleartext, components
-from auditor.apk.permissions import PermissionRules, SiteUse, permission_table, requested_permissions
+from auditor.apk.observations import code_observation, judge, permission_observations
+from auditor.apk.permissions import PermissionRules, permission_table, requested_permissions
 from auditor.apk.policy import PolicyCues, bundled_policies, policy_urls, string_policies
 from auditor.apk.sdks import SdkIndex
 from auditor.apk.startup import startup_methods
@@ -36,8 +37,6 @@ from auditor.ruleset import Ruleset, default_ruleset
 
 __all__ = ["ApkResult", "analyze_apk"]
 
-PERMISSION_CONFIDENCE = 0.6
-REFLECTION_CONFIDENCE = 0.7
 MAX_NESTED_DEPTH = 2
 MAX_NESTED_BYTES = 256 << 20
 NESTED_SUFFIXES = (".apk", ".jar")
@@ -137,11 +136,15 @@ def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> Apk
     requested = requested_permissions(apk)
     first = Party(kind="first", name=app.get("package") or path.name)
     sdk_categories: dict[str, set[str]] = {}
-    judged = [_judge(site, part, rules.sdks, requested) for part in parts for site in part.sites]
+    judged = [
+        judge(site, rules.sdks, requested, apk=part.where, startup=site.caller in part.startup)
+        for part in parts
+        for site in part.sites
+    ]
     perms = permission_table(apk, rules.permissions, [j.use for j in judged], requested)
-    observations = _permission_observations(perms, first)
+    observations = permission_observations(perms, first)
     for j in judged:
-        observations.append(_code_observation(j, first))
+        observations.append(code_observation(j, first))
         if j.sdk:
             sdk_categories.setdefault(j.sdk["id"], set()).add(j.use.category)
     packers = detect_packers(
@@ -242,56 +245,3 @@ def _file_digest(path: Path) -> dict[str, Any]:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return {"sha256": h.hexdigest(), "size": path.stat().st_size}
-
-
-def _permission_observations(perms: list[dict[str, Any]], first: Party) -> list[Observation]:
-    return [
-        Observation(
-            category=cat,
-            entity="PERMISSION",
-            source="apk",
-            party=first,
-            where={"permission": p["name"]},
-            confidence=PERMISSION_CONFIDENCE,
-            evidence=["permission"],
-        )
-        for p in perms
-        for cat in p["categories"]
-    ]
-
-
-@dataclass(frozen=True)
-class _Judged:
-    use: SiteUse
-    part: _Part
-    sdk: dict[str, Any] | None
-
-
-def _judge(site: CallSite, part: _Part, index: SdkIndex, requested: set[str]) -> _Judged:
-    """Who calls (first party or which SDK) and so which category the call reads."""
-    sdk = index.for_class(site.caller_class)
-    category = site.rule.category_for(sdk["kind"] if sdk else None, requested)
-    return _Judged(SiteUse(site, category, site.rule.category_for(None, requested)), part, sdk)
-
-
-def _code_observation(j: _Judged, first: Party) -> Observation:
-    site = j.use.site
-    party = Party(kind="third", name=j.sdk["name"], sdk=j.sdk["id"]) if j.sdk else first
-    reflected = site.via == "reflection"
-    return Observation(
-        category=j.use.category,
-        entity=site.rule.id,
-        source="apk",
-        party=party,
-        where={
-            "class": site.caller_class[1:-1].replace("/", "."),
-            "method": site.caller_method,
-            "api": site.target,
-            "via": None if site.via == "invoke" else site.via,
-            "count": site.count,
-            "apk": j.part.where,
-            "startup": True if site.caller in j.part.startup else None,
-        },
-        confidence=min(site.rule.confidence, REFLECTION_CONFIDENCE) if reflected else site.rule.confidence,
-        evidence=["api", "reflection"] if reflected else ["api"],
-    )

@@ -1,0 +1,70 @@
+"""Call sites and permissions as pi-auditor Observations: who reads (the app or a named SDK, judged
+by the calling class), which category (an API may read another category in an SDK's hands, e.g. the
+camera in a face-verification SDK), and how sure (a call site 0.9, reflection 0.7, a permission alone
+0.6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.apk.callsites import CallSite
+from auditor.apk.permissions import SiteUse
+from auditor.apk.sdks import SdkIndex
+from auditor.model import Observation, Party
+
+PERMISSION_CONFIDENCE = 0.6
+REFLECTION_CONFIDENCE = 0.7
+
+
+@dataclass(frozen=True)
+class Judged:
+    use: SiteUse
+    sdk: dict[str, Any] | None
+    apk: str | None  # path of the nested APK holding the call, None for the outer one
+    startup: bool
+
+
+def judge(site: CallSite, index: SdkIndex, requested: set[str], *, apk: str | None, startup: bool) -> Judged:
+    sdk = index.for_class(site.caller_class)
+    category = site.rule.category_for(sdk["kind"] if sdk else None, requested)
+    return Judged(SiteUse(site, category, site.rule.category_for(None, requested)), sdk, apk, startup)
+
+
+def permission_observations(perms: list[dict[str, Any]], first: Party) -> list[Observation]:
+    return [
+        Observation(
+            category=cat,
+            entity="PERMISSION",
+            source="apk",
+            party=first,
+            where={"permission": p["name"]},
+            confidence=PERMISSION_CONFIDENCE,
+            evidence=["permission"],
+        )
+        for p in perms
+        for cat in p["categories"]
+    ]
+
+
+def code_observation(j: Judged, first: Party) -> Observation:
+    site = j.use.site
+    party = Party(kind="third", name=j.sdk["name"], sdk=j.sdk["id"]) if j.sdk else first
+    reflected = site.via == "reflection"
+    return Observation(
+        category=j.use.category,
+        entity=site.rule.id,
+        source="apk",
+        party=party,
+        where={
+            "class": site.caller_class[1:-1].replace("/", "."),
+            "method": site.caller_method,
+            "api": site.target,
+            "via": None if site.via == "invoke" else site.via,
+            "count": site.count,
+            "apk": j.apk,
+            "startup": True if j.startup else None,
+        },
+        confidence=min(site.rule.confidence, REFLECTION_CONFIDENCE) if reflected else site.rule.confidence,
+        evidence=["api", "reflection"] if reflected else ["api"],
+    )
