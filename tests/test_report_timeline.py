@@ -6,7 +6,7 @@ from report_fixtures import sample_audit
 
 from auditor.model import Audit, Observation, Party
 from auditor.report.i18n import catalogue
-from auditor.report.timeline import BIN_PX, LEFT, WIDTH, build_timeline
+from auditor.report.timeline import BIN_PX, WIDTH, build_timeline
 
 ZH = catalogue("zh")
 
@@ -56,7 +56,7 @@ def test_size_is_bounded_by_the_plot_not_the_capture() -> None:
     audit = Audit(id="a", created="", tool_version="0", rules_version="0", app={"flows": flows})
     tl = build_timeline(audit, label, ZH)
     assert tl is not None and tl.flows == 20_000 and tl.before == 1000
-    columns = (WIDTH - LEFT) // BIN_PX + 1
+    columns = (WIDTH - tl.left) // BIN_PX + 1
     assert len(tl.dots) <= len(tl.lanes) * columns * 2
 
 
@@ -66,7 +66,17 @@ def test_time_ticks_fall_on_round_clock_times() -> None:
     assert [label for _, label in tl.ticks] == ["09:15:00", "09:15:10", "09:15:20", "09:15:30", "09:15:40",
                                                 "09:15:50"]
     xs = [x for x, _ in tl.ticks]
-    assert xs == sorted(xs) and xs[0] >= LEFT and xs[-1] <= WIDTH
+    assert xs == sorted(xs) and xs[0] >= tl.left and xs[-1] <= WIDTH
+
+
+def test_lane_labels_get_the_room_they_need() -> None:
+    names = {"zh": {"precise_location": "精确位置、行踪轨迹"},
+             "en": {"precise_location": "Precise location / movement track"}}
+    zh = build_timeline(sample_audit(), lambda c: names["zh"].get(c, "设备"), ZH)
+    en = build_timeline(sample_audit(), lambda c: names["en"].get(c, "Device"), catalogue("en"))
+    assert zh is not None and en is not None
+    assert en.left > zh.left  # the English label takes more room on the page than the Chinese one
+    assert en.left >= 14 * 0.55 * len(names["en"]["precise_location"])
 
 
 def test_no_traffic_no_timeline() -> None:

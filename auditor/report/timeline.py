@@ -18,7 +18,8 @@ from auditor.model import Audit
 from auditor.report.i18n import Catalogue
 
 WIDTH = 960
-LEFT = 150
+MIN_LEFT, MAX_LEFT = 110, 300  # room for lane labels, sized to the longest one
+LABEL_PX = 14  # lane label font size (reports/css/report.css .lane-label)
 RIGHT = 24
 TOP = 40
 LANE = 28
@@ -105,6 +106,11 @@ def _consent_position(audit: Audit, flows: list[dict[str, Any]], use_time: bool)
     return None
 
 
+def _text_px(text: str) -> float:
+    """Rough rendered width of a lane label: CJK characters are square, Latin about half as wide."""
+    return sum(LABEL_PX if ord(ch) >= 0x2E80 else LABEL_PX * 0.55 for ch in text)
+
+
 def _host(flow: dict[str, Any]) -> str:
     if flow.get("host"):
         return str(flow["host"])
@@ -160,11 +166,6 @@ def build_timeline(audit: Audit, category_label: Callable[[str], str], t: Catalo
         lo, hi = min(lo, consent), max(hi, consent)
     if hi <= lo:
         hi = lo + 1
-    plot_w = WIDTH - LEFT - RIGHT
-
-    def x_of(v: float) -> float:
-        return LEFT + (v - lo) / (hi - lo) * plot_w
-
     cats: list[str] = []
     for f in flows:
         for c in f.get("categories") or []:
@@ -175,6 +176,12 @@ def build_timeline(audit: Audit, category_label: Callable[[str], str], t: Catalo
         Lane(y=TOP + i * LANE, label=category_label(c) if c else t.gettext("timeline.all_flows"))
         for i, c in enumerate(lane_keys)
     ]
+    left = round(min(MAX_LEFT, max(MIN_LEFT, max(_text_px(lane.label) for lane in lanes) + 16)))
+    plot_w = WIDTH - left - RIGHT
+
+    def x_of(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * plot_w
+
     bins: dict[tuple[int, int, bool], list[dict[str, Any]]] = defaultdict(list)
     before_count = 0
     for f, v in zip(flows, pos, strict=True):
@@ -182,7 +189,7 @@ def build_timeline(audit: Audit, category_label: Callable[[str], str], t: Catalo
         verdict = f.get("before_consent")
         before = bool(verdict) if verdict is not None else consent is not None and v < consent
         before_count += before
-        col = int((x_of(v) - LEFT) // BIN_PX)
+        col = int((x_of(v) - left) // BIN_PX)
         bins[(0, col, before)].append(f)
         for c in f.get("categories") or []:
             bins[(lane_keys.index(c), col, before)].append(f)
@@ -193,7 +200,7 @@ def build_timeline(audit: Audit, category_label: Callable[[str], str], t: Catalo
         title = f"{lanes[lane].label}: {len(members)} × {t.gettext('timeline.flows')}"
         dots.append(
             Dot(
-                x=round(LEFT + col * BIN_PX + BIN_PX / 2, 1),
+                x=round(left + col * BIN_PX + BIN_PX / 2, 1),
                 y=lanes[lane].y,
                 r=round(3.5 + min(5.0, 1.5 * math.log2(len(members))), 1) if lane else 3.0,
                 before=before,
@@ -203,7 +210,7 @@ def build_timeline(audit: Audit, category_label: Callable[[str], str], t: Catalo
     return Timeline(
         width=WIDTH,
         height=TOP + len(lanes) * LANE + BOTTOM,
-        left=LEFT,
+        left=left,
         right=WIDTH - RIGHT,
         top=TOP - LANE // 2,
         bottom=TOP + (len(lanes) - 1) * LANE + LANE // 2,
