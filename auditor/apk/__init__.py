@@ -147,11 +147,9 @@ def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> Apk
         observations.append(code_observation(j, first))
         if j.sdk:
             sdk_categories.setdefault(j.sdk["id"], set()).add(j.use.category)
-    packers = detect_packers(
-        rules.hiding,
-        (f for p in parts for f in p.files),
-        (str(c.name) for p in parts for c in p.loaded.dx.get_internal_classes()),
-    )
+    all_files = [f for p in parts for f in p.files]
+    all_classes = [str(c.name) for p in parts for c in p.loaded.dx.get_internal_classes()]
+    packers = detect_packers(rules.hiding, all_files, all_classes)
     warnings += [
         f"{path}: packed by {p['name_zh']} ({p['name']}, {p['evidence'][0]}): the real code is encrypted and only "
         "the unpacking stub was analysed; rely on the traffic capture"
@@ -164,12 +162,7 @@ def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> Apk
             f"{' and elsewhere' if len(loaders) > 1 else ''}); code not carried inside the APK was not analysed"
         )
     component_names = [n for kind in ("activities", "services", "receivers", "providers") for n in comps[kind]]
-    sdks = rules.sdks.inventory(
-        (str(c.name) for p in parts for c in p.loaded.dx.get_internal_classes()),
-        (f for p in parts for f in p.files),
-        component_names,
-        sdk_categories,
-    )
+    sdks = rules.sdks.inventory(all_classes, all_files, component_names, sdk_categories)
     return ApkResult(
         app=app,
         observations=observations,
