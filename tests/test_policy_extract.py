@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import textwrap
 from pathlib import Path
 
 from auditor.policy import PolicyResult, parse_policy_text, read_policy
@@ -83,3 +84,28 @@ def test_parse_policy_text_prefers_the_html_when_given() -> None:
     assert "优品汇隐私政策" in result.text and "这段文字" not in result.text
     assert {"alipay", "getui", "xiaomi_push"} <= {d.sdk for d in result.declarations}
     assert result.sha256 == hashlib.sha256(html.encode()).hexdigest()
+
+
+def sdk_ids_and_categories(result: PolicyResult) -> list[tuple[str | None, list[str]]]:
+    return [(d.sdk or d.sdk_name, d.sdk_categories) for d in result.declarations if d.category is None]
+
+
+def hard_wrap(text: str, width: int) -> str:
+    return "\n".join(
+        "\n".join(textwrap.wrap(line, width, break_long_words=True, replace_whitespace=False, drop_whitespace=False))
+        for line in text.split("\n")
+    )
+
+
+def test_a_text_hard_wrapped_at_a_fixed_width_reads_like_the_original() -> None:
+    for name in ("p01_ridehailing.txt", "p09_messaging.txt", "p26_insurance.txt", "p33_rental.txt"):
+        text = (DATA / name).read_text(encoding="utf-8")
+        original = parse_policy_text(text)
+        for width in (40, 60):
+            wrapped = hard_wrap(text, width)
+            assert wrapped.count("\n") > text.count("\n")
+            assert category_statuses(parse_policy_text(wrapped)) == category_statuses(original), (name, width)
+        # At a common width the SDKs and what each collects survive too (a name cut by the wrap may
+        # then be read as a shorter alias, 华为推送 for 华为推送（HMS Core Push Kit）).
+        rewrapped = parse_policy_text(hard_wrap(text, 60))
+        assert sdk_ids_and_categories(rewrapped) == sdk_ids_and_categories(original), name

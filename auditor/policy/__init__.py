@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.model import Declaration, Party
-from auditor.policy.extract import Extracted, extract, html_text, normalise, read_bytes
+from auditor.policy.extract import Extracted, extract, html_text, join_wrapped_lines, normalise, read_bytes
 from auditor.policy.lexicon import load_lexicon
 from auditor.policy.sdk_list import sdk_records
 from auditor.policy.segment import in_section, sentences
@@ -54,7 +54,7 @@ def parse_policy_text(text: str, *, html: str | None = None, ruleset: Ruleset | 
     the HTML has no visible text; `sha256` is of the UTF-8 bytes of the source used.
     """
     source = text
-    extracted = Extracted(normalise(text))
+    extracted = Extracted(normalise(join_wrapped_lines(text)))
     if html is not None:
         from_html = normalise(html_text(html))
         if from_html.strip():

@@ -31,6 +31,11 @@ MAX_BAD_UTF8_RATIO = 0.01  # a few broken bytes in UTF-8 text are tolerated (and
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SENTENCE_END = "。！？；!?;：:"
+_ROW = re.compile(r"\t|[|｜]")
+_STARTS_ITEM = r"[•●■◆▪·\-*]|[（(]?[一二三四五六七八九十\d]+[、.．)）]|第[一二三四五六七八九十百\d]+[章节条部]"
+_STARTS_UNIT = re.compile(_STARTS_ITEM)
+# In a .txt file a line opening with "key：" starts a record; in a PDF it may be a word cut in two.
+_STARTS_UNIT_OR_KEY = re.compile(_STARTS_ITEM + r"|[^\s：:，,。；;]{2,14}[：:]")
 
 
 @dataclass
@@ -77,8 +82,7 @@ def extract(data: bytes, size: int, suffix: str) -> Extracted:
     decoded.warnings[:0] = warnings
     if decoded.unreadable:
         return decoded
-    if is_html:
-        decoded.text = html_text(decoded.text)
+    decoded.text = html_text(decoded.text) if is_html else join_wrapped_lines(decoded.text)
     decoded.text = cap_text(normalise(decoded.text), decoded.warnings)
     if not decoded.text.strip():
         decoded.unreadable = "no text in the file" + (" (HTML without visible text)" if is_html else "")
@@ -263,7 +267,7 @@ def pdf_text(data: bytes) -> Extracted:
     ) as e:
         return Extracted("", unreadable=f"damaged PDF, no text could be read ({type(e).__name__})")
     warnings: list[str] = []
-    text = cap_text(normalise(join_wrapped_lines(raw.replace("\x0c", "\n\n"))), warnings)
+    text = cap_text(normalise(join_wrapped_lines(raw.replace("\x0c", "\n\n"), across_blank_lines=True)), warnings)
     problem = pdf_text_problem(text)
     return Extracted("", unreadable=problem) if problem else Extracted(text, warnings)
 
@@ -288,8 +292,11 @@ def cap_text(text: str, warnings: list[str]) -> str:
     return text[: cut if cut > 0 else MAX_TEXT_CHARS]
 
 
-def join_wrapped_lines(text: str) -> str:
-    """Undo the line wrapping of PDF text: a line as long as the page is wide continues the next one."""
+def join_wrapped_lines(text: str, *, across_blank_lines: bool = False) -> str:
+    """Undo hard line wrapping (PDF text, or a .txt wrapped at a fixed width): a line about as long as
+    the longest ones and not ending a sentence continues on the next, unless that line starts a unit
+    of its own (numbering, bullet, table row, and outside PDFs a 'key：' label). pdfminer also puts
+    blank lines between the boxes of one paragraph, hence `across_blank_lines` for PDFs."""
     lines = text.split("\n")
     lengths = sorted(len(s.rstrip()) for s in lines if s.strip())
     if not lengths:
@@ -299,14 +306,17 @@ def join_wrapped_lines(text: str) -> str:
     prev_len = 0
     for line in lines:
         s = line.strip()
-        wrapped = out and out[-1] and prev_len >= 0.8 * full and out[-1][-1] not in _SENTENCE_END
+        wrapped = bool(out and out[-1]) and prev_len >= 0.8 * full and out[-1][-1] not in _SENTENCE_END
+        wrapped = wrapped and not _ROW.search(out[-1])
         if not s:
-            if not wrapped:  # pdfminer puts blank lines between the boxes of one wrapped paragraph
+            if not (wrapped and across_blank_lines):
                 out.append(s)
                 prev_len = 0
             continue
-        if wrapped:
-            latin = re.match(r"[A-Za-z0-9]", s) and re.search(r"[A-Za-z0-9]$", out[-1])
+        starts_unit = (_STARTS_UNIT if across_blank_lines else _STARTS_UNIT_OR_KEY).match(s)
+        if wrapped and not starts_unit and not _ROW.search(s):
+            # A PDF wraps Latin text at spaces (Android / ID); a fixed-width .txt cuts anywhere (W / LAN).
+            latin = across_blank_lines and re.match(r"[A-Za-z0-9]", s) and re.search(r"[A-Za-z0-9]$", out[-1])
             out[-1] += (" " if latin else "") + s
         else:
             out.append(s)

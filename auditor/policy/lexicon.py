@@ -26,6 +26,7 @@ class TermInfo:
     kind: str
     category: str | None = None
     negates: tuple[str, ...] = ()
+    weak: bool = False  # counts only when read (读取…短信) or denied, see weak_terms in the lexicon
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Lexicon:
     anaphora: tuple[str, ...]
     skip_heading_words: tuple[str, ...]
     verbs: re.Pattern[str]
+    weak_term_verbs: re.Pattern[str]
     sdk_section_words: tuple[str, ...]
     sdk_context_words: tuple[str, ...]
     sdk_headers: dict[str, str]
@@ -131,6 +133,8 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
             raise RulesError(path, entry, f"unknown category '{c['id']}'")
         for t in c["terms"]:
             add(t, TermInfo(TERM_CATEGORY, c["id"]), entry)
+        for t in c.get("weak_terms", []):
+            add(t, TermInfo(TERM_CATEGORY, c["id"], weak=True), entry)
     for i, c in enumerate(data["class_terms"]):
         entry = f"class_terms[{i}] (id={c['id']})"
         for cat in c["negates"]:
@@ -145,7 +149,7 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
     all_terms: dict[str, str] = {}
     for group in (data["categories"], data["class_terms"], data["stop_terms"]):
         for g in group:
-            for t in g["terms"]:
+            for t in [*g["terms"], *g.get("weak_terms", [])]:
                 all_terms.setdefault(_key(t), t)
     terms = re.compile(_trie_regex(list(all_terms.values())), re.IGNORECASE)
 
@@ -175,6 +179,7 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         anaphora=tuple(data["anaphora"]["words"]),
         skip_heading_words=tuple(w for e in data["skip_headings"] for w in e["words"]),
         verbs=_compile(path, "collection_verbs", data["collection_verbs"]["pattern"]),
+        weak_term_verbs=_compile(path, "weak_term_verbs", data["weak_term_verbs"]["pattern"]),
         sdk_section_words=tuple(sdk["section_words"]["words"]),
         sdk_context_words=tuple(sdk["context_words"]["words"]),
         sdk_headers=headers,

@@ -178,6 +178,7 @@ def _kv_records(
     or saying SDK, or a known SDK's alias."""
     out: list[SdkRecord] = []
     current: SdkRecord | None = None
+    last_field: str | None = None  # the field the current record's last key line ended with
     keys_of = [_keys(drop_numbering(line), lex) for _, line in lines]
     next_keys: list[list[tuple[re.Match[str] | None, str | None]]] = [[] for _ in range(len(lines) + 1)]
     for i in range(len(lines) - 1, -1, -1):  # the keys of the next non-empty line after each line
@@ -199,12 +200,18 @@ def _kv_records(
         if not keys:
             title = body.rstrip("：:")
             nfields = {f for _, f in next_keys[i]}
-            current = None
             opens = nfields & {"provider", "purpose", "data"} and "name" not in nfields
             if opens and _is_title(title, lex) and sdk_like(title):
                 current = SdkRecord(title, pos, line.strip())
                 out.append(current)
                 used.add(i)
+            elif current is not None and last_field and i - 1 in used:
+                # The rest of a value wrapped onto its own line (…、WLAN\n信息、设备标识符).
+                setattr(current, last_field, (getattr(current, last_field) or "") + line.strip())
+                current.text += "\n" + line.strip()
+                used.add(i)
+            else:
+                current = None
             continue
         first = keys[0][0]
         prefix = _clean(body[: first.start()]) if first else ""
@@ -234,6 +241,9 @@ def _kv_records(
         for f in ("provider", "purpose", "data"):
             if values.get(f) and getattr(current, f) is None:
                 setattr(current, f, values[f])
+        last_field = keys[-1][1] if keys[-1][1] in ("provider", "purpose", "data") else None
+        if last_field and not values.get(last_field) and getattr(current, last_field) is None:
+            setattr(current, last_field, "")  # "收集个人信息：" with the value on the next line
         used.add(i)
     return out
 
@@ -243,8 +253,10 @@ def _keys(body: str, lex: Lexicon) -> list[tuple[re.Match[str] | None, str | Non
 
 
 def _is_title(text: str, lex: Lexicon) -> bool:
-    """Could this short line be an SDK's name rather than a sentence introducing the list?"""
-    return 2 <= len(text) <= _TITLE_MAX and not any(w in text for w in lex.sdk_intro_words)
+    """Could this short text be an SDK's name, rather than a sentence introducing the list or the
+    tail of a wrapped line (ID）；…, with an unbalanced bracket)?"""
+    balanced = text.count("（") + text.count("(") == text.count("）") + text.count(")")
+    return 2 <= len(text) <= _TITLE_MAX and balanced and not any(w in text for w in lex.sdk_intro_words)
 
 
 def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher, used: set[int]) -> list[SdkRecord]:

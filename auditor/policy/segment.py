@@ -61,6 +61,8 @@ def is_heading(line: str) -> bool:
         return False
     if s[-1] in "。；;，,":
         return False
+    if s[-1] in "：:" and numbering_style(s) is None:  # 以下SDK：introduces a list, it titles nothing
+        return False
     body = strip_numbering(s)
     if not body:
         return False

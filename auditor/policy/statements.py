@@ -149,6 +149,8 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
         own_qualifier = bool(lex.consent_qualifier.search(c.text))
         for t in c.terms:
             status: DeclStatus
+            if t.info.weak and not (state == NEG or lex.weak_term_verbs.search(text, c.start, t.start)):
+                continue  # 通过短信通知您: not the user's messages
             if any(a <= t.start < b for a, b in c.exempt):
                 status = "declared"
             elif state == NEUTRAL:
