@@ -167,6 +167,7 @@ class Finding:
     party: Party | None = None
     title_en: str = ""
     detail: str = ""
+    detail_en: str = ""
     weak: bool = False
     count: int = 0
     first_seen: str | None = None
@@ -193,6 +194,7 @@ class Finding:
             observations=list(d.get("observations", [])),
             party=Party.from_dict(d["party"]) if d.get("party") else None,
             detail=d.get("detail", ""),
+            detail_en=d.get("detail_en", ""),
             weak=bool(d.get("weak", False)),
             count=int(d.get("count", 0)),
             first_seen=d.get("first_seen"),

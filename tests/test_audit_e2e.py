@@ -201,3 +201,14 @@ def test_ride_hailing_sample_with_policy_and_category(run_cli, tmp_path: Path) -
     assert doc["audit"]["app"]["category"] == "ride_hailing"
     bn = next(f for f in doc["findings"] if f["rule"] == "beyond_necessary" and f["category"] == "face")
     assert "网络约车" in bn["detail"] and any(c["id"] == "nps-4" for c in bn["clauses"])
+    assert "Ride hailing" in bn["detail_en"] and "Phone number" in bn["detail_en"]
+    assert all(f["detail_en"] for f in doc["findings"])
+
+
+def test_english_report_speaks_english(sample_audit: Audit) -> None:
+    from auditor.report import render_html
+    from auditor.ruleset import default_ruleset
+
+    page = render_html(sample_audit, default_ruleset(), lang="en")
+    assert "Collected before the user agreed to the privacy policy" in page
+    assert "在用户同意隐私政策之前即发生收集" not in page

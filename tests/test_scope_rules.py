@@ -168,3 +168,10 @@ def test_cleartext_allowed_needs_the_flag_and_first_party_code() -> None:
     f2 = judge_findings([code], [decl("id_document", separate=True)], {"cleartext_allowed": False},
                         default_ruleset(), app_category=None, policy_given=True)
     assert not rules_of(f2, "cleartext_allowed")
+
+
+def test_declared_or_necessary_precise_location_covers_coarse() -> None:
+    f = run([obs("coarse_location")], [decl("precise_location")], category="map_navigation")
+    assert not rules_of(f, "undeclared") and not rules_of(f, "beyond_necessary")
+    f2 = run([obs("precise_location")], [decl("coarse_location")], category="news")
+    assert rules_of(f2, "undeclared") and rules_of(f2, "beyond_necessary")

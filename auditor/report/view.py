@@ -246,7 +246,7 @@ class _Builder:
             sensitive=self.rs.is_sensitive(f.category),
             party=self.party(f.party),
             weak=f.weak,
-            detail=f.detail,
+            detail=(f.detail_en or f.detail) if self.lang == "en" else f.detail,
             count=total,
             first_seen=format_time(f.first_seen),
             last_seen=format_time(f.last_seen),

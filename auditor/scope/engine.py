@@ -34,6 +34,7 @@ class FindingDraft:
     detail: str = ""
     severity: str | None = None
     weak: bool | None = None
+    detail_en: str = ""
 
 
 @dataclass
@@ -55,12 +56,12 @@ class JudgeContext:
 
     @cached_property
     def declared(self) -> set[str]:
-        """Categories the app says it collects (declared, or conditionally for a function)."""
-        return {
-            d.category
-            for d in self.statements
-            if d.category and d.status in ("declared", "conditional")
-        }
+        """Categories the app says it collects (declared, or conditionally for a function).
+
+        Declaring the precise location covers the coarse one: a city is less than a position.
+        """
+        cats = {d.category for d in self.statements if d.category and d.status in ("declared", "conditional")}
+        return _with_implied(cats)
 
     @cached_property
     def negated(self) -> set[str]:
@@ -92,7 +93,7 @@ class JudgeContext:
         if not self.app_category:
             return None
         entry = self.ruleset.necessary_scope.get(self.app_category)
-        return set(entry["necessary"]) if entry else None
+        return _with_implied(set(entry["necessary"])) if entry else None
 
     def collected(self) -> list[Observation]:
         """Observations of actual collection or access: a requested permission alone is not one."""
@@ -107,15 +108,23 @@ class JudgeContext:
 
 Check = Callable[[JudgeContext], list[FindingDraft]]
 
+#: A category that, declared or necessary, also covers another (less precise) one.
+IMPLIES = {"precise_location": "coarse_location"}
 
-def group(observations: Iterable[Observation], rule: str, detail: str = "") -> list[FindingDraft]:
-    """One draft per category x party over the given observations."""
+
+def _with_implied(cats: set[str]) -> set[str]:
+    return cats | {IMPLIES[c] for c in cats if c in IMPLIES}
+
+
+def group(observations: Iterable[Observation], rule: str, detail: str = "", detail_en: str = "") -> list[FindingDraft]:
+    """One draft per category x party over the given observations (details in Chinese and English)."""
     drafts: dict[tuple[str, str], FindingDraft] = {}
     for o in observations:
         key = (o.category, o.party.key)
         d = drafts.get(key)
         if d is None:
-            d = drafts[key] = FindingDraft(rule=rule, category=o.category, party=o.party, detail=detail)
+            d = drafts[key] = FindingDraft(rule=rule, category=o.category, party=o.party, detail=detail,
+                                           detail_en=detail_en)
         d.observations.append(o.id)
     return list(drafts.values())
 
@@ -167,6 +176,7 @@ def _finish(d: FindingDraft, ruleset: Ruleset, by_id: dict[str, Observation]) ->
         observations=[o.id for o in obs],
         party=d.party,
         detail=d.detail,
+        detail_en=d.detail_en,
         weak=weak,
         count=len(obs),
         first_seen=times[0] if times else None,

@@ -28,7 +28,8 @@ def check_undeclared(ctx: JudgeContext) -> list[FindingDraft]:
         if o.party.kind == "third" and o.category in sdk_cats:
             continue
         out.append(o)
-    return group(out, "undeclared", "隐私政策及声明中未列明该类个人信息")
+    return group(out, "undeclared", "隐私政策及声明中未列明该类个人信息",
+                 "Neither the privacy policy nor any declaration names this category")
 
 
 def check_contradicts_policy(ctx: JudgeContext) -> list[FindingDraft]:
@@ -36,6 +37,7 @@ def check_contradicts_policy(ctx: JudgeContext) -> list[FindingDraft]:
         (o for o in ctx.collected() if o.category in ctx.negated),
         "contradicts_policy",
         "隐私政策声明不收集该类个人信息，但实际观察到收集",
+        "The privacy policy says this category is not collected, yet it was",
     )
 
 
@@ -44,6 +46,7 @@ def check_before_consent(ctx: JudgeContext) -> list[FindingDraft]:
         (o for o in ctx.collected() if o.before_consent),
         "before_consent",
         "在用户同意隐私政策之前即发生收集",
+        "Collected before the user agreed to the privacy policy",
     )
 
 
@@ -53,7 +56,9 @@ def check_beyond_necessary(ctx: JudgeContext) -> list[FindingDraft]:
         return []
     entry = ctx.ruleset.necessary_scope[ctx.app_category or ""]
     detail = f"{entry['zh']}类App的必要个人信息为：{entry['necessary_text']}"
-    return group((o for o in ctx.collected() if o.category not in necessary), "beyond_necessary", detail)
+    names = ", ".join(ctx.ruleset.category_name(c, "en") for c in entry["necessary"]) or "none"
+    detail_en = f"Necessary PI for the category {entry['en']} (2021 rules): {names}"
+    return group((o for o in ctx.collected() if o.category not in necessary), "beyond_necessary", detail, detail_en)
 
 
 def check_sensitive_no_separate_consent(ctx: JudgeContext) -> list[FindingDraft]:
@@ -67,13 +72,15 @@ def check_sensitive_no_separate_consent(ctx: JudgeContext) -> list[FindingDraft]
         ),
         "sensitive_no_separate_consent",
         "敏感个人信息，未见单独同意的声明",
+        "Sensitive PI; no statement of separate consent was found",
     )
 
 
 def check_undisclosed_sdk(ctx: JudgeContext) -> list[FindingDraft]:
     """A third party collects PI and the policy's SDK / third-party list does not name it."""
     out = [o for o in ctx.collected() if o.party.kind == "third" and not ctx.sdk_declared(o.party)]
-    return group(out, "undisclosed_sdk", "第三方收集个人信息，隐私政策的第三方SDK清单未列明")
+    return group(out, "undisclosed_sdk", "第三方收集个人信息，隐私政策的第三方SDK清单未列明",
+                 "A third party collects PI and the policy's third-party (SDK) list does not name it")
 
 
 def check_excessive_frequency(ctx: JudgeContext) -> list[FindingDraft]:
@@ -113,6 +120,7 @@ def check_excessive_frequency(ctx: JudgeContext) -> list[FindingDraft]:
                     party=o.party,
                     observations=[x.id for _, x in items],
                     detail=f"{window:g} 秒内最多发送 {best} 次（阈值 {limit} 次）",
+                    detail_en=f"Up to {best} times within {window:g} s (threshold {limit})",
                 )
             )
     return drafts
@@ -123,6 +131,7 @@ def check_cleartext_pi(ctx: JudgeContext) -> list[FindingDraft]:
         (o for o in ctx.collected() if o.source == "traffic" and o.where.get("scheme") == "http"),
         "cleartext_pi",
         "个人信息通过未加密的 HTTP 传输",
+        "PI sent over unencrypted HTTP",
     )
 
 
@@ -141,8 +150,11 @@ def check_cleartext_allowed(ctx: JudgeContext) -> list[FindingDraft]:
     info = ctx.app.get("cleartext")
     domains = info.get("cleartext_domains") if isinstance(info, dict) else None
     detail = "网络安全配置允许明文通信" + (f"（域名：{', '.join(domains)}）" if domains else "")
+    detail_en = "The network security configuration permits cleartext" + (
+        f" (domains: {', '.join(domains)})" if domains else "")
     return [FindingDraft(rule="cleartext_allowed", category=worst, party=code[0].party,
-                         observations=[o.id for o in code if o.category == worst], detail=detail)]
+                         observations=[o.id for o in code if o.category == worst], detail=detail,
+                         detail_en=detail_en)]
 
 
 def check_permission_unjustified(ctx: JudgeContext) -> list[FindingDraft]:
@@ -153,7 +165,8 @@ def check_permission_unjustified(ctx: JudgeContext) -> list[FindingDraft]:
         for o in ctx.observations
         if o.entity == "PERMISSION" and o.category not in ctx.declared and o.category not in necessary
     ]
-    return group(out, "permission_unjustified", "申请的权限对应的个人信息类别既未声明也非必要")
+    return group(out, "permission_unjustified", "申请的权限对应的个人信息类别既未声明也非必要",
+                 "The permission's PI category is neither declared nor necessary for the app's category")
 
 
 def check_no_policy(ctx: JudgeContext) -> list[FindingDraft]:
@@ -161,9 +174,11 @@ def check_no_policy(ctx: JudgeContext) -> list[FindingDraft]:
         return []
     if ctx.policy_unreadable:
         detail = f"隐私政策无法读取：{ctx.policy_unreadable}"
+        detail_en = f"The privacy policy could not be read: {ctx.policy_unreadable}"
     else:
         detail = "未提供隐私政策，也未提供声明范围文件"
-    return [FindingDraft(rule="no_policy", category=None, party=None, detail=detail)]
+        detail_en = "No privacy policy and no scope file were given"
+    return [FindingDraft(rule="no_policy", category=None, party=None, detail=detail, detail_en=detail_en)]
 
 
 def _epoch(value: object) -> float | None:
