@@ -21,7 +21,9 @@ def sample_apks() -> dict[str, Path]:
     missing = [t for t in ("smali", "aapt", "zipalign", "apksigner", "keytool") if shutil.which(t) is None]
     if missing:
         pytest.skip(f"Android build tools missing ({', '.join(missing)}): run scripts/setup.sh as root")
-    subprocess.run(["bash", str(SAMPLES / "build.sh")], check=True, capture_output=True, timeout=300)
+    done = subprocess.run(["bash", str(SAMPLES / "build.sh")], capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        pytest.fail(f"samples/apk/build.sh failed:\n{done.stderr[-2000:]}")
     return {app: BUILD / f"{app}.apk" for app in APPS}
 
 
