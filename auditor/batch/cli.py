@@ -69,9 +69,15 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str) -> N
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[status]}"), TimeRemainingColumn(), console=_err,
                             transient=True, disable=not _err.is_terminal)
-        with progress:
-            summary = run_batch(m, store, jobs=jobs, report_dir=out / REPORTS_SUBDIR if out else None, lang=lang,
-                                listener=ProgressListener(progress), ruleset=ruleset)
+        listener = ProgressListener(progress)
+        try:
+            with progress:
+                summary = run_batch(m, store, jobs=jobs, report_dir=out / REPORTS_SUBDIR if out else None,
+                                    lang=lang, listener=listener, ruleset=ruleset)
+        except KeyboardInterrupt:
+            _err.print(f"interrupted: {listener.ok} apps audited in this run are stored in {db}; run the same "
+                       "command again to resume", markup=False)
+            raise
         _print_summary(summary, db)
         if out:
             files = write_dashboard(store, m.campaign, out, ruleset, keys=[a.key for a in m.apps], lang=lang)
