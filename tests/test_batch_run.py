@@ -212,3 +212,16 @@ def test_csv_and_json_exports_agree_with_the_stored_audits(first_run: Run) -> No
     assert sdks["umeng"]["before_consent_apps"] == ["wst"]
     assert float(rows["wst"]["before_consent_rate"]) > 0
     assert rows["notes"]["sdks"] == "" and rows["flashlight"]["before_consent_rate"] == ""
+
+
+def test_unusable_manifest_or_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    bad_manifest = tmp_path / "m.csv"
+    bad_manifest.write_text("id,apk\nx,a.apk\nx,b.apk\n", encoding="utf-8")
+    proc = batch_cli([str(bad_manifest), "--db", str(tmp_path / "db.sqlite")], {})
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"auditor: error: {bad_manifest}: apps[1] (id=x): duplicate id"
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("会议纪要：不是数据库\n" * 200, encoding="utf-8")
+    proc = batch_cli([str(MANIFEST), "--db", str(not_a_db)], {})
+    assert proc.returncode == 2 and str(not_a_db) in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "db.sqlite").exists()

@@ -8,17 +8,16 @@ next run resumes.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from auditor.batch.dashboard import REPORTS_SUBDIR, write_dashboard
-from auditor.batch.manifest import read_manifest
-from auditor.batch.runner import BatchSummary, default_jobs, run_batch
-from auditor.ruleset import Ruleset
-from auditor.store import Store
+if TYPE_CHECKING:
+    from auditor.batch.runner import BatchSummary
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 PathArg = click.Path(path_type=Path)
@@ -52,6 +51,10 @@ class ProgressListener:
         return f"done {self.ok} · failed {self.failed}"
 
 
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
 @click.command()
 @click.argument("manifest", type=PathArg)
 @click.option("--db", type=PathArg, default=Path("pi-auditor.db"), show_default=True,
@@ -63,6 +66,13 @@ class ProgressListener:
               help="Language of the per-app reports and of category names.")
 def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str) -> None:
     """Audit every app of a campaign MANIFEST (CSV or YAML; see docs/batch.md), resumably, in parallel."""
+    # imported here so that every other `auditor` command starts without the batch and report machinery
+    from auditor.batch.dashboard import REPORTS_SUBDIR, write_dashboard
+    from auditor.batch.manifest import read_manifest
+    from auditor.batch.runner import run_batch
+    from auditor.ruleset import Ruleset
+    from auditor.store import Store
+
     m = read_manifest(manifest)
     ruleset = Ruleset()
     with Store(db) as store:

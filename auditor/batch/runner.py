@@ -10,7 +10,6 @@ process, so they do not inherit the progress bar's thread or the open SQLite con
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -148,9 +147,5 @@ def _outcome(task: AppTask, fut: Future[TaskResult]) -> TaskResult:
 
 
 def _failed(task: AppTask, error: str) -> TaskResult:
-    return TaskResult(key=task.key, audit=None, error=error, seconds=0.0, pid=0,
-                      peak_rss_kb=0)
+    return TaskResult(key=task.key, audit=None, error=error, seconds=0.0, pid=0, peak_rss_kb=0)
 
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)))
