@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -27,7 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -263,6 +264,17 @@ def frozen_ruleset() -> Ruleset:
     return ruleset
 
 
+def warm_forkserver() -> float:
+    """Start the workers' forkserver (it imports and warms auditor.batch.preload) and time it, so that
+    both --jobs runs measure audits, not this one-time set-up."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["auditor.batch.preload"])
+    t0 = time.monotonic()
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        pool.submit(os.getpid).result()
+    return time.monotonic() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--apps", type=int, default=200)
@@ -271,6 +283,7 @@ def main() -> None:
     args = ap.parse_args()
     manifest = build_campaign(args.apps, args.distinct)
     ruleset = frozen_ruleset()
+    print(f"forkserver start with warmed analysis modules (once per batch): {warm_forkserver():.1f} s")
     results = [measure(manifest, int(j), ruleset) for j in args.jobs.split(",")]
     for r in results:
         for key, error in sorted(r.pop("errors").items()):  # type: ignore[attr-defined]

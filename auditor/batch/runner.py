@@ -3,8 +3,9 @@
 The parent is the only database writer; workers return audits as data (worker.py). At most ``jobs``
 tasks are in flight, so when a worker dies outright (a segfault in a native parser, the OOM killer) the
 suspects are exactly the in-flight tasks: each is retried alone, and only an app that kills its worker
-again is marked failed; the batch goes on. Workers come from a forkserver, never forked from this
-process, so they do not inherit the progress bar's thread or the open SQLite connection.
+again is marked failed; the batch goes on. Workers come from a forkserver (warmed once by preload.py),
+never forked from this process, so they do not inherit the progress bar's thread or the open SQLite
+connection.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def _run_pool(tasks: deque[AppTask], jobs: int, init_args: tuple[str, str, str],
               record: Callable[[AppTask, TaskResult], None]) -> list[AppTask]:
     """Drain ``tasks`` through a pool; if the pool breaks, return the tasks that were in flight."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["auditor.batch.worker"])
+    ctx.set_forkserver_preload(["auditor.batch.preload"])
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker,
                                initargs=init_args)
     inflight: dict[Future[TaskResult], AppTask] = {}
