@@ -185,7 +185,7 @@ def build_analyzer(data: RecognizerData) -> AnalyzerEngine:
     )
     enhancer = LemmaContextAwareEnhancer(
         context_similarity_factor=CONTEXT_FACTOR, min_score_with_context_similarity=REPORT_THRESHOLD,
-        context_prefix_count=5, context_suffix_count=2,
+        context_prefix_count=3, context_suffix_count=2,
     )
     return AnalyzerEngine(registry=registry, nlp_engine=PreloadedSpacyEngine(nlp, LANGUAGE),
                           supported_languages=[LANGUAGE], context_aware_enhancer=enhancer,

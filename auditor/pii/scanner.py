@@ -128,13 +128,14 @@ class PIScanner:
         """
         if not _CJK.search(window):
             return []
+        spans = _merge((max(0, m.start() - _NLP_REACH), m.end() + _NLP_REACH)
+                       for rx in (self._nlp_trigger, self.data.address.hint) for m in rx.finditer(window))
+        if not spans:
+            return []
         from auditor.pii.engine import analyze
 
         out = []
-        for a, b in _merge(
-            (max(0, m.start() - _NLP_REACH), m.end() + _NLP_REACH)
-            for rx in (self._nlp_trigger, self.data.address.hint) for m in rx.finditer(window)
-        ):
+        for a, b in spans:
             piece = window[a:b]
             for entity, start, end, score, by_context in analyze(self.analyzer, piece):
                 out.append(Hit(entity, self.data.entities[entity].category, a + start, a + end, piece[start:end],

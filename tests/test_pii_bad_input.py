@@ -1,0 +1,51 @@
+"""Bad input: empty, binary garbage, a 50 MB line, invalid UTF-8 and GBK through `auditor scan -`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tracemalloc
+from collections.abc import Callable
+
+from auditor.pii import get_scanner
+from auditor.pii.cli_scan import scan_lines
+
+ID = "11010519491231002X"
+
+
+def test_empty_and_whitespace() -> None:
+    sc = get_scanner()
+    assert sc.scan_text("") == []
+    assert sc.scan_text(" \n\t ") == []
+    assert scan_lines([]) == []
+
+
+def test_binary_garbage_decoded_with_replacement() -> None:
+    garbage = bytes((i * 197 + 89) % 256 for i in range(200_000)).decode("utf-8", errors="replace")
+    assert get_scanner().scan_text(garbage) == []
+    lone_surrogates = "\udcff\udc80" * 1000 + ID
+    [hit] = get_scanner().scan_text(lone_surrogates)
+    assert hit.entity == "CN_RESIDENT_ID"
+
+
+def test_fifty_megabyte_line_in_bounded_memory() -> None:
+    line = "a" * 50_000_000 + f" 身份证号{ID}"
+    tracemalloc.start()
+    try:
+        [row] = scan_lines([line])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    [e] = row["entities"]
+    assert (e["entity"], e["start"]) == ("CN_RESIDENT_ID", 50_000_005)
+    assert peak < 10_000_000, peak  # windows, not copies of the 50 MB line
+
+
+def test_cli_scan_reads_gbk_and_invalid_utf8(run_cli: Callable[..., subprocess.CompletedProcess[bytes]]) -> None:
+    gbk = f"联系人张伟，身份证号{ID}\n".encode("gbk")
+    r = run_cli(["scan", "-"], input=gbk)
+    assert r.returncode == 0, r.stderr
+    row = json.loads(r.stdout.decode().splitlines()[0])
+    assert {e["entity"] for e in row["entities"]} == {"PERSON_NAME", "CN_RESIDENT_ID"}
+    r = run_cli(["scan", "-"], input=b"\xff\xfe\x00\x80garbage\xc3\n" + ID.encode())
+    assert r.returncode == 0 and b"Traceback" not in r.stderr

@@ -1,0 +1,131 @@
+"""scan_field and key_categories: field names in English, Chinese and pinyin, combined with the value."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.pii import PIScanner, get_scanner
+from auditor.pii.keys import key_words, normalise_key
+
+ID = "11010519491231002X"  # GB 11643-1999 worked example
+
+
+@pytest.fixture(scope="module")
+def sc() -> PIScanner:
+    return get_scanner()
+
+
+def entities(hits: list) -> list[str]:
+    return [h.entity for h in hits]
+
+
+@pytest.mark.parametrize("key", ["idCardNo", "id_card_no", "ID-CARD-NO", "user[idCardNo]", "sfzh", "zjhm",
+                                 "身份证号", "holderIdCardNo"])
+def test_key_styles_normalise_to_one_name(sc: PIScanner, key: str) -> None:
+    assert ("CN_RESIDENT_ID", "id_document") in [(e, c) for e, c, _ in sc.key_categories(key)]
+
+
+def test_key_words_split_camel_snake_and_brackets() -> None:
+    assert key_words("user[idCardNo]") == ["id", "card", "no"]
+    assert normalise_key("receiverPhone") == "receiverphone"
+    assert normalise_key("GPS_Lat") == "gpslat"
+
+
+@pytest.mark.parametrize("key,entity", [("xm", "PERSON_NAME"), ("lxdh", "CN_MOBILE"), ("jtdz", "ADDRESS"),
+                                        ("csrq", "BIRTH_DATE"), ("yhkh", "BANK_CARD"), ("cph", "CN_PLATE"),
+                                        ("la", "COORDINATES"), ("lo", "COORDINATES"), ("oaid", "OAID"),
+                                        ("androidId", "ANDROID_ID"), ("faceImage", "FACE_IMAGE"),
+                                        ("fpTemplate", "FINGERPRINT_TEMPLATE"), ("bssid", "BSSID")])
+def test_pinyin_and_english_keys(sc: PIScanner, key: str, entity: str) -> None:
+    assert entity in [e for e, _, _ in sc.key_categories(key)]
+
+
+def test_unknown_key_names_nothing(sc: PIScanner) -> None:
+    assert sc.key_categories("goodsName") == []
+    assert sc.key_categories("") == []
+
+
+def test_key_plus_valid_value_is_strong(sc: PIScanner) -> None:
+    [hit] = sc.scan_field("body.data.sfzh", "sfzh", ID)
+    assert (hit.entity, hit.category, hit.start, hit.end) == ("CN_RESIDENT_ID", "id_document", 0, 18)
+    assert hit.score >= 0.9 and set(hit.evidence) == {"key", "value"}
+
+
+@pytest.mark.parametrize("value", [True, False, None, "", "  ", "1", "0", "null", "张*", "138****5678"])
+def test_ambiguous_key_with_flag_enum_or_masked_value_is_not_a_hit(sc: PIScanner, value: object) -> None:
+    for key in ("xm", "mobile", "sfzh", "lxdh"):
+        assert sc.scan_field(f"query.{key}", key, value) == []
+
+
+def test_checksum_failure_under_id_key_is_not_a_hit(sc: PIScanner) -> None:
+    assert sc.scan_field("body.sfzh", "sfzh", "110105194912310021") == []
+
+
+def test_pinyin_name_key_with_chinese_name(sc: PIScanner) -> None:
+    assert entities(sc.scan_field("body.xm", "xm", "欧阳娜娜")) == ["PERSON_NAME"]
+    assert entities(sc.scan_field("body.realName", "realName", "王伟")) == ["PERSON_NAME"]
+    assert sc.scan_field("body.xm", "xm", "王老师") == []  # a form of address, not a name
+
+
+def test_generic_name_key_needs_a_pi_sibling(sc: PIScanner) -> None:
+    assert sc.scan_field("body.name", "name", "王老吉") == []  # a drink brand in a product list
+    parent = {"name": "李娜", "mobile": "13812345678"}
+    assert entities(sc.scan_field("body.name", "name", "李娜", parent=parent)) == ["PERSON_NAME"]
+
+
+def test_lat_lng_abbreviations_pair_up(sc: PIScanner) -> None:
+    parent = {"la": 39.990475, "lo": 116.480512, "acc": 30}
+    [lat] = sc.scan_field("query.la", "la", 39.990475, parent=parent)
+    [lng] = sc.scan_field("query.lo", "lo", 116.480512, parent=parent)
+    assert lat.entity == lng.entity == "COORDINATES" and lat.category == "precise_location"
+    alone = sc.scan_field("query.la", "la", 39.990475, parent={"la": 39.990475})
+    assert alone and alone[0].score < lat.score  # a pair is a location fix; one axis is weaker
+
+
+@pytest.mark.parametrize("key,value", [("la", "zh-CN"), ("lat", 0), ("lng", "0.0"), ("lat", 4.9e-324),
+                                       ("longitude", 200.123456), ("latitude", -33.868820), ("lat", "39.9")])
+def test_coordinate_keys_with_non_coordinates(sc: PIScanner, key: str, value: object) -> None:
+    assert sc.scan_field(f"q.{key}", key, value) == []
+
+
+def test_location_pair_in_one_field(sc: PIScanner) -> None:
+    assert entities(sc.scan_field("q.location", "location", "116.480512,39.990475")) == ["COORDINATES"]
+
+
+def test_uuid_only_under_a_device_key(sc: PIScanner) -> None:
+    uuid = "3f2a9c1e-5b7d-4e8a-9c3b-1d2e3f4a5b6c"
+    assert sc.scan_field("h.requestId", "requestId", uuid) == []
+    assert sc.scan_field("h.x", "x", uuid) == []
+    assert entities(sc.scan_field("h.oaid", "oaid", uuid)) == ["OAID"]
+    assert entities(sc.scan_field("h.deviceId", "deviceId", uuid)) == ["OAID"]
+
+
+def test_generic_device_key_takes_the_entity_the_value_fits(sc: PIScanner) -> None:
+    assert entities(sc.scan_field("h.did", "did", "490154203237518")) == ["IMEI"]
+    assert entities(sc.scan_field("h.did", "did", "9774d56d682e549c")) == ["ANDROID_ID"]
+    assert sc.scan_field("h.did", "did", "unknown") == []
+
+
+def test_record_ids_are_not_phones(sc: PIScanner) -> None:
+    assert sc.scan_field("d.orderId", "orderId", "13812345678") == []
+    assert sc.scan_field("d.payOrderId", "payOrderId", "13812345678") == []
+    assert entities(sc.scan_field("d.account", "account", "13812345678")) == ["CN_MOBILE"]
+
+
+def test_value_alone_with_unknown_key(sc: PIScanner) -> None:
+    assert entities(sc.scan_field("d.v1", "v1", ID)) == ["CN_RESIDENT_ID"]
+    assert entities(sc.scan_field("d.v1", "v1", 13812345678)) == ["CN_MOBILE"]  # numbers arrive as ints
+
+
+def test_free_text_value_is_scanned_as_text(sc: PIScanner) -> None:
+    hits = sc.scan_field("d.remark", "remark", "请联系收货人张伟，电话13812345678，谢谢")
+    assert sorted(entities(hits)) == ["CN_MOBILE", "PERSON_NAME"]
+    phone = next(h for h in hits if h.entity == "CN_MOBILE")
+    assert "请联系收货人张伟，电话13812345678，谢谢"[phone.start:phone.end] == "13812345678"
+
+
+def test_timestamps_and_trace_ids_are_negative(sc: PIScanner) -> None:
+    assert sc.scan_field("d.ts", "ts", 1700000000123) == []
+    assert sc.scan_field("d.x", "x", 1700000000123) == []
+    assert sc.scan_field("d.traceId", "traceId", "4bf92f3577b34da6a3ce929d0e0e4736") == []
+    assert sc.scan_field("d.x", "x", "4bf92f3577b34da6") == []  # 16 hex, but no device key

@@ -1,0 +1,85 @@
+"""scan_text on Chinese and mixed free text: names, addresses, context words, hard negatives, windows."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.pii import PIScanner, get_scanner
+from auditor.pii.scanner import OVERLAP, WINDOW
+
+ID = "11010519491231002X"
+
+
+@pytest.fixture(scope="module")
+def sc() -> PIScanner:
+    return get_scanner()
+
+
+def found(sc, text: str) -> list[tuple[str, str]]:
+    return [(h.entity, text[h.start:h.end]) for h in sc.scan_text(text)]
+
+
+def test_delivery_line(sc: PIScanner) -> None:
+    text = "收货人：欧阳娜娜，电话：+86 139-1234-5678，地址：上海市徐汇区漕溪北路595号3号楼1201室"
+    got = found(sc, text)
+    assert ("PERSON_NAME", "欧阳娜娜") in got  # compound surname kept whole
+    assert ("CN_MOBILE", "+86 139-1234-5678") in got
+    assert ("ADDRESS", "上海市徐汇区漕溪北路595号3号楼1201室") in got
+
+
+def test_name_needs_context(sc: PIScanner) -> None:
+    assert ("PERSON_NAME", "张伟") in found(sc, "联系人张伟，请尽快回电。")
+    assert ("PERSON_NAME", "司马云飞") in found(sc, "司马云飞先生您好，您的订单已发货。")
+    assert found(sc, "今天周一，张家界旅游团从王府井大街出发。") == []
+    assert found(sc, "王者荣耀新赛季上线，李宁新品八折。") == []
+
+
+def test_address_needs_a_house_number(sc: PIScanner) -> None:
+    assert found(sc, "北京市朝阳区今天天气晴。") == []
+    assert found(sc, "乘坐地铁10号线到国贸站。") == []
+    got = found(sc, "我家住在广东省深圳市南山区科苑路15号，欢迎来玩。")
+    assert got == [("ADDRESS", "广东省深圳市南山区科苑路15号")]
+
+
+def test_id_in_running_chinese_without_word_boundaries(sc: PIScanner) -> None:
+    assert found(sc, f"身份证号{ID}已绑定") == [("CN_RESIDENT_ID", ID)]
+    assert found(sc, f"流水号2023{ID}01") == []  # inside a longer digit run
+
+
+def test_phone_inside_longer_digit_runs_is_not_a_phone(sc: PIScanner) -> None:
+    assert found(sc, "流水号20230313812345678901") == []
+    assert found(sc, "订单号：1700000000123138，时间戳1700000000123") == []
+
+
+def test_context_words_lift_weak_shapes(sc: PIScanner) -> None:
+    assert found(sc, "IMEI：490154203237518") == [("IMEI", "490154203237518")]
+    assert found(sc, "批次号 490154203237518 质检合格") == []
+    assert found(sc, "台胞证号码：12345678") == [("CN_TW_PERMIT", "12345678")]
+    assert found(sc, "出生日期：1990年3月7日") == [("BIRTH_DATE", "1990年3月7日")]
+    assert found(sc, "活动时间：2023年5月1日") == []
+
+
+def test_prices_next_to_coordinates(sc: PIScanner) -> None:
+    assert found(sc, "价格：119.00,39.90 元") == []
+    got = found(sc, "当前位置 116.480512,39.990475 价格 99.00,45.50")
+    assert got == [("COORDINATES", "116.480512,39.990475")]
+
+
+def test_plates_and_emails(sc: PIScanner) -> None:
+    assert found(sc, "您的车辆粤B·D12345已驶入停车场") == [("CN_PLATE", "粤B·D12345")]
+    assert found(sc, "发票将发送至 zhangwei88@163.com") == [("EMAIL", "zhangwei88@163.com")]
+    assert found(sc, "图片 icon@2x.png 已上传") == []
+
+
+def test_version_strings_and_trace_ids(sc: PIScanner) -> None:
+    assert found(sc, "WeChat/8.0.47.2560 NetType/WIFI Language/zh_CN build/TP1A.220624.014") == []
+    assert found(sc, "traceId=4bf92f3577b34da6a3ce929d0e0e4736 spanId=00f067aa0ba902b7") == []
+
+
+def test_hit_across_a_window_boundary_is_found_once_at_its_offset(sc: PIScanner) -> None:
+    step = WINDOW - 2 * OVERLAP
+    for boundary in (step, step + OVERLAP, WINDOW):
+        pad = "这是一段很长的隐私政策文本。" * (boundary // 14 + 1)
+        text = pad[: boundary - 9] + "身份证号" + ID + pad[: 3 * WINDOW]
+        hits = [h for h in sc.scan_text(text) if h.entity == "CN_RESIDENT_ID"]
+        assert [(h.start, text[h.start:h.end]) for h in hits] == [(boundary - 5, ID)]
