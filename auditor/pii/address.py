@@ -36,7 +36,9 @@ class AddressGrammar:
         room = "(?:[0-9]{3,4}(?:室|房)?)?"
         not_after = f"(?!{_alt(data['not_after_number'])})"
         compound = f"(?:{c}{{1,10}}?(?:{_alt(data['compound_suffixes'])}))"
-        by_road = (f"{c}{{1,24}}?(?:{_alt(data['road_suffixes'])})(?:[0-9]{{1,5}}|[{_NUMERAL}]{{1,4}})"
+        section = f"(?:[0-9{_NUMERAL}]{{1,2}}(?:{_alt(data['road_sections'])}))?"
+        number = f"(?:{_alt(data['house_number_prefixes'])})?(?:[0-9]{{1,5}}|[{_NUMERAL}]{{1,4}})"
+        by_road = (f"{c}{{1,24}}?(?:{_alt(data['road_suffixes'])}){section}{number}"
                    f"(?:{_alt(data['house_number_suffixes'])}){not_after}{compound}?{unit}*{room}")
         by_compound = f"{c}{{1,24}}?(?:{_alt(data['compound_suffixes'])}){unit}{{1,4}}{room}"
         names: list[str] = []
@@ -51,7 +53,7 @@ class AddressGrammar:
             provinces=re.compile(_alt(names)),
             road_or_compound=re.compile(f"(?:{_alt(data['road_suffixes'] + data['compound_suffixes'])})"),
             hint=re.compile(f"(?:{_alt(data['road_suffixes'])}|{_alt(data['compound_suffixes'])})"
-                            f"[0-9A-Za-z{_NUMERAL}]"),
+                            f"(?:{_alt(data['house_number_prefixes'])})?[0-9A-Za-z{_NUMERAL}]"),
         )
 
     # `hint` is a cheap necessary condition for `pattern`: a road or compound suffix before a number.

@@ -45,6 +45,7 @@ _GLUE_TAGS = {"p", "v", "c", "d", "r", "u", "uj"}
 _FUNCTION_TAGS = {"p", "c", "d", "r", "u", "uj", "t", "m", "q", "f", "y", "e", "o", "x", "zg", "ul", "uz", "ud",
                   "ug", "uv"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_SEPARATORS = frozenset(" \t:：，,、")
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -98,15 +99,20 @@ class PreloadedSpacyEngine(SpacyNlpEngine):
 class PersonNameRecognizer(EntityRecognizer):
     """Segmented words that start with a lexicon surname and that jieba's dictionary does not call something else.
 
-    jieba splits and glues unknown names in several ways, so three shapes are candidates: a whole
-    token (张伟), a surname token plus the next token (欧阳 + 雪, 董子 + 涵), and an unknown token with a
-    function word glued in front (请丁娜). Scores stay below the report threshold without a context word.
+    jieba splits and glues unknown names in several ways, so four shapes are candidates: a whole
+    token (张伟), a surname token plus the next token (欧阳 + 雪, 董子 + 涵), an unknown token with a
+    function word glued in front (请丁娜), and the characters right after a context word (车主张建国).
+    Scores stay below the report threshold without a context word.
     """
 
     def __init__(self, data: RecognizerData, known: Callable[[str], bool]) -> None:
         self._names = data.names
         self._tags: dict[str, str] = jieba.posseg.dt.word_tag_tab
         self._known = known
+        # Forms of address (先生, 女士) follow a name; every other context word precedes one.
+        context = [w for w in data.entities["PERSON_NAME"].context
+                   if _CJK.search(w) and w not in data.names.not_given]
+        self._context_rx = re.compile("|".join(re.escape(w) for w in sorted(context, key=len, reverse=True)))
         super().__init__(supported_entities=["PERSON_NAME"], supported_language=LANGUAGE,
                          context=list(data.entities["PERSON_NAME"].context))
 
@@ -124,7 +130,32 @@ class PersonNameRecognizer(EntityRecognizer):
             if found:
                 lead, length, score = found
                 results.append(_result(self, "PERSON_NAME", tok.idx + lead, tok.idx + lead + length, score))
+        ends = {t.idx + len(t.text) for t in doc}
+        for start, end, word in self._after_context(text, ends):
+            # The context word is adjacent by construction, and presidio cannot see it when the
+            # name starts inside a token, so the boost is applied here and marked as applied.
+            r = _result(self, "PERSON_NAME", start, end, 0.4 + CONTEXT_FACTOR)
+            r.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
+            r.analysis_explanation.set_supportive_context_word(word)
+            results.append(r)
         return results
+
+    def _after_context(self, text: str, token_ends: set[int]) -> list[tuple[int, int, str]]:
+        """Names right after a context word, read by characters: jieba cuts 车主张建国 as 车/主张/建国.
+
+        Of the two- to four-character readings, the longest that ends where a token ends wins.
+        """
+        spans = []
+        for m in self._context_rx.finditer(text):
+            start = m.end()
+            while start < len(text) and text[start] in _SEPARATORS:
+                start += 1
+            for length in (4, 3, 2):
+                end = start + length
+                if end <= len(text) and end in token_ends and self._is_name_word(text[start:end]):
+                    spans.append((start, end, m.group()))
+                    break
+        return spans
 
     def _is_name_word(self, word: str) -> bool:
         return self._names.is_name(word) and (not self._known(word) or self._tags.get(word) in _NAME_TAGS)

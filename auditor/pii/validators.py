@@ -42,6 +42,7 @@ _CN_PLAN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
 _CN_MOBILE = re.compile(_CN_PLAN.mobile.national_number_pattern)
 _CN_FIXED = re.compile(_CN_PLAN.fixed_line.national_number_pattern)
 _NON_DIGITS = re.compile(r"[^0-9]")
+_NUMBER = re.compile(r"-?[0-9]+\.[0-9]+")
 
 
 def _national(value: str) -> str:
@@ -194,6 +195,15 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
             return False
         return is_cn_pair(a, b) or is_cn_pair(b, a)
 
+    def cn_coord_named(value: str) -> bool:
+        """`lng=121.47, lat=31.23` in either order: the names say which number is which axis."""
+        nums = [float(x) for x in _NUMBER.findall(value)]
+        if len(nums) != 2:
+            return False
+        lng_first = value.lstrip().lower().startswith(("lng", "lon", "经度"))
+        lng, lat = nums if lng_first else nums[::-1]
+        return is_cn_pair(lng, lat)
+
     def birth_date(value: str) -> bool:
         m = re.match(r"(\d{4})\D?(\d{1,2})\D?(\d{1,2})", value)
         if not m:
@@ -234,6 +244,7 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         "cn_plate": cn_plate,
         "cn_coord": cn_coord,
         "cn_coord_pair": cn_coord_pair,
+        "cn_coord_named": cn_coord_named,
         "birth_date": birth_date,
         "ssid": ssid,
         "binary_payload": binary_payload,
