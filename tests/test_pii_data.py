@@ -74,3 +74,9 @@ def test_fast_start_keeps_matches() -> None:
         for t in texts:
             assert [m.span() for m in re.finditer(rx, t)] == [m.span() for m in re.finditer(fast_start(rx), t)]
     assert fast_start(r"(?<![0-9])(?:a|b)") == r"(?<![0-9])(?:a|b)"  # not a one-character start: unchanged
+
+
+def test_entity_without_field_must_be_a_payload(recognizers: Path) -> None:
+    _edit(recognizers / "entities.yaml", lambda d: d["entities"][0].pop("field"))
+    with pytest.raises(RulesError, match=r"id=CN_RESIDENT_ID\): no `field` and not a payload"):
+        _load(recognizers)

@@ -67,7 +67,6 @@ class BiometricClassifier:
             for p in bio["purposes"]
         ]
         self._not_personal = tuple(w.lower() for w in bio["not_personal_words"])
-        self.entities = frozenset(p.entity for p in self._purposes)
 
     def media_kind(self, data: bytes, mime: str) -> tuple[str | None, str]:
         """(kind, evidence): 'magic' when the content says so, else 'mime' from the declared type."""

@@ -35,8 +35,8 @@ class EntitySpec:
     category: str
     patterns: tuple[PatternSpec, ...]
     context: tuple[str, ...]
-    field_regex: re.Pattern[str]
-    field_validator: Validator
+    field_regex: re.Pattern[str] | None  # None: a binary payload, judged by biometrics.yaml
+    field_validator: Validator | None
 
     @property
     def value_score(self) -> float:
@@ -120,7 +120,8 @@ def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
     for i, e in enumerate(rs.load_recognizer_file("entities")["entities"]):
         entry = f"entities[{i}] (id={e['id']})"
         rs.require_category(ent_path, entry, e["category"])
-        for vid in [p["validator"] for p in e["patterns"]] + [e["field"]["validator"]]:
+        field = e.get("field")
+        for vid in [p["validator"] for p in e["patterns"]] + ([field["validator"]] if field else []):
             if vid not in validators:
                 raise RulesError(ent_path, entry, f"unknown validator '{vid}'")
         patterns = tuple(
@@ -131,8 +132,8 @@ def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
         entities[e["id"]] = EntitySpec(
             id=e["id"], category=e["category"], patterns=patterns,
             context=tuple(w.lower() for w in e["context"]),
-            field_regex=_compile(ent_path, f"{entry} field", e["field"]["regex"]),
-            field_validator=validators[e["field"]["validator"]],
+            field_regex=_compile(ent_path, f"{entry} field", field["regex"]) if field else None,
+            field_validator=validators[field["validator"]] if field else None,
         )
 
     fields_path = root / "fields.yaml"
@@ -154,6 +155,10 @@ def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
     for i, p in enumerate(bio["purposes"]):
         if p["entity"] not in entities:
             raise RulesError(bio_path, f"purposes[{i}]", f"unknown entity '{p['entity']}'")
+    payload_entities = {p["entity"] for p in bio["purposes"]}
+    for i, (eid, spec) in enumerate(entities.items()):
+        if spec.field_regex is None and eid not in payload_entities:
+            raise RulesError(ent_path, f"entities[{i}] (id={eid})", "no `field` and not a payload in biometrics.yaml")
 
     return RecognizerData(
         entities=entities,

@@ -185,7 +185,7 @@ class PIScanner:
         if spec.role:
             return self._axis_hit(spec, key, text, parent)
         for ent in self._spec_entities[spec.id]:
-            if ent.id in self._bio.entities:
+            if ent.field_regex is None or ent.field_validator is None:
                 return self._payload_hit(key, text, url)
             if len(text) <= _FIELD_MAX and ent.field_regex.fullmatch(text) and ent.field_validator(text):
                 support = _SIBLING_SUPPORT if spec.weight < 0.5 and self._has_pi_sibling(key, parent) else 0.0

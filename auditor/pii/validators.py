@@ -217,9 +217,6 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
     def ssid(value: str) -> bool:
         return 0 < len(value.encode("utf-8", "surrogatepass")) <= 32 and value.strip('"') != "<unknown ssid>"
 
-    def binary_payload(value: str) -> bool:
-        return len(value) >= 64
-
     def email(value: str) -> bool:
         return value.rpartition(".")[2].lower() not in _FILE_EXTENSIONS
 
@@ -247,7 +244,6 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         "cn_coord_named": cn_coord_named,
         "birth_date": birth_date,
         "ssid": ssid,
-        "binary_payload": binary_payload,
         "email": email,
         "none": none,
         "person_name": is_person_name,
