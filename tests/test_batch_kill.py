@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,20 @@ def test_a_dying_worker_fails_only_its_app(tmp_path: Path, sample_apks: dict[str
         summary = run_batch(manifest, store, jobs=2, task_fn=die_on_app01, ruleset=Ruleset())
     assert summary.failed == {"app01": WORKER_DIED}
     assert sorted(summary.done) == ["app00", "app02", "app03"]
+
+
+def tight_timeout_for_app00(task: AppTask) -> TaskResult:
+    """The batch's --timeout, made far too short for the first app only."""
+    return run_task(replace(task, timeout_s=0.001) if task.key == "app00" else task)
+
+
+def test_an_audit_past_the_timeout_is_stopped_and_the_worker_goes_on(tmp_path: Path,
+                                                                     sample_apks: dict[str, Path]) -> None:  # noqa: F811
+    manifest = read_manifest(write_manifest(tmp_path, sample_apks, 2))
+    with Store(tmp_path / "db.sqlite") as store:
+        summary = run_batch(manifest, store, jobs=1, ruleset=Ruleset(), task_fn=tight_timeout_for_app00)
+        stored = store.list_audits()
+    assert list(summary.failed) == ["app00"] and "took longer than 0.001 s" in summary.failed["app00"]
+    assert summary.done == ["app01"]
+    assert len({r.pid for r in summary.results}) == 1  # the same worker audited app01 after the timeout
+    assert [a["package"] for a in stored] == ["com.example.notes"]  # app01 = notes (sorted sample names, cycled)

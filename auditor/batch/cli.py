@@ -64,7 +64,9 @@ def default_jobs() -> int:
 @click.option("--out", type=PathArg, help="Directory for dashboard.html/.csv/.json and apps/<report>.html.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the per-app reports and of category names.")
-def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0), default=1800, show_default=True,
+              help="Seconds one app's audit may take before it is stopped and marked failed (0: no limit).")
+def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, timeout: float) -> None:
     """Audit every app of a campaign MANIFEST (CSV or YAML; see docs/batch.md), resumably, in parallel."""
     # imported here so that every other `auditor` command starts without the batch and report machinery
     from auditor.batch.dashboard import REPORTS_SUBDIR, write_dashboard
@@ -83,7 +85,7 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str) -> N
         try:
             with progress:
                 summary = run_batch(m, store, jobs=jobs, report_dir=out / REPORTS_SUBDIR if out else None,
-                                    lang=lang, listener=listener, ruleset=ruleset)
+                                    lang=lang, listener=listener, ruleset=ruleset, timeout_s=timeout or None)
         except KeyboardInterrupt:
             _err.print(f"interrupted: {listener.ok} apps audited in this run are stored in {db}; run the same "
                        "command again to resume", markup=False)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -47,14 +47,14 @@ class BatchSummary:
     skipped: list[str] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    results: list[TaskResult] = field(default_factory=list)
+    results: list[TaskResult] = field(default_factory=list)  # timings per app; the audits are in the database
     seconds: float = 0.0
     store_seconds: float = 0.0  # the parent's time writing audits: the single writer's share of the run
 
 
 def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Path | None = None,
               lang: str = "zh", listener: Listener | None = None, task_fn: TaskFn = run_task,
-              ruleset: Ruleset | None = None) -> BatchSummary:
+              ruleset: Ruleset | None = None, timeout_s: float | None = None) -> BatchSummary:
     """Audit every app of the manifest not yet audited from the same inputs and rules; return what happened."""
     started = time.monotonic()
     ruleset = ruleset or Ruleset()
@@ -66,7 +66,7 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
     for app in manifest.apps:
         try:
             task = prepare_task(manifest.campaign, app, rules_version=ruleset.version, report_dir=report_dir,
-                                lang=lang)
+                                lang=lang, timeout_s=timeout_s)
         except InputError as e:
             ledger.record_failure(manifest.campaign, app.key, app.name, str(e))
             summary.failed[app.key] = str(e)
@@ -82,7 +82,7 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
         t0 = time.monotonic()
         ledger.record(task, result)
         summary.store_seconds += time.monotonic() - t0
-        summary.results.append(result)
+        summary.results.append(replace(result, audit=None))  # stored now; a campaign's audits need not stay in memory
         if result.error is None:
             summary.done.append(task.key)
         else:

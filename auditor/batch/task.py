@@ -41,6 +41,7 @@ class AppTask:
     tool_version: str
     report_dir: str | None = None
     lang: str = "zh"
+    timeout_s: float | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -72,7 +73,7 @@ def report_filename(key: str, audit_id: str) -> str:
 
 
 def prepare_task(campaign: str, app: BatchApp, *, rules_version: str, report_dir: Path | None = None,
-                 lang: str = "zh") -> AppTask:
+                 lang: str = "zh", timeout_s: float | None = None) -> AppTask:
     """Hash every input of an app; an unreadable input raises InputError, failing only this app."""
     named: list[tuple[str, Path]] = [(k, p) for k in ("apk", "policy", "scope", "miniprogram")
                                      if (p := getattr(app, k)) is not None]
@@ -82,4 +83,5 @@ def prepare_task(campaign: str, app: BatchApp, *, rules_version: str, report_dir
         campaign=campaign, key=app.key, name=app.name, inputs=inputs, category=app.category,
         consent_at=app.consent_at, first_party=app.first_party, rules_version=rules_version,
         tool_version=__version__, lang=lang, report_dir=str(report_dir) if report_dir else None,
+        timeout_s=timeout_s,
     )

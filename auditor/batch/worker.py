@@ -26,6 +26,18 @@ from auditor.ruleset import Ruleset
 _state: dict[str, Any] = {}
 
 
+class AppTimeout(BaseException):
+    """An app's audit ran past the batch's --timeout; the worker stops it and takes the next app.
+
+    A BaseException, like KeyboardInterrupt, so that analysis code guarding itself with
+    ``except Exception`` cannot swallow it and run on.
+    """
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise AppTimeout(f"the audit took longer than {_state['timeout_s']:g} s and was stopped (--timeout)")
+
+
 @dataclass
 class TaskResult:
     key: str
@@ -46,6 +58,7 @@ def init_worker(salt: str, rules_root: str, recognizers_root: str) -> None:
     finishes its current app quietly instead of printing a KeyboardInterrupt traceback.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, _on_alarm)
     ruleset = Ruleset(Path(rules_root), Path(recognizers_root))
     ruleset.check()
     _state["salt"] = salt
@@ -58,16 +71,22 @@ def run_task(task: AppTask) -> TaskResult:
     error: str | None = None
     report_error: str | None = None
     ruleset: Ruleset = _state["ruleset"]
+    _state["timeout_s"] = task.timeout_s
     try:
+        if task.timeout_s:
+            # safe to interrupt: the forkserver already imported every analysis module (preload.py)
+            signal.setitimer(signal.ITIMER_REAL, task.timeout_s)
         result = run_audit(task.audit_inputs(), ruleset=ruleset, salt=_state["salt"])
         audit = result.to_dict()
         if task.report_dir:
             path = Path(task.report_dir) / report_filename(task.key, result.id)
             report_error = _write_report(result, ruleset, path, task.lang)
-    except AuditorError as e:
+    except (AuditorError, AppTimeout) as e:
         error = str(e)
     except Exception as e:  # noqa: BLE001 -- one app's crash must not end the batch; it is reported per app
         error = f"internal error: {type(e).__name__}: {e}"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
     return TaskResult(key=task.key, audit=audit, error=error,
                       seconds=time.monotonic() - started, pid=os.getpid(), peak_rss_kb=peak_rss_kb(),
                       report_error=report_error, cpu_seconds=time.process_time() - cpu_started)
