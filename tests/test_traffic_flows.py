@@ -86,3 +86,18 @@ def test_mitmproxy_flow_file_and_truncation(tmp_path: Path) -> None:
     r2 = read_capture(cut)
     assert 1 <= len(r2.flows) < 3
     assert any("damaged" in w for w in r2.warnings)
+
+
+def test_parallel_scan_gives_the_same_observations_as_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.traffic.scan as scan
+    from auditor.ruleset import default_ruleset
+
+    def run() -> list[dict]:
+        r = scan.analyze_traffic([SAMPLE], ruleset=default_ruleset(), salt="s", consent_at="@3")
+        return [o.to_dict() for o in r.observations]
+
+    serial = run()
+    monkeypatch.setattr(scan, "PARALLEL_MIN_FLOWS", 2)
+    monkeypatch.setattr(scan, "_CHUNK", 4)
+    monkeypatch.setattr(scan.os, "sched_getaffinity", lambda _pid: {0, 1})
+    assert run() == serial and serial

@@ -6,7 +6,10 @@ same observations whichever way it arrives.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,8 +151,7 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
     observations: list[Observation] = []
     timeline: list[dict[str, Any]] = []
     task = progress.add_task("scanning flows", total=len(flows)) if progress else None
-    for f in flows:
-        obs, warns = scanner.scan(f, consent)
+    for f, (obs, warns) in zip(flows, _scan_all(flows, scanner, consent), strict=True):
         observations.extend(obs)
         warnings.extend(warns)
         party = scanner.resolver.resolve(f.host)
@@ -162,3 +164,36 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
         if progress:
             progress.advance(task)
     return TrafficResult(observations, timeline, consent, fp, guessed, warnings, len(flows))
+
+
+#: Captures with at least this many flows are scanned by forked worker processes, one per usable CPU.
+PARALLEL_MIN_FLOWS = 400
+_CHUNK = 50
+_worker_state: tuple[FlowScanner, ConsentMoment | None] | None = None
+
+
+def _scan_chunk(flows: list[Flow]) -> list[tuple[list[Observation], list[str]]]:
+    assert _worker_state is not None
+    scanner, consent = _worker_state
+    return [scanner.scan(f, consent) for f in flows]
+
+
+def _scan_all(flows: list[Flow], scanner: FlowScanner,
+              consent: ConsentMoment | None) -> Iterator[tuple[list[Observation], list[str]]]:
+    """Scan flows in order; big captures in parallel. Workers are forked after the PI scanner (spaCy,
+    presidio, jieba) is built, so they share it copy-on-write instead of each loading it again."""
+    jobs = min(len(os.sched_getaffinity(0)), 8)
+    if jobs < 2 or len(flows) < PARALLEL_MIN_FLOWS or "fork" not in multiprocessing.get_all_start_methods():
+        for f in flows:
+            yield scanner.scan(f, consent)
+        return
+    global _worker_state
+    _ = scanner.scanner.analyzer
+    _worker_state = (scanner, consent)
+    chunks = [flows[i:i + _CHUNK] for i in range(0, len(flows), _CHUNK)]
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for result in pool.map(_scan_chunk, chunks):
+                yield from result
+    finally:
+        _worker_state = None
