@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from auditor import __version__
+from auditor.batch.cli import batch
 from auditor.errors import AuditorError, RulesError
 from auditor.model import SEVERITY_ORDER, Audit
 from auditor.pipeline import AuditInputs, run_audit
@@ -197,6 +198,9 @@ def proxy(db: Path, scope: Path | None, print_addon: bool, mitm_args: tuple[str,
     from auditor.traffic.live import run_proxy
 
     sys.exit(run_proxy(db=db, scope=scope, print_addon=print_addon, mitm_args=list(mitm_args)))
+
+
+cli.add_command(batch)
 
 
 def _run(inputs: AuditInputs, *, scope: Path | None, app_category: str | None, consent_at: str | None,

@@ -108,7 +108,7 @@ def test_report_sarif_for_a_traffic_audit(run_cli, tmp_path: Path) -> None:
 def test_version_and_help(run_cli) -> None:
     assert "pi-auditor" in run_cli(["--version"]).stdout
     out = run_cli(["--help"]).stdout
-    for cmd in ("audit", "traffic", "apk", "policy", "scan", "miniprogram", "proxy", "report", "audits"):
+    for cmd in ("audit", "traffic", "apk", "policy", "scan", "miniprogram", "proxy", "report", "audits", "batch"):
         assert cmd in out
     addon = run_cli(["proxy", "--print-addon"])
     assert addon.returncode == 0 and addon.stdout.strip().endswith("mitm_addon.py")
