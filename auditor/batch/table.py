@@ -119,7 +119,7 @@ def build_table(store: Store, campaign: str, ruleset: Ruleset, keys: list[str] |
     def sdk(sid: str) -> SdkRow:
         if sid not in sdk_rows:
             entry = ruleset.sdks.get(sid, {})
-            sdk_rows[sid] = SdkRow(id=sid, name=entry.get("name_zh") or entry.get("name") or sid)
+            sdk_rows[sid] = SdkRow(id=sid, name=entry.get("name_zh" if lang == "zh" else "name") or sid)
         return sdk_rows[sid]
 
     for key, category, party_sdk, before, n in conn.execute(
