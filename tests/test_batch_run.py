@@ -224,4 +224,6 @@ def test_unusable_manifest_or_database_is_one_line_and_exit_2(tmp_path: Path) ->
     not_a_db.write_text("会议纪要：不是数据库\n" * 200, encoding="utf-8")
     proc = batch_cli([str(MANIFEST), "--db", str(not_a_db)], {})
     assert proc.returncode == 2 and str(not_a_db) in proc.stderr and "Traceback" not in proc.stderr
+    proc = batch_cli([str(MANIFEST), "--db", str(tmp_path / "db.sqlite"), "--out", str(not_a_db)], {})
+    assert proc.returncode == 2 and f"{not_a_db}: --out must be a directory" in proc.stderr
     assert not (tmp_path / "db.sqlite").exists()

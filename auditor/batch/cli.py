@@ -72,10 +72,13 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, time
     from auditor.batch.dashboard import REPORTS_SUBDIR, write_dashboard
     from auditor.batch.manifest import read_manifest
     from auditor.batch.runner import run_batch
+    from auditor.errors import InputError
     from auditor.ruleset import Ruleset
     from auditor.store import Store
 
     m = read_manifest(manifest)
+    if out and out.exists() and not out.is_dir():
+        raise InputError(out, "--out must be a directory")  # found now, not after hours of audits
     ruleset = Ruleset()
     with Store(db) as store:
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
