@@ -3,6 +3,7 @@ what it could not read; never a traceback, never unbounded memory."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -191,3 +192,12 @@ def test_dex_only_jar_in_assets_is_analysed_quietly(sample_apks, tmp_path):  # n
         "assets/ext/plugin.jar"
     ]
     assert r.warnings == []
+
+
+def test_garbage_collector_is_restored_after_an_error(tmp_path):
+    p = tmp_path / "bad.apk"
+    p.write_bytes(b"PK\x03\x04 not really")
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        analyze_apk(p, salt="s")
+    assert gc.isenabled()
