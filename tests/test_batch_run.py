@@ -35,9 +35,7 @@ CAMPAIGN = "示例专项检查 2026-11"
 NAMES = {"wst": "皖事通示例", "flashlight": "超亮手电筒", "notes": "随手记事本"}  # as samples/batch/campaign.yaml
 
 
-# `auditor batch` as a user runs it, with the main CLI's error handling
-BATCH_CMD = [sys.executable, "-c", "import sys; from auditor.cli import cli, main; "
-             "from auditor.batch.cli import batch; cli.add_command(batch); main(sys.argv[1:])", "batch"]
+BATCH_CMD = [sys.executable, "-m", "auditor.cli", "batch"]  # `auditor batch` as a user runs it
 
 
 def batch_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
