@@ -22,7 +22,7 @@ from auditor.batch.worker import TaskResult, run_task
 from auditor.ruleset import Ruleset
 from auditor.store import Store
 
-APPS = 24
+APPS = 40  # enough that the kill always lands half-way, even when the poll below is starved
 
 
 def write_manifest(tmp: Path, apks: dict[str, Path], n: int) -> Path:
