@@ -100,6 +100,7 @@ class PIScanner:
         words = [w for e in ("PERSON_NAME", "ADDRESS") for w in self.data.entities[e].context]
         self._nlp_trigger = re.compile("|".join(re.escape(w) for w in words), re.I)
         self._value_hits = lru_cache(maxsize=_VALUE_CACHE)(self._cached_value_hits)
+        self._key_info = lru_cache(maxsize=_VALUE_CACHE)(self._key_facts)
         self._spec_entities = {f.id: [self.data.entities[e] for e in (f.entity, *f.also)] for f in self.data.fields}
 
     @cached_property
@@ -153,26 +154,34 @@ class PIScanner:
 
     def scan_field(self, path: str, key: str, value: object, *, url: str = "",
                    parent: Mapping[str, object] | None = None) -> list[Hit]:
-        text = _as_text(value)
-        if text is None:
+        text = value.strip() if type(value) is str else _as_text(value)  # str first: most leaves
+        if not text:
             return []
-        for spec in self._keys.lookup(key) if key else ():
+        specs, negative, key_context = self._key_info(key)
+        for spec in specs:
             hit = self._key_hit(spec, key, text, url, parent)
             if hit:
                 # Key and value agree on the whole value; only a long one may hide more (prose under `remark`).
                 return [hit] if len(text) <= _FIELD_MAX else resolve_overlaps([hit, *self.scan_text(text)])
-        if self._keys.is_negative(key):
+        if negative:
             return []
-        if len(text) >= _MIN_PAYLOAD_CHARS:
+        n = len(text)
+        if n >= _MIN_PAYLOAD_CHARS:
             # An image under a plain key (`image`, `file`) on a face endpoint: the URL decides.
             payload = self._payload_hit(key, text, url)
             if payload:
                 return [payload]
-        if len(text) > _FIELD_MAX:
-            return self.scan_text(text)
-        if not self._matcher.may_match(text) and not _FREE_TEXT.search(text):
+            if n > _FIELD_MAX:
+                return self.scan_text(text)
+        if n < self._matcher.min_length:
             return []  # most leaves: flags, counts, enum strings
-        return list(self._value_hits(text, normalise_key(key)))
+        return list(self._value_hits(text, key_context))
+
+    def _key_facts(self, key: str) -> tuple[tuple[FieldSpec, ...], bool, str]:
+        """What a key says, looked up once per distinct key: lexicon entries, record-id key, normal form."""
+        if not key:
+            return (), False, ""
+        return self._keys.lookup(key), self._keys.is_negative(key), normalise_key(key)
 
     def _cached_value_hits(self, text: str, key_context: str) -> tuple[Hit, ...]:
         """Hits from a short value alone; cached, because APIs repeat values (the IMEI in every event)."""
