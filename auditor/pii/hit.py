@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,8 +31,14 @@ def resolve_overlaps(hits: Iterable[Hit]) -> list[Hit]:
     hits = list(hits)
     if len(hits) < 2:
         return hits
+    starts: list[int] = []  # kept spans, sorted and disjoint
+    ends: list[int] = []
     kept: list[Hit] = []
     for h in sorted(hits, key=lambda h: (-h.score, -(h.end - h.start), h.start)):
-        if all(h.end <= k.start or h.start >= k.end for k in kept):
-            kept.append(h)
+        i = bisect.bisect_right(starts, h.start)
+        if (i and ends[i - 1] > h.start) or (i < len(starts) and starts[i] < h.end):
+            continue
+        starts.insert(i, h.start)
+        ends.insert(i, h.end)
+        kept.append(h)
     return sorted(kept, key=lambda h: (h.start, h.end))
