@@ -240,6 +240,18 @@ def main() -> None:
               f"{total / 1e6 / (secs + parse):.2f} MB/s")
     print(f"  scanner median {sorted(rates)[1]:.2f} MB/s")
 
+    sc = get_scanner()
+    prose = "本隐私政策适用于本公司提供的全部产品和服务。" + "".join(_POLICY)
+    prose += "如有疑问请发送邮件至 privacy@example.com。"
+    rng = random.Random(11)
+    for label, text in (("policy prose (names/addresses segmented)", prose * (1_000_000 // len(prose.encode()))),
+                        ("app log lines", "\n".join(_log_line(rng) for _ in range(6500)))):
+        t = time.process_time()
+        n = len(sc.scan_text(text))
+        secs = time.process_time() - t
+        print(f"free text, {label}: {len(text.encode()) / 1e6:.2f} MB, {n} hits, "
+              f"{len(text.encode()) / 1e6 / secs:.2f} MB/s")
+
     budget = int(args.baseline_kb * 1000)
     slice_, size = [], 0
     for line in _traffic(budget, 10):

@@ -37,6 +37,9 @@ _MIN_PAYLOAD_CHARS = 88
 _VALUE_CACHE = 16384
 # Characters of text around a name context word or address hint that the segmenter sees.
 _NLP_REACH = 48
+# How far from a context word a name's surname may start (or end) for the context to count; presidio
+# looks 3 words before and 2 after, which in Chinese rarely spans more characters than this.
+_NAME_REACH = 12
 # Field values longer than this are treated as documents, not identifiers.
 _FIELD_MAX = 256
 # A sibling field that names PI (weight >= this) makes an ambiguous key (`name`, `aid`) credible.
@@ -97,8 +100,12 @@ class PIScanner:
         self._matcher = PatternMatcher(self.data.entities)
         self._keys = KeyLexicon(self.data)
         self._bio = BiometricClassifier(self.data)
-        words = [w for e in ("PERSON_NAME", "ADDRESS") for w in self.data.entities[e].context]
-        self._nlp_trigger = re.compile("|".join(re.escape(w) for w in words), re.I)
+        # A name needs a context word and a surname close by; an address needs a road or compound
+        # with a number (its context words only raise the score of what the grammar found).
+        words = self.data.entities["PERSON_NAME"].context
+        self._name_trigger = re.compile("|".join(re.escape(w) for w in words), re.I)
+        names = self.data.names
+        self._surname_char = re.compile("[" + "".join(sorted(names.single | {c[0] for c in names.compound})) + "]")
         self._value_hits = lru_cache(maxsize=_VALUE_CACHE)(self._cached_value_hits)
         self._key_info = lru_cache(maxsize=_VALUE_CACHE)(self._key_facts)
         self._spec_entities = {f.id: [self.data.entities[e] for e in (f.entity, *f.also)] for f in self.data.fields}
@@ -129,8 +136,10 @@ class PIScanner:
         """
         if not _CJK.search(window):
             return []
-        spans = _merge((max(0, m.start() - _NLP_REACH), m.end() + _NLP_REACH)
-                       for rx in (self._nlp_trigger, self.data.address.hint) for m in rx.finditer(window))
+        near = [m for m in self._name_trigger.finditer(window)
+                if self._surname_char.search(window, max(0, m.start() - _NAME_REACH), m.end() + _NAME_REACH)]
+        near += self.data.address.hint.finditer(window)
+        spans = _merge((max(0, m.start() - _NLP_REACH), m.end() + _NLP_REACH) for m in near)
         if not spans:
             return []
         from auditor.pii.engine import analyze
