@@ -28,7 +28,9 @@ APPS = 40  # enough that the kill always lands half-way, even when the poll belo
 def write_manifest(tmp: Path, apks: dict[str, Path], n: int) -> Path:
     names = sorted(apks)
     lines = ["campaign: kill-test", "apps:"]
-    lines += [f"  - {{id: app{i:02d}, apk: {apks[names[i % len(names)]]}}}" for i in range(n)]
+    # the APKs repeat, so each app gets its own first-party domain: n distinct audits, not 3 reused ones
+    lines += [f"  - {{id: app{i:02d}, apk: {apks[names[i % len(names)]]}, first_party: app{i:02d}.example.cn}}"
+              for i in range(n)]
     path = tmp / "m.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -148,6 +148,13 @@ def test_changed_input_is_reaudited_and_the_rest_skipped(tmp_path: Path, sample_
         f.write("# reviewed 2026-11\n")
     proc = batch_cli([str(manifest), "--db", str(db), "--jobs", "1"], env)
     assert "2 audited, 0 skipped" in proc.stderr, proc.stderr
+    # the same apps under another campaign (a renamed manifest) reuse those audits
+    renamed = tmp_path / "m-renamed.yaml"
+    renamed.write_text(manifest.read_text(encoding="utf-8").replace(f"campaign: {CAMPAIGN}", "campaign: 复查"),
+                       encoding="utf-8")
+    proc = batch_cli([str(renamed), "--db", str(db), "--jobs", "1"], env)
+    assert "0 audited, 2 skipped (already audited, 2 of them from another campaign)" in proc.stderr, proc.stderr
+    assert audit_count(db) == 5  # 2, then 1 re-audited, then 2 under the edited rules, then none
 
 
 def test_dashboard_flags_apps_audited_under_other_rules(first_run: Run, tmp_path: Path) -> None:

@@ -102,7 +102,9 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, time
 
 
 def _print_summary(s: BatchSummary, db: Path) -> None:
+    reused = f", {len(s.reused)} of them from another campaign" if s.reused else ""
     _err.print(f"campaign {s.campaign}: {s.total} apps, {len(s.done)} audited, {len(s.skipped)} skipped "
-               f"(already audited), {len(s.failed)} failed, in {s.seconds:.1f} s; stored in {db}", markup=False)
+               f"(already audited{reused}), {len(s.failed)} failed, in {s.seconds:.1f} s; stored in {db}",
+               markup=False)
     for key, error in sorted(s.failed.items()):
         _err.print(f"  failed {key}: {error}", markup=False)

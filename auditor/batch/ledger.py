@@ -38,6 +38,13 @@ class Ledger:
                                  (campaign,))
         return dict(rows.fetchall())
 
+    def audited(self) -> dict[str, str]:
+        """fingerprint -> audit id, over every campaign: the same app from the same inputs and rules is
+        audited once per database, however many campaigns (or renamed manifests) list it."""
+        rows = self.conn.execute(f"SELECT b.fingerprint, b.audit_id FROM {TABLE} b JOIN audits a ON a.id = b.audit_id "
+                                 "WHERE b.status = 'done'")
+        return dict(rows.fetchall())
+
     def record(self, task: AppTask, result: TaskResult) -> None:
         """Store the outcome of one task; a successful audit and its row land in one transaction.
 
@@ -47,13 +54,8 @@ class Ledger:
         audit = Audit.from_dict(result.audit) if result.audit is not None else None
         if audit is not None and audit.rules_version != task.rules_version:
             task = replace(task, rules_version=audit.rules_version)
-        row = {
-            "campaign": task.campaign, "key": task.key, "name": task.name, "fingerprint": task.fingerprint,
-            "rules_version": task.rules_version, "error": result.error, "report_error": result.report_error,
-            "seconds": round(result.seconds, 3),
-            "inputs": json.dumps([{"kind": i.kind, "path": i.path, "sha256": i.sha256} for i in task.inputs],
-                                 ensure_ascii=False),
-        }
+        row = {**_task_row(task), "error": result.error, "report_error": result.report_error,
+               "seconds": round(result.seconds, 3)}
         if audit is None:
             self._upsert({**row, "status": "failed", "audit_id": None})
             return
@@ -65,6 +67,10 @@ class Ledger:
             if self.conn.in_transaction:
                 self.conn.rollback()
             raise
+
+    def adopt(self, task: AppTask, audit_id: str) -> None:
+        """Point this campaign's app at an audit already made from the same fingerprint."""
+        self._upsert({**_task_row(task), "status": "done", "audit_id": audit_id, "seconds": 0.0})
 
     def record_failure(self, campaign: str, key: str, name: str, error: str) -> None:
         """An app that failed before it could become a task (an input missing or unreadable)."""
@@ -88,3 +94,12 @@ class Ledger:
             f"INSERT OR REPLACE INTO {TABLE} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             [row.get(c) for c in cols],
         )
+
+
+def _task_row(task: AppTask) -> dict[str, Any]:
+    return {
+        "campaign": task.campaign, "key": task.key, "name": task.name, "fingerprint": task.fingerprint,
+        "rules_version": task.rules_version,
+        "inputs": json.dumps([{"kind": i.kind, "path": i.path, "sha256": i.sha256} for i in task.inputs],
+                             ensure_ascii=False),
+    }

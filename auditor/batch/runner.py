@@ -45,6 +45,7 @@ class BatchSummary:
     campaign: str
     total: int
     skipped: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)  # skipped because another campaign has the same audit
     done: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     results: list[TaskResult] = field(default_factory=list)  # timings per app; the audits are in the database
@@ -61,6 +62,7 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
     ruleset.check()
     ledger = Ledger(store)
     already = ledger.done(manifest.campaign)
+    audited = ledger.audited()
     summary = BatchSummary(campaign=manifest.campaign, total=len(manifest.apps))
     pending: deque[AppTask] = deque()
     for app in manifest.apps:
@@ -73,6 +75,10 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
             continue
         if already.get(app.key) == task.fingerprint:
             summary.skipped.append(app.key)
+        elif audit_id := audited.get(task.fingerprint):
+            ledger.adopt(task, audit_id)
+            summary.skipped.append(app.key)
+            summary.reused.append(app.key)
         else:
             pending.append(task)
     if listener:
