@@ -206,6 +206,8 @@ def test_csv_and_json_exports_agree_with_the_stored_audits(first_run: Run) -> No
         assert int(row["observations"]) == len(audit.observations)
         for cat in {o.category for o in audit.observations}:
             assert int(row[f"category:{cat}"]) == sum(o.category == cat for o in audit.observations)
+        for rule in {f.rule for f in audit.findings}:
+            assert int(row[f"rule:{rule}"]) == sum(f.rule == rule for f in audit.findings)
         timed = [o for o in audit.observations if o.before_consent is not None]
         assert int(row["consent_known"]) == len(timed)
         assert int(row["before_consent"]) == sum(1 for o in timed if o.before_consent)

@@ -88,6 +88,7 @@ def export_rows(table: CampaignTable, links: dict[str, str]) -> list[dict[str, A
             "before_consent_rate": None if rate is None else round(rate, 4), "sdks": sorted(a.sdks),
             "report": links.get(a.key),
         }
+        row["rules"] = dict(sorted(a.rules.items()))
         row["categories"] = {c: {"observations": cell.observations, "worst": cell.worst, "rules": sorted(cell.rules)}
                              for c, cell in sorted(a.cells.items())}
         rows.append(row)
@@ -107,15 +108,18 @@ def to_json(table: CampaignTable, links: dict[str, str], generated: str) -> dict
 
 
 def to_csv(table: CampaignTable, links: dict[str, str]) -> str:
-    """Spreadsheet-ready: one column per category (observation count), lists joined with ';'."""
+    """Spreadsheet-ready: one column per rule (finding count) and per category (observation count),
+    lists joined with ';'."""
     rows = export_rows(table, links)
-    scalar = [k for k in (rows[0] if rows else {}) if k != "categories"]
-    header = [*scalar, *(f"category:{c}" for c in table.categories)]
+    scalar = [k for k in (rows[0] if rows else {}) if k not in ("rules", "categories")]
+    rules = sorted({r for row in rows for r in row["rules"]})
+    header = [*scalar, *(f"rule:{r}" for r in rules), *(f"category:{c}" for c in table.categories)]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         cells = [";".join(row[k]) if isinstance(row[k], list) else row[k] for k in scalar]
+        cells += [row["rules"].get(r, 0) for r in rules]
         cells += [row["categories"].get(c, {}).get("observations", 0) for c in table.categories]
         writer.writerow([_csv_cell(v) for v in cells])
     return buf.getvalue()
