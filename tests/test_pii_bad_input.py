@@ -7,6 +7,9 @@ import subprocess
 import tracemalloc
 from collections.abc import Callable
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from auditor.pii import get_scanner
 from auditor.pii.cli_scan import scan_lines
 
@@ -49,3 +52,20 @@ def test_cli_scan_reads_gbk_and_invalid_utf8(run_cli: Callable[..., subprocess.C
     assert {e["entity"] for e in row["entities"]} == {"PERSON_NAME", "CN_RESIDENT_ID"}
     r = run_cli(["scan", "-"], input=b"\xff\xfe\x00\x80garbage\xc3\n" + ID.encode())
     assert r.returncode == 0 and b"Traceback" not in r.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(list("0123456789:-.,@ 身份证号收货人路号")),
+                    max_size=300))
+def test_any_text_scans_without_error_and_spans_stay_inside(text: str) -> None:
+    for h in get_scanner().scan_text(text):
+        assert 0 <= h.start < h.end <= len(text) and text[h.start:h.end] == h.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.text(max_size=20),
+       value=st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=120),
+       parent=st.dictionaries(st.text(max_size=8), st.none() | st.integers() | st.text(max_size=20), max_size=4))
+def test_any_field_scans_without_error(key: str, value: object, parent: dict[str, object]) -> None:
+    for h in get_scanner().scan_field(f"body.{key}", key, value, parent=parent, url="https://x.cn/face"):
+        assert 0 <= h.start <= h.end and 0.5 <= h.score <= 1.0
