@@ -95,6 +95,11 @@ def _noisy_or(*p: float) -> float:
 
 
 class PIScanner:
+    """Recognizes PI in text, field leaves and binary payloads; hits at or above REPORT_THRESHOLD only.
+
+    Holds compiled recognizer data and per-value caches, so build it once (get_scanner) and share it.
+    """
+
     def __init__(self, data: RecognizerData | None = None) -> None:
         self.data = data or load_recognizer_data()
         self._matcher = PatternMatcher(self.data.entities)
@@ -120,6 +125,7 @@ class PIScanner:
     # -- free text -------------------------------------------------------------------------------
 
     def scan_text(self, text: str) -> list[Hit]:
+        """Free text of any length: windows bound the memory, overlapping so no hit is cut in two."""
         hits: list[Hit] = []
         for offset, window, own_from, own_to in _windows(text):
             found = self._matcher.scan(window) + self._language_hits(window)
@@ -155,6 +161,7 @@ class PIScanner:
     # -- structured fields -----------------------------------------------------------------------
 
     def key_categories(self, key: str) -> list[tuple[str, str, float]]:
+        """(entity, category, weight) the field name alone suggests; weak on its own for short keys."""
         out = []
         for spec in self._keys.lookup(key):
             for ent in (spec.entity, *spec.also):
@@ -163,6 +170,11 @@ class PIScanner:
 
     def scan_field(self, path: str, key: str, value: object, *, url: str = "",
                    parent: Mapping[str, object] | None = None) -> list[Hit]:
+        """One leaf: a key naming PI plus a value of the right shape is strong; either alone is weaker.
+
+        Empty, boolean and None values give nothing: a key with no value is not collection evidence.
+        Values under record-id keys (orderId, traceId) are not scanned; prose values are scanned as text.
+        """
         text = value.strip() if type(value) is str else _as_text(value)  # str first: most leaves
         if not text:
             return []
@@ -250,6 +262,7 @@ class PIScanner:
     # -- binary payloads -------------------------------------------------------------------------
 
     def scan_bytes(self, path: str, key: str, data: bytes, *, mime: str = "", url: str = "") -> list[Hit]:
+        """A binary payload is biometric only when key or URL says so and the content is of the right kind."""
         return self._bio.classify(key, url, data, mime, self._key_entities(key))
 
 
