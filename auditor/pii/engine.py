@@ -31,10 +31,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from auditor.pii.data import RecognizerData
-from auditor.pii.hit import REPORT_THRESHOLD
+from auditor.pii.hit import CONTEXT_BOOST, REPORT_THRESHOLD
 
 LANGUAGE = "zh"
-CONTEXT_FACTOR = 0.4
 _LEMMA_COMPONENT = "pi_auditor_lemma_is_text"
 _NAME_TAGS = {"nr", "nrfg", "nrt"}
 # Single-character words jieba's HMM glues onto an unknown name (请丁娜, 由王芳): preposition, verb,
@@ -134,7 +133,7 @@ class PersonNameRecognizer(EntityRecognizer):
         for start, end, word in self._after_context(text, ends):
             # The context word is adjacent by construction, and presidio cannot see it when the
             # name starts inside a token, so the boost is applied here and marked as applied.
-            r = _result(self, "PERSON_NAME", start, end, 0.4 + CONTEXT_FACTOR)
+            r = _result(self, "PERSON_NAME", start, end, 0.4 + CONTEXT_BOOST)
             r.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
             r.analysis_explanation.set_supportive_context_word(word)
             results.append(r)
@@ -215,7 +214,7 @@ def build_analyzer(data: RecognizerData) -> AnalyzerEngine:
         supported_languages=[LANGUAGE],
     )
     enhancer = LemmaContextAwareEnhancer(
-        context_similarity_factor=CONTEXT_FACTOR, min_score_with_context_similarity=REPORT_THRESHOLD,
+        context_similarity_factor=CONTEXT_BOOST, min_score_with_context_similarity=REPORT_THRESHOLD,
         context_prefix_count=3, context_suffix_count=2,
     )
     return AnalyzerEngine(registry=registry, nlp_engine=PreloadedSpacyEngine(nlp, LANGUAGE),

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 # Hits below this confidence are not reported: they are shapes that need more evidence.
 REPORT_THRESHOLD = 0.5
+# What a supporting context word adds, in both the pattern layer and the presidio layer.
+CONTEXT_BOOST = 0.4
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,11 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from auditor.pii.data import EntitySpec, PatternSpec
-from auditor.pii.hit import Hit
+from auditor.pii.hit import CONTEXT_BOOST, Hit
 
 _UNION_MAX = 512
 CONTEXT_BEFORE = 24
 CONTEXT_AFTER = 8
-# Same boost the presidio layer applies for a supporting context word (engine.CONTEXT_FACTOR).
-CONTEXT_BOOST = 0.4
 
 
 class PatternMatcher:
