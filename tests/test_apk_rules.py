@@ -108,3 +108,10 @@ def test_policy_cues_tell_a_policy_from_a_user_agreement():
     assert cues.is_policy("本隐私政策说明我们收集哪些个人信息。", by_name=False)
     assert not cues.is_policy("用户服务协议：请同时阅读《隐私政策》。", by_name=False)
     assert cues.file_name.search("yszc.html") and not cues.file_name.search("licenses.html")
+
+
+def test_duplicate_permission_is_rejected(rules_copy):
+    edit(rules_copy, "android_permissions", lambda d: d["permissions"].append(dict(d["permissions"][0])))
+    with pytest.raises(RulesError) as err:
+        PermissionRules(Ruleset(rules_copy)).by_name  # noqa: B018 - loading is the point
+    assert "duplicate permission" in str(err.value) and "(id=android.permission.READ_PHONE_STATE)" in str(err.value)

@@ -14,6 +14,7 @@ from androguard.core.apk import APK
 
 from auditor.apk.callsites import CallSite
 from auditor.apk.manifest import NS
+from auditor.errors import RulesError
 from auditor.ruleset import Ruleset
 
 
@@ -27,9 +28,14 @@ class PermissionRules:
     def _data(self) -> dict[str, Any]:
         data = self.ruleset.load("android_permissions")
         path = self.ruleset.root / "android_permissions.yaml"
+        seen: set[str] = set()
         for i, p in enumerate(data["permissions"]):
+            entry = f"permissions[{i}] (id={p['name']})"
+            if p["name"] in seen:
+                raise RulesError(path, entry, "duplicate permission")
+            seen.add(p["name"])
             for cat in p["categories"]:
-                self.ruleset.require_category(path, f"permissions[{i}] (id={p['name']})", cat)
+                self.ruleset.require_category(path, entry, cat)
         return data
 
     @cached_property
