@@ -21,6 +21,8 @@ import yaml
 from auditor.errors import RulesError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: libyaml's safe loader is ~10x faster than the pure-Python one; both refuse arbitrary objects.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def rules_dir() -> Path:
@@ -65,7 +67,7 @@ def load_data_file(path: Path, schema_path: Path) -> Any:
     except UnicodeDecodeError:
         raise RulesError(path, "file", "not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # _LOADER is a SafeLoader (C or Python)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"

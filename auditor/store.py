@@ -61,6 +61,10 @@ class Store:
         if self.path.exists() and self.path.is_dir():
             raise InputError(self.path, "is a directory, not a database file")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(self.path, f"cannot create its folder: {e.strerror or e}") from None
+        try:
             self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
             self.db = sqlite_utils.Database(self.conn)
             self.conn.execute("PRAGMA journal_mode=WAL")
