@@ -207,7 +207,7 @@ def main() -> None:
           f"{time.strftime('%Y-%m-%d')}")
 
     generated = load_corpus(CORPUS / "corpus.jsonl")
-    hand = load_corpus(CORPUS / "handwritten.jsonl")
+    hand = load_corpus(CORPUS / "handwritten.jsonl") + load_corpus(CORPUS / "handwritten2.jsonl")
     cases = generated + hand
     negatives = sum(1 for c in cases if not c["expect"])
     print(f"corpus: {len(generated)} generated + {len(hand)} hand-written cases, {negatives} negatives")
