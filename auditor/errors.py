@@ -27,5 +27,21 @@ class RulesError(AuditorError):
         super().__init__(f"{self.path}: {entry}: {message}")
 
 
+def parse_json_bytes(label: object, data: bytes, *, what: str = "") -> object:
+    """JSON from bytes (UTF-8, BOM allowed), or an InputError naming the input, line and column.
+
+    ``what`` prefixes the message ("not a HAR file: ...") so the user learns what was expected.
+    """
+    import json
+
+    prefix = f"not {what}: " if what else ""
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(label, f"{prefix}not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise InputError(label, f"{prefix}not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
 class UsageError(AuditorError):
     """A bad option value, e.g. an unknown app category (exit 2)."""

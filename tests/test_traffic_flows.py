@@ -30,7 +30,7 @@ def test_missing_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("content,message", [
     (b"", "empty"),
     (b"<html>not a capture</html>", "not a HAR"),
-    (b'{"log": {"entries": [ {"request": ', "broken JSON"),
+    (b'{"log": {"entries": [ {"request": ', "not valid JSON"),
     (b'{"hello": 1}', "no log.entries"),
 ])
 def test_bad_captures_name_the_problem(tmp_path: Path, content: bytes, message: str) -> None:

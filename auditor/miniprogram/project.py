@@ -24,7 +24,7 @@ from typing import Any
 
 import jsonschema
 
-from auditor.errors import InputError
+from auditor.errors import InputError, parse_json_bytes
 from auditor.miniprogram.wxapkg import read_wxapkg
 
 CODE_SUFFIXES = (".js", ".ts", ".tsx", ".mjs", ".cjs")
@@ -154,12 +154,7 @@ def validate(path_label: object, doc: dict[str, Any], schema: str) -> None:
 
 
 def _json(path_label: object, data: bytes, schema: str | None = None) -> dict[str, Any]:
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(path_label, "not UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise InputError(path_label, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    doc = parse_json_bytes(path_label, data)
     if not isinstance(doc, dict):
         raise InputError(path_label, "not a JSON object")
     if schema:

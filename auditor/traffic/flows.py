@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from auditor.errors import InputError
+from auditor.errors import InputError, parse_json_bytes
 
 #: Bodies longer than this are cut before scanning (the audit notes it); configurable per call.
 DEFAULT_BODY_CAP = 8 * 1024 * 1024
@@ -144,12 +143,7 @@ def read_har(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_BO
         raw = path.read_bytes()
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
-    try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(path, "not a HAR file: not UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise InputError(path, f"not a HAR file: broken JSON at line {e.lineno} column {e.colno} ({e.msg})") from None
+    doc = parse_json_bytes(path, raw, what="a HAR file")
     del raw
     log = doc.get("log") if isinstance(doc, dict) else None
     if not isinstance(log, dict) or not isinstance(log.get("entries"), list):
