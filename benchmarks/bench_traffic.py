@@ -122,7 +122,8 @@ def offline(path: Path) -> dict:
     audit = run_audit(AuditInputs(traffic=[path]))
     secs = time.perf_counter() - t
     return {"seconds": secs, "flows": audit.app.get("flow_count", 0), "observations": len(audit.observations),
-            "findings": len(audit.findings), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "findings": len(audit.findings), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 class Echo(BaseHTTPRequestHandler):
@@ -216,7 +217,8 @@ def main() -> None:
     r = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"offline: {r['flows']} flows, {size_mb:.1f} MB in {r['seconds']:.1f} s -> "
           f"{r['flows'] / r['seconds']:.0f} flows/s, {size_mb / r['seconds']:.1f} MB/s; "
-          f"{r['observations']} observations, {r['findings']} findings; peak RSS {r['peak_rss_mb']:.0f} MB")
+          f"{r['observations']} observations, {r['findings']} findings; peak RSS {r['peak_rss_mb']:.0f} MB "
+          f"(largest scan worker {r['peak_rss_worker_mb']:.0f} MB)")
     lat = latency(a.requests)
     print(f"live: median round trip {lat['median_ms_plain']:.2f} ms plain vs {lat['median_ms_addon']:.2f} ms "
           f"with addon over {lat['requests']} requests -> added {lat['added_ms']:.2f} ms")
