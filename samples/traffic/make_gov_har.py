@@ -86,14 +86,20 @@ def jwt(payload: dict) -> str:
     return f"{b64({'alg': 'HS256', 'typ': 'JWT'})}.{b64(payload)}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
 
 
-def build() -> dict:
-    t = START
-    entries = []
+class Clock:
+    """Capture time that advances step by step, as a session's requests do."""
 
-    def step(seconds: float) -> datetime:
-        nonlocal t
-        t = t + timedelta(seconds=seconds)
-        return t
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def step(self, seconds: float) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+
+def build() -> dict:
+    entries = []
+    step = Clock(START).step
 
     # 0: app start, config (no PI)
     entries.append(entry(step(0), "GET", "https://api.wst.example.gov.cn/app/config?ver=3.1.2&channel=huawei"))

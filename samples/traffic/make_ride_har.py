@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from make_gov_har import JPEG, entry
+from make_gov_har import JPEG, Clock, entry
 
 OUT = Path(__file__).with_name("ride_hailing.har")
 START = datetime(2026, 11, 21, 18, 5, 0, tzinfo=UTC)
@@ -41,13 +41,8 @@ def luhn_ok(number: str) -> bool:
 
 def build() -> dict:
     assert luhn_ok(IMEI) and luhn_ok(CARD)
-    t = START
     entries = []
-
-    def step(seconds: float) -> datetime:
-        nonlocal t
-        t = t + timedelta(seconds=seconds)
-        return t
+    step = Clock(START).step
 
     api = "https://api.ride.example.com"
     # 0: startup config
