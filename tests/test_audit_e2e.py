@@ -212,3 +212,10 @@ def test_english_report_speaks_english(sample_audit: Audit) -> None:
     page = render_html(sample_audit, default_ruleset(), lang="en")
     assert "Collected before the user agreed to the privacy policy" in page
     assert "在用户同意隐私政策之前即发生收集" not in page
+
+
+def test_face_images_are_described_and_hashed_not_kept(sample_audit: Audit) -> None:
+    faces = [o for o in sample_audit.observations if o.category == "face"]
+    assert faces and all(o.value and o.value.endswith("bytes>") for o in faces)
+    # the same photo goes to the app's server (base64 in JSON) and to the FaceID vendor (multipart)
+    assert len({o.value_hash for o in faces}) == 1

@@ -6,6 +6,7 @@ same observations whichever way it arrives.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -54,32 +55,41 @@ class FlowScanner:
                                                               decoded=resp.content_decoded, mime=resp.mime)))
         for side, pieces in sides:
             for piece in pieces:
-                for path, hit in self._hits(piece, flow.url):
+                for path, hit, payload in self._hits(piece, flow.url):
                     key = (side, hit.entity, hit.text.strip() or path)
                     prev = seen.get(key)
                     if prev is not None:
                         prev.where["occurrences"] = prev.where.get("occurrences", 1) + 1
                         prev.confidence = max(prev.confidence, float(hit.score))
                         continue
-                    o = self._observation(flow, side, path, hit, party, before)
+                    o = self._observation(flow, side, path, hit, party, before, payload)
                     seen[key] = o
                     obs.append(o)
         return obs, [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
 
-    def _hits(self, piece: Leaf | Text | Blob, url: str) -> Iterable[tuple[str, Any]]:
+    def _hits(self, piece: Leaf | Text | Blob, url: str) -> Iterable[tuple[str, Any, Blob | None]]:
         if isinstance(piece, Leaf):
             for h in self.scanner.scan_field(piece.path, piece.key, piece.value, url=url, parent=piece.parent):
-                yield piece.path, h
+                yield piece.path, h, None
         elif isinstance(piece, Text):
             for h in self.scanner.scan_text(piece.text):
-                yield piece.path, h
+                yield piece.path, h, None
         else:
             for h in self.scanner.scan_bytes(piece.path, piece.key, piece.data, mime=piece.mime, url=url):
-                yield piece.path, h
+                yield piece.path, h, piece
 
     def _observation(self, flow: Flow, side: str, path: str, hit: Any, party: Party,
-                     before: bool | None) -> Observation:
+                     before: bool | None, payload: Blob | None = None) -> Observation:
         raw = hit.text
+        if raw:
+            value, digest = mask(raw, hit.entity), value_hash(raw, self.salt)
+        elif payload is not None:
+            # a face image or fingerprint template: described, never kept; the same image sent twice
+            # (or to two parties) gets the same salted hash
+            value = f"<{payload.mime or 'binary'}, {len(payload.data)} bytes>"
+            digest = value_hash(hashlib.sha256(payload.data).hexdigest(), self.salt)
+        else:
+            value = digest = None
         return Observation(
             category=hit.category,
             entity=hit.entity,
@@ -96,8 +106,8 @@ class FlowScanner:
                 "host": flow.host,
                 "time": flow.time.isoformat() if flow.time else None,
             },
-            value=mask(raw, hit.entity) if raw else None,
-            value_hash=value_hash(raw, self.salt) if raw else None,
+            value=value,
+            value_hash=digest,
             confidence=float(hit.score),
             evidence=list(hit.evidence),
             before_consent=before,
