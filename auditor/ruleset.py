@@ -33,6 +33,11 @@ def recognizers_dir() -> Path:
     return Path(os.environ.get("AUDITOR_RECOGNIZERS_DIR", PROJECT_ROOT / "recognizers"))
 
 
+def normalise_field(name: str) -> str:
+    """Field names compared loosely: case, '_' and '-' do not matter."""
+    return name.lower().replace("_", "").replace("-", "")
+
+
 def _entry_name(data: Any, path: Iterable[Any]) -> str:
     """Turn a jsonschema error path into 'categories[3] (id=face)' so the user finds the entry."""
     parts: list[str] = []
@@ -166,9 +171,22 @@ class Ruleset:
                 self.require_category(path, f"app_categories[{i}] (id={a['id']})", cat)
         return {a["id"]: a for a in data["app_categories"]}
 
+    @cached_property
+    def pi_lists(self) -> dict[str, tuple[str, frozenset[str]]]:
+        """Normalised field name -> (list category, entities it re-labels), from rules/pi_lists.yaml."""
+        data = self.load("pi_lists")
+        path = self.root / "pi_lists.yaml"
+        out: dict[str, tuple[str, frozenset[str]]] = {}
+        for i, entry in enumerate(data["lists"]):
+            self.require_category(path, f"lists[{i}] (id={entry['id']})", entry["category"])
+            for key in entry["keys"]:
+                out[normalise_field(key)] = (entry["category"], frozenset(entry["entities"]))
+        return out
+
     def check(self) -> None:
         """Load and cross-check every core rule file now, so a bad edit fails before any analysis."""
-        for name in ("categories", "clauses", "rules", "sdks", "necessary_scope", "consent_patterns", "version"):
+        for name in ("categories", "clauses", "rules", "sdks", "necessary_scope", "consent_patterns", "pi_lists",
+                     "version"):
             getattr(self, name)
 
     def require_category(self, path: Path, entry: str, cat: str) -> None:

@@ -101,3 +101,23 @@ def test_parallel_scan_gives_the_same_observations_as_serial(monkeypatch: pytest
     monkeypatch.setattr(scan, "_CHUNK", 4)
     monkeypatch.setattr(scan.os, "sched_getaffinity", lambda _pid: {0, 1})
     assert run() == serial and serial
+
+
+def test_uploaded_address_book_is_contacts_not_the_users_phone(tmp_path: Path) -> None:
+    from auditor.ruleset import default_ruleset
+    from auditor.traffic.scan import analyze_traffic
+
+    book = [{"name": "李娜", "mobile": "13512345678"}, {"name": "王芳", "mobile": "13687654321"}]
+    doc = {"log": {"version": "1.2", "entries": [{
+        "startedDateTime": "2026-11-20T09:30:00Z",
+        "request": {"method": "POST", "url": "https://api.example.cn/user/sync", "headers": [],
+                    "postData": {"mimeType": "application/json",
+                                 "text": json.dumps({"phone": "13912345678", "txl": book}, ensure_ascii=False)}},
+        "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": "{}"}},
+    }]}}
+    p = tmp_path / "sync.har"
+    p.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    r = analyze_traffic([p], ruleset=default_ruleset(), salt="s")
+    cats = {(o.where["path"], o.category) for o in r.observations if o.entity == "CN_MOBILE"}
+    assert cats == {("body.phone", "phone_number"), ("body.txl[0].mobile", "contacts"),
+                    ("body.txl[1].mobile", "contacts")}

@@ -54,7 +54,7 @@ class LiveAuditor:
         fp = list(first_party or []) or (self.scope.first_party if self.scope else [])
         self.resolver = PartyResolver(self.ruleset, fp)
         self.first_party_given = bool(fp)
-        self.scanner = FlowScanner(self.resolver, salt=self.store.salt)
+        self.scanner = FlowScanner(self.resolver, salt=self.store.salt, ruleset=self.ruleset)
         self.app_category = resolve_app_category(self.scope.app_category if self.scope else None, self.ruleset)
         self.body_cap = body_cap
         self.echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 from auditor.masking import mask, value_hash
 from auditor.model import Observation, Party
 from auditor.pii import PIScanner, get_scanner
-from auditor.ruleset import Ruleset
+from auditor.ruleset import Ruleset, default_ruleset, normalise_field
 from auditor.traffic.consent import ConsentMoment, resolve_consent
 from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Leaf, Text, Walker
 from auditor.traffic.flows import DEFAULT_BODY_CAP, Flow, read_capture
@@ -29,8 +30,9 @@ class FlowScanner:
     """Scans single flows; holds the PI scanner and the party resolver shared across flows."""
 
     def __init__(self, resolver: PartyResolver, *, salt: str, scanner: PIScanner | None = None,
-                 inflate_limit: int = DEFAULT_INFLATE_LIMIT) -> None:
+                 inflate_limit: int = DEFAULT_INFLATE_LIMIT, ruleset: Ruleset | None = None) -> None:
         self.resolver = resolver
+        self.pi_lists = (ruleset or default_ruleset()).pi_lists
         self.salt = salt
         self.scanner = scanner or get_scanner()
         self.inflate_limit = inflate_limit
@@ -91,7 +93,7 @@ class FlowScanner:
         else:
             value = digest = None
         return Observation(
-            category=hit.category,
+            category=self._list_category(path, hit),
             entity=hit.entity,
             source="traffic",
             party=party,
@@ -112,6 +114,18 @@ class FlowScanner:
             evidence=list(hit.evidence),
             before_consent=before,
         )
+
+
+    def _list_category(self, path: str, hit: Any) -> str:
+        """A phone number inside an uploaded address book is the contacts category, not the user's own."""
+        for segment in _SEGMENT.split(path):
+            listed = self.pi_lists.get(normalise_field(segment))
+            if listed and hit.entity in listed[1]:
+                return listed[0]
+        return hit.category
+
+
+_SEGMENT = re.compile(r"[.\[\]{}]+")
 
 
 @dataclass
@@ -157,7 +171,7 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
         fp = resolver.guess_first_party(f.host for f in flows)
         guessed = bool(fp)
     consent = resolve_consent(flows, consent_at, ruleset)
-    scanner = FlowScanner(resolver, salt=salt)
+    scanner = FlowScanner(resolver, salt=salt, ruleset=ruleset)
     observations: list[Observation] = []
     timeline: list[dict[str, Any]] = []
     task = progress.add_task("scanning flows", total=len(flows)) if progress else None
