@@ -39,6 +39,7 @@ def test_residence_permit_region_codes_that_stdnum_lacks(v: dict) -> None:
 def test_fifteen_digit_legacy_id(v: dict) -> None:
     assert v["cn_ric15"]("110105491231002")
     assert not v["cn_ric15"]("110105491331002")  # month 13
+    assert not v["cn_ric15"]("423642450819186")  # 42 Hubei, 4236 unknown to stdnum's table, no county under it
 
 
 @pytest.mark.parametrize("number", ["13812345678", "+86 138-1234-5678", "008613812345678", "+8613812345678",

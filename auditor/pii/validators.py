@@ -90,6 +90,8 @@ class RegionTable:
             ric.get_birth_place(code6 + f"{year:04d}0101" + "0000")
         except ValidationError:
             return False
+        except KeyError:  # stdnum knows the prefecture prefix but no county under it: not an issued code
+            return False
         return True
 
 
