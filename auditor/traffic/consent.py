@@ -8,6 +8,7 @@ pick the first flow that looks like an agreement, and the audit says which flow 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,10 +56,22 @@ def _parse_time(s: str) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def resolve_consent(flows: list[Flow], spec: str | None, ruleset: Ruleset) -> ConsentMoment | None:
-    """Find the consent moment named by ``spec`` (or by the rules' patterns when spec is None)."""
+#: What ``ConsentPatterns.match`` says of a flow: (how, spec), e.g. ("auto", "privacy-agree-url").
+Hint = tuple[str, str]
+
+
+def resolve_consent(flows: list[Flow], spec: str | None, ruleset: Ruleset,
+                    hints: Sequence[Hint | None] | None = None) -> ConsentMoment | None:
+    """Find the consent moment named by ``spec`` (or by the rules' patterns when spec is None).
+
+    ``hints`` are ``ConsentPatterns.match`` of each flow, computed where the bodies were (offline
+    scanning keeps only body-less flows); without them they are computed here.
+    """
     if spec is None or spec == "":
-        return _auto(flows, ruleset)
+        if hints is None:
+            patterns = ConsentPatterns(ruleset)
+            hints = [patterns.match(f) for f in flows]
+        return next((_at(f, *hint) for f, hint in zip(flows, hints, strict=True) if hint is not None), None)
     spec = spec.strip()
     if spec.startswith("@"):
         return _by_index(flows, spec)
@@ -100,20 +113,24 @@ def _by_index(flows: list[Flow], spec: str) -> ConsentMoment:
     return ConsentMoment(how="index", spec=spec, file=target, flow=index)
 
 
-def _auto(flows: list[Flow], ruleset: Ruleset) -> ConsentMoment | None:
-    pats = ruleset.consent_patterns
-    hosts = {h.lower() for h in pats["marker_hosts"]}
-    url_res = [(p["id"], re.compile(p["regex"])) for p in pats["url_patterns"]]
-    body_res = [(p["id"], re.compile(p["regex"])) for p in pats["body_patterns"]]
-    for f in flows:
-        if f.host in hosts:
-            return _at(f, "marker", f.host)
-        for pid, rx in url_res:
+class ConsentPatterns:
+    """The rules' signs that a flow is the user agreeing: a marker host, an agreement URL or body."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        pats = ruleset.consent_patterns
+        self.hosts = {h.lower() for h in pats["marker_hosts"]}
+        self.urls = [(p["id"], re.compile(p["regex"])) for p in pats["url_patterns"]]
+        self.bodies = [(p["id"], re.compile(p["regex"])) for p in pats["body_patterns"]]
+
+    def match(self, f: Flow) -> Hint | None:
+        if f.host in self.hosts:
+            return "marker", f.host
+        for pid, rx in self.urls:
             if rx.search(f.url):
-                return _at(f, "auto", pid)
+                return "auto", pid
         if f.request.body and len(f.request.body) < 65536:
             text = to_text(f.request.body, f.request.header("content-type")) or ""
-            for pid, rx in body_res:
+            for pid, rx in self.bodies:
                 if rx.search(text):
-                    return _at(f, "auto", pid)
-    return None
+                    return "auto", pid
+        return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -185,31 +186,113 @@ def _har_entry(entry: dict[str, Any], label: str, i: int, cap: int, warnings: li
     )
 
 
-def read_mitm(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_BODY_CAP) -> ReadResult:
-    """Read a mitmproxy flow file with mitmproxy's own reader; damage keeps the flows before it."""
-    from mitmproxy import http, io
-    from mitmproxy.exceptions import FlowReadException
+#: mitmproxy's tnetstring reader refuses longer length prefixes; so does the framing below.
+_MAX_PREFIX_DIGITS = 12
 
-    label = label or path.name
-    flows: list[Flow] = []
-    warnings: list[str] = []
+
+@dataclass(frozen=True)
+class Record:
+    """One flow's bytes in a mitmproxy flow file: its index in the file and where its tnetstring lies."""
+
+    index: int
+    offset: int
+    length: int
+
+
+def frame_mitm(path: Path) -> tuple[list[Record], str | None]:
+    """Where each flow lies in a mitmproxy flow file, without parsing any of them.
+
+    A flow file is a sequence of tnetstrings (``<length>:<payload><type>``), one per flow, so finding
+    the boundaries costs one small read per flow. Parsing can then happen anywhere, in any order: in
+    worker processes that read their own records, which is what makes big captures fast. Damage to the
+    framing (a cut file, garbage) ends the list there; the reason comes back as the second value.
+    """
+    records: list[Record] = []
     try:
         fh = path.open("rb")
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
     with fh:
-        reader = io.FlowReader(fh)
-        index = 0
-        try:
-            for f in reader.stream():
-                if isinstance(f, http.HTTPFlow):
-                    flows.append(flow_from_mitmproxy(f, label, index, body_cap, warnings))
-                index += 1
-        except (FlowReadException, ValueError, KeyError, TypeError) as e:
-            if not flows and index == 0:
-                raise InputError(path, f"not a mitmproxy flow file: {e}") from None
-            warnings.append(f"{label}: damaged after flow {index - 1}: kept the {index} flows before it ({e})")
+        size = os.fstat(fh.fileno()).st_size
+        offset = 0
+        while offset < size:
+            head = fh.read(_MAX_PREFIX_DIGITS + 1)
+            digits, colon, _ = head.partition(b":")
+            if not colon or not digits.isdigit():
+                return records, f"no tnetstring length prefix at byte {offset}"
+            length = len(digits) + 1 + int(digits) + 1
+            if offset + length > size:
+                return records, f"flow {len(records)} is cut short ({size - offset} of {length} bytes present)"
+            fh.seek(offset + length - 1)
+            if fh.read(1) != b"}":
+                return records, f"flow {len(records)} is not a tnetstring dictionary"
+            records.append(Record(len(records), offset, length))
+            offset += length
+    return records, None
+
+
+def load_mitm_record(data: bytes) -> Any:
+    """One flow as mitmproxy itself reads it: its tnetstring parser, its format migrations, its classes."""
+    from mitmproxy import flow
+    from mitmproxy.io import compat, tnetstring
+
+    return flow.Flow.from_state(compat.migrate_flow(tnetstring.loads(data)))
+
+
+def read_mitm_records(path: Path, records: list[Record], *, label: str,
+                      body_cap: int = DEFAULT_BODY_CAP) -> Iterator[tuple[Record, Flow | None, list[str]]]:
+    """The HTTP flows of the given records (None for other kinds, e.g. TCP), each with its warnings.
+
+    A record whose framing was fine but whose content mitmproxy cannot read is skipped with a warning:
+    the flows after it are still evidence.
+    """
+    from mitmproxy import http
+
+    with path.open("rb") as fh:
+        for rec in records:
+            fh.seek(rec.offset)
+            warnings: list[str] = []
+            try:
+                f = load_mitm_record(fh.read(rec.length))
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+                yield rec, None, [f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {e})"]
+                continue
+            if not isinstance(f, http.HTTPFlow):
+                yield rec, None, []
+                continue
+            yield rec, flow_from_mitmproxy(f, label, rec.index, body_cap, warnings), warnings
+
+
+def check_framing(path: Path, records: list[Record], damage: str | None, label: str) -> list[str]:
+    """A file with no readable frame is not a flow file (an error); damage later is a warning."""
+    if damage is None:
+        return []
+    if not records:
+        raise InputError(path, f"not a mitmproxy flow file: {damage}")
+    return [f"{label}: damaged after flow {len(records) - 1}: kept the {len(records)} flows before it ({damage})"]
+
+
+def read_mitm(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_BODY_CAP) -> ReadResult:
+    """Read a mitmproxy flow file with mitmproxy's own parser; damage keeps the flows before it."""
+    label = label or path.name
+    records, damage = frame_mitm(path)
+    warnings = check_framing(path, records, damage, label)
+    flows: list[Flow] = []
+    unreadable = 0
+    for _, f, warns in read_mitm_records(path, records, label=label, body_cap=body_cap):
+        warnings += warns
+        if f is not None:
+            flows.append(f)
+        else:
+            unreadable += bool(warns)
+    check_readable(path, len(records), unreadable)
     return ReadResult(flows, warnings)
+
+
+def check_readable(path: Path, framed: int, unreadable: int) -> None:
+    """A flow file none of whose records mitmproxy can read is not a flow file: an error, not warnings."""
+    if framed and unreadable == framed:
+        raise InputError(path, "not a mitmproxy flow file: none of its records is a flow mitmproxy can read")
 
 
 def flow_from_mitmproxy(f: Any, label: str, index: int, cap: int, warnings: list[str]) -> Flow:
@@ -256,15 +339,15 @@ def sniff_format(path: Path) -> str:
     raise InputError(path, "not a HAR (JSON) or mitmproxy flow file")
 
 
-def read_capture(path: Path, *, body_cap: int = DEFAULT_BODY_CAP) -> ReadResult:
+def capture_format(path: Path) -> str:
+    """'har' or 'mitm' for a capture path; a missing file or a directory is an InputError."""
     if not path.exists():
         raise InputError(path, "no such file")
     if path.is_dir():
         raise InputError(path, "is a directory, not a capture file")
-    fmt = sniff_format(path)
-    return read_har(path, body_cap=body_cap) if fmt == "har" else read_mitm(path, body_cap=body_cap)
+    return sniff_format(path)
 
 
-def iter_all(results: list[ReadResult]) -> Iterator[Flow]:
-    for r in results:
-        yield from r.flows
+def read_capture(path: Path, *, body_cap: int = DEFAULT_BODY_CAP) -> ReadResult:
+    reader = read_har if capture_format(path) == "har" else read_mitm
+    return reader(path, body_cap=body_cap)

@@ -20,9 +20,20 @@ from auditor.masking import mask, value_hash
 from auditor.model import Observation, Party
 from auditor.pii import PIScanner, get_scanner
 from auditor.ruleset import Ruleset, default_ruleset, normalise_field
-from auditor.traffic.consent import ConsentMoment, resolve_consent
+from auditor.traffic.consent import ConsentMoment, ConsentPatterns, Hint, resolve_consent
 from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Leaf, Text, Walker
-from auditor.traffic.flows import DEFAULT_BODY_CAP, Flow, read_capture
+from auditor.traffic.flows import (
+    DEFAULT_BODY_CAP,
+    Flow,
+    Message,
+    Record,
+    capture_format,
+    check_framing,
+    check_readable,
+    frame_mitm,
+    read_har,
+    read_mitm_records,
+)
 from auditor.traffic.parties import PartyResolver
 
 
@@ -134,85 +145,161 @@ class TrafficResult:
     flow_count: int = 0
 
 
-def read_captures(paths: Sequence[Path], *, body_cap: int = DEFAULT_BODY_CAP) -> tuple[list[Flow], list[str]]:
-    """Read every capture; flows keep their per-file index, labels are made unique per file."""
-    flows: list[Flow] = []
+@dataclass
+class FlowResult:
+    """What scanning one flow leaves for the audit: small enough to send back from a worker process."""
+
+    flow: Flow  # without headers and bodies: for the timeline and the consent moment
+    observations: list[Observation]
+    consent_hint: Hint | None
+
+
+@dataclass
+class _Job:
+    """A slice of one capture, scanned as a unit: records of a flow file (a worker reads them itself,
+    so flow bytes never travel between processes) or flows already read (HAR, parsed whole)."""
+
+    label: str
+    path: Path
+    records: list[Record] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.flows)
+
+
+@dataclass
+class _JobResult:
+    results: list[FlowResult]
+    warnings: list[str]
+    unreadable: int = 0
+
+
+@dataclass
+class _Context:
+    scanner: FlowScanner
+    consent: ConsentPatterns
+    body_cap: int
+
+
+#: Captures with at least this many flows are scanned by forked worker processes, one per usable CPU.
+PARALLEL_MIN_FLOWS = 400
+_CHUNK = 50
+_worker_context: _Context | None = None
+
+
+def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, consent_at: str | None = None,
+                    first_party: Sequence[str] = (), body_cap: int = DEFAULT_BODY_CAP,
+                    progress: Any = None) -> TrafficResult:
+    """Offline audit of captures: read and scan every flow, then attribute parties and place the flows
+    on the consent timeline (both need every flow, so they come after the scan)."""
+    jobs, warnings = _plan(paths, body_cap)
+    resolver = PartyResolver(ruleset, first_party)
+    ctx = _Context(FlowScanner(resolver, salt=salt, ruleset=ruleset), ConsentPatterns(ruleset), body_cap)
+    results: list[FlowResult] = []
+    unreadable: dict[str, int] = {}
+    total = sum(len(j) for j in jobs)
+    task = progress.add_task("scanning flows", total=total) if progress else None
+    for job, done in zip(jobs, _run_jobs(jobs, ctx, total), strict=True):
+        results += done.results
+        warnings += done.warnings
+        unreadable[job.label] = unreadable.get(job.label, 0) + done.unreadable
+        if progress:
+            progress.advance(task, len(job))
+    _check_readable(jobs, unreadable)
+    flows = [r.flow for r in results]
+    fp = list(first_party)
+    guessed = False
+    if not fp:
+        fp = resolver.guess_first_party(f.host for f in flows)
+        guessed = bool(fp)
+    consent = resolve_consent(flows, consent_at, ruleset, hints=[r.consent_hint for r in results])
+    observations: list[Observation] = []
+    timeline: list[dict[str, Any]] = []
+    for r in results:
+        f = r.flow
+        party = resolver.resolve(f.host)
+        before = consent.is_before(f) if consent else None
+        for o in r.observations:
+            o.party, o.before_consent = party, before
+        observations += r.observations
+        timeline.append({
+            "file": f.file, "index": f.index, "time": f.time.isoformat() if f.time else None,
+            "method": f.method, "url": f.url_without_query, "host": f.host, "party": party.to_dict(),
+            "status": f.status, "categories": sorted({o.category for o in r.observations}),
+            "before_consent": before,
+        })
+    return TrafficResult(observations, timeline, consent, fp, guessed, warnings, len(flows))
+
+
+def _plan(paths: Sequence[Path], body_cap: int) -> tuple[list[_Job], list[str]]:
+    """Cut every capture into jobs; labels are made unique per file (two captures named the same)."""
+    jobs: list[_Job] = []
     warnings: list[str] = []
     labels: set[str] = set()
     for p in paths:
-        result = read_capture(p, body_cap=body_cap)
         label = p.name
         n = 2
         while label in labels:
             label = f"{p.name}#{n}"
             n += 1
         labels.add(label)
-        for f in result.flows:
-            f.file = label
-        flows.extend(result.flows)
-        warnings.extend(result.warnings)
-    return flows, warnings
+        if capture_format(p) == "har":
+            r = read_har(p, label=label, body_cap=body_cap)
+            warnings += r.warnings
+            jobs += [_Job(label, p, flows=r.flows[i:i + _CHUNK]) for i in range(0, len(r.flows), _CHUNK)]
+        else:
+            records, damage = frame_mitm(p)
+            warnings += check_framing(p, records, damage, label)
+            jobs += [_Job(label, p, records=records[i:i + _CHUNK]) for i in range(0, len(records), _CHUNK)]
+    return jobs, warnings
 
 
-def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, consent_at: str | None = None,
-                    first_party: Sequence[str] = (), body_cap: int = DEFAULT_BODY_CAP,
-                    progress: Any = None) -> TrafficResult:
-    """Offline audit of captures: read, find consent, attribute, scan every flow."""
-    flows, warnings = read_captures(paths, body_cap=body_cap)
-    resolver = PartyResolver(ruleset, first_party)
-    guessed = False
-    fp = list(first_party)
-    if not fp:
-        fp = resolver.guess_first_party(f.host for f in flows)
-        guessed = bool(fp)
-    consent = resolve_consent(flows, consent_at, ruleset)
-    scanner = FlowScanner(resolver, salt=salt, ruleset=ruleset)
-    observations: list[Observation] = []
-    timeline: list[dict[str, Any]] = []
-    task = progress.add_task("scanning flows", total=len(flows)) if progress else None
-    for f, (obs, warns) in zip(flows, _scan_all(flows, scanner, consent), strict=True):
-        observations.extend(obs)
-        warnings.extend(warns)
-        party = scanner.resolver.resolve(f.host)
-        timeline.append({
-            "file": f.file, "index": f.index, "time": f.time.isoformat() if f.time else None,
-            "method": f.method, "url": f.url_without_query, "host": f.host, "party": party.to_dict(),
-            "status": f.status, "categories": sorted({o.category for o in obs}),
-            "before_consent": consent.is_before(f) if consent else None,
-        })
-        if progress:
-            progress.advance(task)
-    return TrafficResult(observations, timeline, consent, fp, guessed, warnings, len(flows))
+def _check_readable(jobs: list[_Job], unreadable: dict[str, int]) -> None:
+    """Per flow file, as flows.check_readable: records are counted over the file's jobs."""
+    for label, path in dict.fromkeys((j.label, j.path) for j in jobs if j.records):
+        check_readable(path, sum(len(j.records) for j in jobs if j.label == label), unreadable.get(label, 0))
 
 
-#: Captures with at least this many flows are scanned by forked worker processes, one per usable CPU.
-PARALLEL_MIN_FLOWS = 400
-_CHUNK = 50
-_worker_state: tuple[FlowScanner, ConsentMoment | None] | None = None
+def _run_job(job: _Job, ctx: _Context) -> _JobResult:
+    out = _JobResult([], [])
+    if job.records:
+        pairs: Iterable[tuple[Flow | None, list[str]]] = (
+            (f, warns) for _, f, warns in read_mitm_records(job.path, job.records, label=job.label,
+                                                              body_cap=ctx.body_cap))
+    else:
+        pairs = ((f, []) for f in job.flows)
+    for f, warns in pairs:
+        out.warnings += warns
+        if f is None:
+            out.unreadable += bool(warns)
+            continue
+        obs, scan_warnings = ctx.scanner.scan(f)
+        out.warnings += scan_warnings
+        slim = Flow(f.file, f.index, f.method, f.url, f.time, Message(), None, f.status)
+        out.results.append(FlowResult(slim, obs, ctx.consent.match(f)))
+    return out
 
 
-def _scan_chunk(flows: list[Flow]) -> list[tuple[list[Observation], list[str]]]:
-    assert _worker_state is not None
-    scanner, consent = _worker_state
-    return [scanner.scan(f, consent) for f in flows]
+def _run_worker_job(job: _Job) -> _JobResult:
+    assert _worker_context is not None
+    return _run_job(job, _worker_context)
 
 
-def _scan_all(flows: list[Flow], scanner: FlowScanner,
-              consent: ConsentMoment | None) -> Iterator[tuple[list[Observation], list[str]]]:
-    """Scan flows in order; big captures in parallel. Workers are forked after the PI scanner (spaCy,
-    presidio, jieba) is built, so they share it copy-on-write instead of each loading it again."""
-    jobs = min(len(os.sched_getaffinity(0)), 8)
-    if jobs < 2 or len(flows) < PARALLEL_MIN_FLOWS or "fork" not in multiprocessing.get_all_start_methods():
-        for f in flows:
-            yield scanner.scan(f, consent)
+def _run_jobs(jobs: list[_Job], ctx: _Context, total: int) -> Iterator[_JobResult]:
+    """Run jobs in order; big captures in parallel. Workers are forked after the PI scanner (spaCy,
+    presidio, jieba) is built, so they share it copy-on-write instead of each loading it again, and
+    each reads its own records from the capture file."""
+    workers = min(len(os.sched_getaffinity(0)), 8)
+    if workers < 2 or total < PARALLEL_MIN_FLOWS or "fork" not in multiprocessing.get_all_start_methods():
+        for job in jobs:
+            yield _run_job(job, ctx)
         return
-    global _worker_state
-    _ = scanner.scanner.analyzer
-    _worker_state = (scanner, consent)
-    chunks = [flows[i:i + _CHUNK] for i in range(0, len(flows), _CHUNK)]
+    global _worker_context
+    _ = ctx.scanner.scanner.analyzer
+    _worker_context = ctx
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for result in pool.map(_scan_chunk, chunks):
-                yield from result
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(_run_worker_job, jobs)
     finally:
-        _worker_state = None
+        _worker_context = None
