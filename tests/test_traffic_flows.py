@@ -121,3 +121,70 @@ def test_uploaded_address_book_is_contacts_not_the_users_phone(tmp_path: Path) -
     cats = {(o.where["path"], o.category) for o in r.observations if o.entity == "CN_MOBILE"}
     assert cats == {("body.phone", "phone_number"), ("body.txl[0].mobile", "contacts"),
                     ("body.txl[1].mobile", "contacts")}
+
+
+def _flow_file(path: Path, n: int) -> list[bytes]:
+    """A real mitmproxy flow file of ``n`` flows; returns each flow's tnetstring bytes."""
+    from mitmproxy.io import tnetstring
+    from mitmproxy.test import tflow
+
+    records = []
+    for i in range(n):
+        f = tflow.tflow(resp=True)
+        f.request.url = f"https://api.wst.example.gov.cn/api/item/{i}?sfzh=11010519491231002X"
+        records.append(tnetstring.dumps(f.get_state()))
+    path.write_bytes(b"".join(records))
+    return records
+
+
+def test_a_damaged_record_inside_a_flow_file_is_skipped_and_later_flows_kept(tmp_path: Path) -> None:
+    from mitmproxy.io import tnetstring
+
+    p = tmp_path / "c.mitm"
+    records = _flow_file(p, 4)
+    records[1] = tnetstring.dumps({b"not": b"a flow"})  # framing intact, content no flow
+    p.write_bytes(b"".join(records))
+    r = read_capture(p)
+    assert [f.index for f in r.flows] == [0, 2, 3]
+    assert any("flow 1 unreadable" in w for w in r.warnings)
+
+
+def test_a_file_of_tnetstrings_that_are_no_flows_is_an_input_error(tmp_path: Path) -> None:
+    from mitmproxy.io import tnetstring
+
+    p = tmp_path / "notflows.mitm"
+    p.write_bytes(tnetstring.dumps({b"a": 1}) + tnetstring.dumps({b"b": 2}))
+    with pytest.raises(InputError, match="none of its records"):
+        read_capture(p)
+
+
+def test_parallel_workers_read_their_own_records_and_keep_damage_semantics(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same capture audited serially and by forked workers gives the same observations, flows and warnings,
+    including a skipped record in the middle and a cut tail."""
+    from mitmproxy.io import tnetstring
+
+    import auditor.traffic.scan as scan
+    from auditor.ruleset import default_ruleset
+
+    p = tmp_path / "c.mitm"
+    records = _flow_file(p, 12)
+    records[5] = tnetstring.dumps({b"not": b"a flow"})
+    p.write_bytes(b"".join(records)[:-40])  # the last record is cut short
+
+    def run() -> tuple[list[dict], list[int], list[str]]:
+        r = scan.analyze_traffic([p], ruleset=default_ruleset(), salt="s", consent_at="@7")
+        return [o.to_dict() for o in r.observations], [f["index"] for f in r.flows], r.warnings
+
+    serial = run()
+    monkeypatch.setattr(scan, "PARALLEL_MIN_FLOWS", 2)
+    monkeypatch.setattr(scan, "_CHUNK", 3)
+    monkeypatch.setattr(scan.os, "sched_getaffinity", lambda _pid: {0, 1})
+    parallel = run()
+    assert parallel == serial
+    obs, indexes, warnings = serial
+    assert indexes == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10]
+    assert {o["where"]["path"] for o in obs} == {"query.sfzh"}
+    assert {o["before_consent"] for o in obs if o["where"]["flow"] < 7} == {True}
+    assert {o["before_consent"] for o in obs if o["where"]["flow"] >= 7} == {False}
+    assert any("flow 5 unreadable" in w for w in warnings) and any("damaged after flow 10" in w for w in warnings)
