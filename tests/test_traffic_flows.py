@@ -188,3 +188,28 @@ def test_parallel_workers_read_their_own_records_and_keep_damage_semantics(
     assert {o["before_consent"] for o in obs if o["where"]["flow"] < 7} == {True}
     assert {o["before_consent"] for o in obs if o["where"]["flow"] >= 7} == {False}
     assert any("flow 5 unreadable" in w for w in warnings) and any("damaged after flow 10" in w for w in warnings)
+
+
+def test_flows_of_an_older_mitmproxy_format_are_migrated_and_read_the_same(tmp_path: Path) -> None:
+    """Current-format flows take the short way (request and response only); a version-20 file goes through
+    mitmproxy's migrations. Both must give the same flows; a TCP flow in between is no HTTP flow."""
+    from mitmproxy.io import tnetstring
+    from mitmproxy.test import tflow
+
+    states = []
+    for i in range(3):
+        f = tflow.tflow(resp=i != 1)
+        f.request.url = f"https://api.example.cn/u/{i}?sfzh=11010519491231002X"
+        f.request.headers["Host"] = "www.example.cn:8443"
+        states.append(f.get_state())
+    tcp = tflow.ttcpflow().get_state()
+    current, old = tmp_path / "v21.mitm", tmp_path / "v20.mitm"
+    current.write_bytes(b"".join(tnetstring.dumps(s) for s in [states[0], tcp, *states[1:]]))
+    old.write_bytes(b"".join(tnetstring.dumps({**s, "version": 20}) for s in [states[0], tcp, *states[1:]]))
+    a, b = read_capture(current), read_capture(old)
+    assert not a.warnings and not b.warnings
+    assert [f.index for f in a.flows] == [0, 2, 3]
+    assert [(f.url, f.method, f.status, f.request.body, f.time) for f in a.flows] == \
+        [(f.url, f.method, f.status, f.request.body, f.time) for f in b.flows]
+    assert a.flows[0].url == "https://www.example.cn:8443/u/0?sfzh=11010519491231002X"  # mitmproxy's pretty_url
+    assert a.flows[1].response is None and a.flows[0].response is not None

@@ -231,12 +231,47 @@ def frame_mitm(path: Path) -> tuple[list[Record], str | None]:
     return records, None
 
 
-def load_mitm_record(data: bytes) -> Any:
-    """One flow as mitmproxy itself reads it: its tnetstring parser, its format migrations, its classes."""
-    from mitmproxy import flow
-    from mitmproxy.io import compat, tnetstring
+def _elements(data: bytes, start: int, stop: int) -> Iterator[bytes]:
+    """The raw tnetstrings (prefix, payload and type) that follow each other in ``data[start:stop]``."""
+    pos = start
+    while pos < stop:
+        colon = data.index(b":", pos, pos + _MAX_PREFIX_DIGITS + 1)
+        end = colon + 1 + int(data[pos:colon]) + 1
+        if end > stop:
+            raise ValueError(f"tnetstring element at byte {pos} runs past its container")
+        yield data[pos:end]
+        pos = end
 
-    return flow.Flow.from_state(compat.migrate_flow(tnetstring.loads(data)))
+
+def _top_level(data: bytes) -> dict[str, bytes]:
+    """A flow's top-level fields as raw tnetstrings, keyed by name; nothing below them is parsed yet."""
+    colon = data.index(b":", 0, _MAX_PREFIX_DIGITS + 1)
+    items = _elements(data, colon + 1, len(data) - 1)
+    return {k[k.index(b":") + 1:-1].decode(): v for k, v in zip(items, items, strict=False)}
+
+
+def load_mitm_record(data: bytes) -> tuple[Any, Any] | None:
+    """One flow's mitmproxy ``Request`` and ``Response`` (None when it is no HTTP flow), as mitmproxy reads them.
+
+    Flows in the current format take a short way: only the request and response are parsed (with
+    mitmproxy's tnetstring parser and restored with its own classes, so URLs are built as mitmproxy
+    builds them), not the client and server connection records, which are half of every flow and
+    hold no evidence. Flows of older mitmproxy versions go the whole way, through mitmproxy's format
+    migrations.
+    """
+    from mitmproxy import flow, http
+    from mitmproxy.io import compat, tnetstring
+    from mitmproxy.version import FLOW_FORMAT_VERSION
+
+    fields = _top_level(data)
+    if fields.get("version") == tnetstring.dumps(FLOW_FORMAT_VERSION):
+        if fields.get("type") != tnetstring.dumps("http"):
+            return None
+        response = tnetstring.loads(fields["response"])
+        return (http.Request.from_state(tnetstring.loads(fields["request"])),
+                http.Response.from_state(response) if response is not None else None)
+    f = flow.Flow.from_state(compat.migrate_flow(tnetstring.loads(data)))
+    return (f.request, f.response) if isinstance(f, http.HTTPFlow) else None
 
 
 def read_mitm_records(path: Path, records: list[Record], *, label: str,
@@ -246,21 +281,19 @@ def read_mitm_records(path: Path, records: list[Record], *, label: str,
     A record whose framing was fine but whose content mitmproxy cannot read is skipped with a warning:
     the flows after it are still evidence.
     """
-    from mitmproxy import http
-
     with path.open("rb") as fh:
         for rec in records:
             fh.seek(rec.offset)
             warnings: list[str] = []
             try:
-                f = load_mitm_record(fh.read(rec.length))
+                messages = load_mitm_record(fh.read(rec.length))
             except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
                 yield rec, None, [f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {e})"]
                 continue
-            if not isinstance(f, http.HTTPFlow):
+            if messages is None:
                 yield rec, None, []
                 continue
-            yield rec, flow_from_mitmproxy(f, label, rec.index, body_cap, warnings), warnings
+            yield rec, flow_from_messages(*messages, label, rec.index, body_cap, warnings), warnings
 
 
 def check_framing(path: Path, records: list[Record], damage: str | None, label: str) -> list[str]:
@@ -296,8 +329,12 @@ def check_readable(path: Path, framed: int, unreadable: int) -> None:
 
 
 def flow_from_mitmproxy(f: Any, label: str, index: int, cap: int, warnings: list[str]) -> Flow:
-    """Convert a live or stored mitmproxy HTTPFlow (also used by the proxy addon)."""
-    req = f.request
+    """Convert a live mitmproxy HTTPFlow (the proxy addon)."""
+    return flow_from_messages(f.request, f.response, label, index, cap, warnings)
+
+
+def flow_from_messages(req: Any, resp: Any, label: str, index: int, cap: int, warnings: list[str]) -> Flow:
+    """Convert a mitmproxy Request and Response (None when the flow got none)."""
     body, cut = _cap(req.raw_content or b"", cap)
     if cut:
         warnings.append(f"{label}: flow {index}: request body cut at {cap} bytes for scanning")
@@ -305,13 +342,13 @@ def flow_from_mitmproxy(f: Any, label: str, index: int, cap: int, warnings: list
                       mime=req.headers.get("content-type", ""))
     response = None
     status = None
-    if f.response is not None:
-        rbody, rcut = _cap(f.response.raw_content or b"", cap)
+    if resp is not None:
+        rbody, rcut = _cap(resp.raw_content or b"", cap)
         if rcut:
             warnings.append(f"{label}: flow {index}: response body cut at {cap} bytes for scanning")
-        response = Message([(k, v) for k, v in f.response.headers.items(multi=True)], rbody, truncated=rcut,
-                           mime=f.response.headers.get("content-type", ""))
-        status = f.response.status_code
+        response = Message([(k, v) for k, v in resp.headers.items(multi=True)], rbody, truncated=rcut,
+                           mime=resp.headers.get("content-type", ""))
+        status = resp.status_code
     ts = req.timestamp_start
     return Flow(
         file=label, index=index, method=req.method.upper(), url=req.pretty_url,
