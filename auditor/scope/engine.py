@@ -97,6 +97,11 @@ class JudgeContext:
 
     def collected(self) -> list[Observation]:
         """Observations of actual collection or access: a requested permission alone is not one."""
+        return self._collected
+
+    @cached_property
+    def _collected(self) -> list[Observation]:
+        # every check walks it; a big capture has hundreds of thousands of observations
         return [o for o in self.observations if o.entity != "PERMISSION"]
 
     def sdk_declared(self, party: Party) -> bool:
@@ -144,7 +149,8 @@ def judge(ctx: JudgeContext, checks: Iterable[Check]) -> list[Finding]:
             if prev is None:
                 merged[key] = draft
             else:
-                prev.observations.extend(i for i in draft.observations if i not in prev.observations)
+                have = set(prev.observations)
+                prev.observations.extend(i for i in draft.observations if i not in have)
     findings = [_finish(d, ctx.ruleset, by_id) for d in merged.values()]
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.category or "", f.party.key if f.party else ""))
     return findings

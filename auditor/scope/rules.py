@@ -7,6 +7,7 @@ engine's job (auditor.scope.engine). Thresholds come from rules/rules.yaml ``par
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from auditor.model import Observation
 from auditor.scope.engine import Check, FindingDraft, JudgeContext, group
@@ -89,30 +90,30 @@ def check_excessive_frequency(ctx: JudgeContext) -> list[FindingDraft]:
     limit = int(params.get("max_per_window", 10))
     window = float(params.get("window_seconds", 60))
     cats = set(params.get("categories", []))
-    series: dict[tuple[str, str], list[tuple[float, Observation]]] = {}
+    # per category and party: the time of each flow (several fields of one request are one collection),
+    # and the observations behind them
+    series: dict[tuple[str, str], dict[tuple[object, object], float]] = {}
+    members: dict[tuple[str, str], list[tuple[float, Observation]]] = {}
     for o in ctx.collected():
+        if o.category not in cats:
+            continue
         t = _epoch(o.where.get("time"))
-        if o.category in cats and t is not None:
-            series.setdefault((o.category, o.party.key), []).append((t, o))
+        if t is None:
+            continue
+        key = (o.category, o.party.key)
+        series.setdefault(key, {}).setdefault((o.where.get("file"), o.where.get("flow")), t)
+        members.setdefault(key, []).append((t, o))
     drafts = []
-    for items in series.values():
-        items.sort(key=lambda x: x[0])
-        lo = 0
-        # flows, not fields: several fields of one request are one collection
-        flows: list[tuple[float, Observation]] = []
-        seen: set[tuple[object, object]] = set()
-        for t, o in items:
-            k = (o.where.get("file"), o.where.get("flow"))
-            if k not in seen:
-                seen.add(k)
-                flows.append((t, o))
-        best = 0
-        for hi in range(len(flows)):
-            while flows[hi][0] - flows[lo][0] > window:
+    for key, by_flow in series.items():
+        items = sorted(members[key], key=lambda x: x[0])
+        times = sorted(by_flow.values())
+        lo = best = 0
+        for hi in range(len(times)):
+            while times[hi] - times[lo] > window:
                 lo += 1
             best = max(best, hi - lo + 1)
         if best > limit:
-            o = flows[0][1]
+            o = items[0][1]
             drafts.append(
                 FindingDraft(
                     rule="excessive_frequency",
@@ -182,10 +183,14 @@ def check_no_policy(ctx: JudgeContext) -> list[FindingDraft]:
 
 
 def _epoch(value: object) -> float | None:
-    if not value:
-        return None
+    return _parse_epoch(value) if isinstance(value, str) and value else None
+
+
+@lru_cache(maxsize=65536)
+def _parse_epoch(value: str) -> float | None:
+    """Cached: the observations of one flow share its time, and a capture has thousands of them."""
     try:
-        return datetime.fromisoformat(str(value)).timestamp()
+        return datetime.fromisoformat(value).timestamp()
     except ValueError:
         return None
 
