@@ -58,9 +58,10 @@ class FlowScanner:
         at = {"url": flow.url_without_query, "method": flow.method, "scheme": flow.scheme, "host": flow.host,
               "time": flow.time.isoformat() if flow.time else None}
         obs: list[Observation] = []
-        # one observation per value and entity on each side: a batch repeating the IMEI in 200 events
-        # is one piece of evidence seen 200 times, not 200 pieces
-        seen: dict[tuple[str, str, str], Observation] = {}
+        # One observation per entity and field on each side, array positions folded: a batch of 200
+        # events carrying an IMEI, or a track of 50 points, is one piece of evidence seen 200 or 50
+        # times (``occurrences``, ``distinct`` values), reported at ``body[*].imei``.
+        seen: dict[tuple[str, str, str], tuple[Observation, set[str]]] = {}
         req = flow.request
         sides: list[tuple[str, Iterable[Any]]] = [
             ("request", walker.request_pieces(flow.url, req.headers, req.body, decoded=req.content_decoded,
@@ -73,15 +74,22 @@ class FlowScanner:
         for side, pieces in sides:
             for piece in pieces:
                 for path, hit, payload in self._hits(piece, flow.url):
-                    key = (side, hit.entity, hit.text.strip() or path)
+                    folded = _INDEX.sub("[*]", path) if "[" in path else path
+                    key = (side, hit.entity, folded)
+                    identity = hit.text.strip() or path
                     prev = seen.get(key)
                     if prev is not None:
-                        prev.where["occurrences"] = prev.where.get("occurrences", 1) + 1
-                        prev.confidence = max(prev.confidence, float(hit.score))
+                        o, values = prev
+                        o.where["occurrences"] = o.where.get("occurrences", 1) + 1
+                        o.where["path"] = folded
+                        values.add(identity)
+                        if len(values) > 1:
+                            o.where["distinct"] = len(values)
+                        o.confidence = max(o.confidence, float(hit.score))
                         continue
                     where = {"file": flow.file, "flow": flow.index, "side": side, "path": path, **at}
                     o = self._observation(where, hit, party, before, payload)
-                    seen[key] = o
+                    seen[key] = (o, {identity})
                     obs.append(o)
         return obs, [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
 
@@ -132,6 +140,7 @@ class FlowScanner:
 
 
 _SEGMENT = re.compile(r"[.\[\]{}]+")
+_INDEX = re.compile(r"\[\d+\]")
 
 
 @dataclass
