@@ -154,3 +154,109 @@ def test_protobuf_without_schema_and_grpc_frames() -> None:
     w = Walker()
     pieces = list(w.body_pieces([("Content-Type", "application/x-protobuf")], b"\xff\xff\xff", decoded=True))
     assert isinstance(pieces[0], Blob) and any("protobuf" in x for x in w.warnings)
+
+
+def test_blank_characters_list_matches_this_python() -> None:
+    import sys
+
+    from auditor.traffic.decode import _SPACES
+
+    assert {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()} == _SPACES
+
+
+def _wrapped_and_plain_strings() -> list[str]:
+    inner = json.dumps({"sfzh": "340104199003071234"})
+    payload = base64.urlsafe_b64encode(inner.encode()).decode().rstrip("=")
+    out = ["", "a", "864512030617459", "1e9865c93d244cf31a79fa2975be98de", "340104199003071234", "page_view",
+           inner, f" {inner}\n", f"eyJhbGciOiJIUzI1NiJ9.{payload}.sig", f"Bearer eyJhbGciOiJIUzI1NiJ9.{payload}.x",
+           "a=1&b=2", "x=%41", "ICAgICAgICAgICAgICAgIA==", "e" * 40, "{[}", "Bearer"]
+    raws = [inner.encode(), b"   " * 6, b"\xff\xd8\xff\xe0" + bytes(20), b"\x89PNG\r\n\x1a\n" + bytes(16)]
+    raws += [(sp + inner).encode() for sp in ("\u3000", "\xa0", "\x1c", "\u2028", "\t")]
+    for raw in raws:
+        out += [base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode().rstrip("="),
+                " " + base64.b64encode(raw).decode()]
+    return out
+
+
+def test_object_members_unwrap_exactly_like_any_value() -> None:
+    # object members skip _unwrap when the string cannot be a wrapper; that shortcut must never
+    # hide one, so every candidate gives the same pieces as the general path
+    w = Walker()
+    for s in _wrapped_and_plain_strings():
+        doc = {"k": s}
+        assert list(w._json(doc, "body", None, 0)) == list(w._value("body.k", "k", s, doc, 0)), s
+
+
+def test_base64_after_any_blank_or_image_signature_is_unwrapped() -> None:
+    import sys
+
+    inner = '{"sfzh": "340104199003071234"}'
+    blanks = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    signatures = [b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"BM"]
+    raws = [(b + inner).encode() for b in ["", *blanks]] + [b"[1, 2, 3, 4, 5, 6]"] + [s + bytes(20) for s in signatures]
+    for raw in raws:
+        for text in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode().rstrip("=")):
+            pieces = list(Walker().body_pieces([], json.dumps({"k": text}).encode(), decoded=True))
+            assert pieces and all("{base64}" in p.path for p in pieces), raw
+
+
+_MULTIPART_BODIES = [
+    # (content type, body): browser-style, bare LF, CR, blanks after the boundary, a boundary-like
+    # line in a payload, a closing boundary without line break, charset in a part, blank filename
+    ("multipart/form-data; boundary=XyZ",
+     b'--XyZ\r\nContent-Disposition: form-data; name="a"\r\n\r\nx\r\n--XyZX\r\n--XyZ\r\n'
+     b'Content-Disposition: form-data; name="f"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+     b"\xff\xd8\xff\r\n\r\n--XyZ--\r\nepilogue"),
+    ('multipart/form-data; boundary="a.b"', b'--a.b\nContent-Disposition: form-data; name="n"\n\n\xd5\xc5\n--a.b-- \n'),
+    ("multipart/mixed;boundary=b", b"--b\rContent-Type: text/plain; charset=gbk\r\r\xd5\xc5\xce\xb0\r--b--"),
+    ("multipart/form-data; boundary=b",
+     b'--b \t\r\nContent-Disposition: form-data; name=""; filename=" "\r\n\r\nv\n\n--b--'),
+]
+
+
+def test_plain_multipart_reads_parts_as_the_email_package_does() -> None:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    from auditor.traffic.decode import _plain_multipart
+
+    for ctype, body in _MULTIPART_BODIES:
+        parts = _plain_multipart(body, ctype)
+        assert parts is not None, ctype
+        msg = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {ctype}\r\n\r\n".encode() + body)
+        expected = [(p.get_param("name", header="content-disposition"), bool(p.get_filename()),
+                     p.get_payload(decode=True) or b"", p.get_content_type()) for p in msg.iter_parts()]
+        assert [(p.name, p.has_filename, p.payload, p.mime) for p in parts] == expected
+
+
+def test_unusual_multipart_goes_to_the_email_package() -> None:
+    from auditor.traffic.decode import _plain_multipart
+
+    part = b'Content-Disposition: form-data; name="a"\r\n\r\nx\r\n'
+    for ctype, body in [
+        ("multipart/form-data; boundary=b", b"--b\r\n" + part),  # no closing boundary
+        ("multipart/form-data; boundary=b", b"--b\r\n--b\r\n" + part + b"--b--"),  # repeated boundary
+        ("multipart/form-data; boundary=b", b"--b\r\nContent-Transfer-Encoding: base64\r\n\r\neA==\r\n--b--"),
+        ("multipart/form-data; boundary=b", b"--b\r\n X-Folded: y\r\n\r\nx\r\n--b--"),
+        ("multipart/form-data; boundary=b", b"--b\r\nContent-Type: message/rfc822\r\n\r\nx\r\n--b--"),
+        ("multipart/form-data; boundary=b",
+         b"--b\r\nContent-Disposition: form-data; name*=utf-8''%E5%BC%A0\r\n\r\nx\r\n--b--"),
+        ("multipart/form-data; boundary=b", b"--b--\r\n"),
+        ("multipart/digest; boundary=b", b"--b\r\n" + part + b"--b--"),
+    ]:
+        assert _plain_multipart(body, ctype) is None, body
+    # and the email package's reading is what comes out
+    body = (b'--b\r\nContent-Disposition: form-data; name="a"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+            b"MTM5MTIzNDU2Nzg=\r\n--b--")
+    got = leaves(Walker().body_pieces([("Content-Type", "multipart/form-data; boundary=b")], body, decoded=True))
+    assert got == {"body.a": "13912345678"}
+
+
+def test_protobuf_repeated_field_and_text_with_line_breaks() -> None:
+    from auditor.traffic import protobuf
+
+    msg = b"".join(_pb_field(1, 0, _pb_varint(i)) for i in range(5000)) + _pb_str(2, "第一行\r\n\t第二行".encode())
+    doc = protobuf.parse_message(msg)
+    assert doc["#1"] == list(range(5000))
+    assert doc["#2"] == "第一行\r\n\t第二行"
+    assert protobuf.parse_message(_pb_str(2, "a\u2028b".encode())) == {"#2": "61e280a862"}

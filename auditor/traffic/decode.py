@@ -14,12 +14,12 @@ import binascii
 import json
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 import brotli
@@ -46,7 +46,7 @@ SKIP_HEADERS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Leaf:
     """A scalar value at a field path, with the mapping it sits in (for sibling pairing, e.g. lat/lng)."""
 
@@ -56,7 +56,7 @@ class Leaf:
     parent: Mapping[str, Any] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Text:
     """Unstructured text (a plain-text or HTML body, a free-text field) to scan as prose."""
 
@@ -64,7 +64,7 @@ class Text:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Blob:
     """Binary content (an uploaded file, a base64 image) judged by context: key, MIME, magic bytes."""
 
@@ -179,19 +179,18 @@ class Walker:
     # --- messages -------------------------------------------------------------------------------
     def request_pieces(self, url: str, headers: list[tuple[str, str]], body: bytes, *, decoded: bool,
                        mime: str = "") -> Iterator[Piece]:
-        query = urlsplit(url).query
-        if query:
-            yield from self._pairs("query", parse_qsl(query, keep_blank_values=True), 0)
-        path = urlsplit(url).path
-        if path:
-            yield Leaf("url.path", "path", path)
+        parts = urlsplit(url)
+        if parts.query:
+            yield from self._pairs("query", parse_qsl(parts.query, keep_blank_values=True), 0)
+        if parts.path:
+            yield Leaf("url.path", "path", parts.path)
         yield from self._headers(headers, "cookie")
-        yield from self.body_pieces(headers, body, decoded=decoded, mime=mime)
+        yield from self._message_body(headers, body, decoded, mime)
 
     def response_pieces(self, headers: list[tuple[str, str]], body: bytes, *, decoded: bool,
                         mime: str = "") -> Iterator[Piece]:
         yield from self._headers(headers, "set-cookie")
-        yield from self.body_pieces(headers, body, decoded=decoded, mime=mime)
+        yield from self._message_body(headers, body, decoded, mime)
 
     def _headers(self, headers: list[tuple[str, str]], cookie_header: str) -> Iterator[Piece]:
         for name, value in headers:
@@ -215,8 +214,12 @@ class Walker:
 
     def body_pieces(self, headers: list[tuple[str, str]], body: bytes, *, decoded: bool,
                     mime: str = "") -> Iterator[Piece]:
+        yield from self._message_body(headers, body, decoded, mime)
+
+    def _message_body(self, headers: list[tuple[str, str]], body: bytes, decoded: bool, mime: str) -> Iterable[Piece]:
+        """The body's pieces, returned rather than yielded (see ``_body``)."""
         if not body:
-            return
+            return ()
         ctype = mime or next((v for k, v in headers if k.lower() == "content-type"), "")
         if not decoded:
             enc = next((v for k, v in headers if k.lower() == "content-encoding"), "")
@@ -226,33 +229,30 @@ class Walker:
         elif body[:2] == b"\x1f\x8b":
             body, warns = decompress(body, "gzip", self.inflate_limit)
             self.warnings.extend(warns)
-        yield from self._body(body, ctype, "body", 0)
+        return self._body(body, ctype, "body", 0)
 
     # --- bodies ---------------------------------------------------------------------------------
-    def _body(self, body: bytes, ctype: str, path: str, depth: int) -> Iterator[Piece]:
+    def _body(self, body: bytes, ctype: str, path: str, depth: int) -> Iterable[Piece]:
+        """The pieces of a body, returned rather than yielded: every generator a piece passes through
+        costs it a resume, and the bodies' pieces are most of a capture's."""
         low = ctype.lower()
         if "multipart/" in low:
-            yield from self._multipart(body, ctype, path, depth)
-            return
+            return self._multipart(body, ctype, path, depth)
         if "protobuf" in low or "grpc" in low:
             try:
                 doc = protobuf.parse_body(body, ctype)
             except protobuf.NotProtobuf as e:
                 self.warnings.append(f"{ctype} body does not parse as protobuf ({e}); scanned as binary")
-                yield Blob(path, path.rsplit(".", 1)[-1], body, ctype)
-            else:
-                yield from self._json(doc, path, None, depth)
-            return
+                return (Blob(path, path.rsplit(".", 1)[-1], body, ctype),)
+            return self._json(doc, path, None, depth)
         if looks_binary(body) or low.startswith(("image/", "audio/", "video/", "application/octet-stream")):
-            yield Blob(path, path.rsplit(".", 1)[-1], body, ctype)
-            return
+            return (Blob(path, path.rsplit(".", 1)[-1], body, ctype),)
         text = to_text(body, ctype)
         if text is None:
-            yield Blob(path, path.rsplit(".", 1)[-1], body, ctype)
-            return
-        yield from self._text_body(text, low, path, depth)
+            return (Blob(path, path.rsplit(".", 1)[-1], body, ctype),)
+        return self._text_body(text, low, path, depth)
 
-    def _text_body(self, text: str, ctype: str, path: str, depth: int) -> Iterator[Piece]:
+    def _text_body(self, text: str, ctype: str, path: str, depth: int) -> Iterable[Piece]:
         stripped = text.strip()
         if stripped[:1] in "{[":
             try:
@@ -260,53 +260,75 @@ class Walker:
             except ValueError:
                 doc = None
             if isinstance(doc, dict | list):
-                yield from self._json(doc, path, None, depth)
-                return
+                return self._json(doc, path, None, depth)
         if "x-www-form-urlencoded" in ctype or _looks_form(stripped):
             pairs = parse_qsl(stripped, keep_blank_values=True)
             if pairs:
-                yield from self._pairs(path, pairs, depth)
-                return
-        if stripped:
-            yield Text(path, text)
+                return self._pairs(path, pairs, depth)
+        return (Text(path, text),) if stripped else ()
 
     def _multipart(self, body: bytes, ctype: str, path: str, depth: int) -> Iterator[Piece]:
-        head = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-        try:
-            msg = BytesParser(policy=HTTP).parsebytes(head + body)
-        except Exception as e:  # noqa: BLE001 - the email parser raises many kinds on garbage
-            self.warnings.append(f"multipart body could not be parsed ({type(e).__name__}); scanned as text")
-            yield from self._body(body, "text/plain", path, depth)
-            return
-        if not msg.is_multipart():
-            yield from self._body(body, "text/plain", path, depth)
-            return
-        for i, part in enumerate(msg.iter_parts()):
-            name = part.get_param("name", header="content-disposition") or f"part{i}"
-            filename = part.get_filename()
-            payload = part.get_payload(decode=True) or b""
-            pctype = part.get_content_type()
+        parts = _plain_multipart(body, ctype)
+        if parts is None:
+            head = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+            try:
+                msg = BytesParser(policy=HTTP).parsebytes(head + body)
+            except Exception as e:  # noqa: BLE001 - the email parser raises many kinds on garbage
+                self.warnings.append(f"multipart body could not be parsed ({type(e).__name__}); scanned as text")
+                yield from self._body(body, "text/plain", path, depth)
+                return
+            if not msg.is_multipart():
+                yield from self._body(body, "text/plain", path, depth)
+                return
+            parts = (_Part(part.get_param("name", header="content-disposition"), bool(part.get_filename()),
+                           part.get_payload(decode=True) or b"", part.get_content_type(),
+                           part.get("content-type", ""))
+                     for part in msg.iter_parts())
+        for i, part in enumerate(parts):
+            name = part.name or f"part{i}"
+            payload = part.payload
             ppath = f"{path}.{name}"
-            if filename or looks_binary(payload) or pctype.startswith(("image/", "audio/", "video/")):
-                yield Blob(ppath, str(name), payload, pctype)
+            if part.has_filename or looks_binary(payload) or part.mime.startswith(("image/", "audio/", "video/")):
+                yield Blob(ppath, str(name), payload, part.mime)
             else:
-                text = to_text(payload, part.get("content-type", ""))
+                text = to_text(payload, part.content_type)
                 if text is None:
-                    yield Blob(ppath, str(name), payload, pctype)
+                    yield Blob(ppath, str(name), payload, part.mime)
                 else:
                     yield from self._value(ppath, str(name), text, None, depth + 1)
 
     # --- structures ------------------------------------------------------------------------------
-    def _json(self, node: Any, path: str, key: str | None, depth: int,
+    def _json(self, node: dict[str, Any] | list[Any], path: str, key: str | None, depth: int,
               parent: Mapping[str, Any] | None = None) -> Iterator[Piece]:
-        if isinstance(node, dict):
+        """The leaves under a JSON (or protobuf) container, depth first.
+
+        A scalar in a list gets the list's own key and the mapping around the list as parent. The
+        members of objects are most of a capture's leaves (an analytics batch has a thousand per body),
+        so they are yielded here, not through a generator each, and a string goes to ``_unwrap``
+        only when it could be a wrapper at all. Containers from json.loads and protobuf are exact
+        dicts and lists with str keys, hence ``type(v) is`` and no str(key).
+        """
+        if type(node) is dict:
             for k, v in node.items():
-                yield from self._json(v, f"{path}.{k}", str(k), depth, node)
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                yield from self._json(v, f"{path}[{i}]", key, depth, parent if not isinstance(v, dict) else None)
+                vpath = f"{path}.{k}"
+                vtype = type(v)
+                if vtype is dict or vtype is list:
+                    yield from self._json(v, vpath, k, depth, node)
+                elif vtype is str and (v[:1] in _WRAP_LEADS or "=" in v
+                                       or (len(v) >= MIN_B64 and v[:2] in _B64_HEADS)):
+                    yield from self._value(vpath, k, v, node, depth)
+                else:
+                    yield Leaf(vpath, k, v, node)
         else:
-            yield from self._value(path, key or path.rsplit(".", 1)[-1], node, parent, depth)
+            for i, v in enumerate(node):
+                vpath = f"{path}[{i}]"
+                vtype = type(v)
+                if vtype is dict:
+                    yield from self._json(v, vpath, key, depth)
+                elif vtype is list:
+                    yield from self._json(v, vpath, key, depth, parent)
+                else:
+                    yield from self._value(vpath, key or vpath.rsplit(".", 1)[-1], v, parent, depth)
 
     def _pairs(self, path: str, pairs: list[tuple[str, str]], depth: int) -> Iterator[Piece]:
         parent = dict(pairs)
@@ -323,7 +345,8 @@ class Walker:
                 return
         yield Leaf(path, key, value, parent)
 
-    def _unwrap(self, path: str, key: str, s: str, depth: int) -> Iterator[Piece] | None:
+    def _unwrap(self, path: str, key: str, s: str, depth: int) -> Iterable[Piece] | None:
+        """The pieces inside a wrapped string, or None for a plain one (most strings: kept cheap)."""
         t = s.strip()
         if len(t) < 2:
             return None
@@ -337,11 +360,11 @@ class Walker:
         jwt = _jwt_payload(t)
         if jwt is not None:
             return self._json(jwt, f"{path}{{jwt}}", key, depth + 1)
-        if len(t) >= MIN_B64 and _B64_RE.fullmatch(t):
+        if len(t) >= MIN_B64 and t[:2] in _B64_HEADS and _B64_RE.fullmatch(t):
             raw = _b64(t)
             if raw is not None:
                 if raw.startswith(_IMAGE_MAGIC):
-                    return iter([Blob(f"{path}{{base64}}", key, raw, "")])
+                    return (Blob(f"{path}{{base64}}", key, raw, ""),)
                 try:
                     inner = raw.decode("utf-8")
                 except UnicodeDecodeError:
@@ -357,6 +380,31 @@ class Walker:
 
 _B64_RE = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 _FORM_RE = re.compile(r"^[\w.\-\[\]%]+=[^&]*(&[\w.\-\[\]%]+=[^&]*)*$")
+
+
+#: The characters str.isspace() (and so str.strip()) takes for blanks; a test checks the list against
+#: the running Python, where working it out at import would cost every start 70 ms.
+_SPACES = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+                    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a")
+#: What a string ``_unwrap`` can make something of may start with (JSON, a JWT or "Bearer ", or blanks
+#: it strips first); any other string needs a "=" (a form) or a base64 head (``_B64_HEADS``).
+_WRAP_LEADS = frozenset("{[ebB") | _SPACES
+
+
+def _b64_heads() -> frozenset[str]:
+    """The first two characters of every base64 string ``_unwrap`` can make something of.
+
+    Two base64 characters fix the first decoded byte, and only an image signature, '{', '[' or the
+    first byte of a whitespace character (blank or all-space inner text counts too) lead anywhere;
+    every other string (hex IDs, digits...) skips the decoding attempt, which mostly failed anyway.
+    """
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    index = {c: i for i, c in enumerate(alphabet)} | {"-": 62, "_": 63}
+    leads = {magic[0] for magic in _IMAGE_MAGIC} | {ord("{"), ord("[")} | {c.encode()[0] for c in _SPACES}
+    return frozenset(a + b for a in index for b in index if (index[a] << 2 | index[b] >> 4) in leads)
+
+
+_B64_HEADS = _b64_heads()
 
 
 def _looks_form(s: str) -> bool:
@@ -379,7 +427,12 @@ def _b64(s: str) -> bytes | None:
 
 
 def _jwt_payload(s: str) -> dict[str, Any] | None:
-    token = s[7:].strip() if s[:7].lower() == "bearer " else s
+    if s.startswith("eyJ"):
+        token = s
+    elif s[:1] in "bB" and s[:7].lower() == "bearer ":
+        token = s[7:].strip()
+    else:
+        return None
     parts = token.split(".")
     if len(parts) != 3 or not parts[0].startswith("eyJ"):
         return None
@@ -391,3 +444,101 @@ def _jwt_payload(s: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return doc if isinstance(doc, dict) else None
+
+
+# --- multipart without the email package ---------------------------------------------------------
+
+
+class _Part(NamedTuple):
+    """One part of a multipart body, as ``Walker._multipart`` reads it (email.message names in brackets)."""
+
+    name: Any  # the form field name or None [get_param("name", header="content-disposition")]
+    has_filename: bool  # a non-blank filename was given [bool(get_filename())]
+    payload: bytes  # [get_payload(decode=True)]
+    mime: str  # lower-case type/subtype, text/plain when absent [get_content_type()]
+    content_type: str  # the Content-Type header, "" when absent; only its charset is used
+
+
+_PLAIN_MULTIPART_RE = re.compile(
+    r"multipart/(?:form-data|mixed|related)[ \t]*;[ \t]*boundary=(?:\"([\w.+-]{1,70})\"|([\w.+-]{1,70}))"
+    r"(?:[ \t]*;[ \t]*charset=[\w.:-]+)?", re.I | re.A)
+_PLAIN_PART_HEADER_RE = re.compile(
+    rb"(?i:(content-disposition)):[ \t]*(?:form-data|attachment|inline)"
+    rb"(?:[ \t]*;[ \t]*name=\"([\w.\[\]-]*)\")?(?:[ \t]*;[ \t]*filename=\"([\w.()\[\] +-]*)\")?"
+    rb"|(?i:(content-type)):[ \t]*((?!(?i:message|multipart)/)[\w.+-]+/[\w.+-]+"
+    rb"(?:[ \t]*;[ \t]*charset=(?:\"[\w.:-]+\"|[\w.:-]+))?)")
+_LINE_RE = re.compile(rb"([^\r\n]*)(\r\n|\r|\n)?")
+_BOUNDARY_TAIL_RE = re.compile(rb"(--)?[ \t]*(?:\r\n|\r|\n|\Z)")
+
+
+def _plain_multipart(body: bytes, ctype: str) -> list[_Part] | None:
+    """The parts of a plainly built multipart body, exactly as the email package would read them.
+
+    The email parser costs milliseconds per upload (it splits a JPEG into hundreds of lines and
+    decodes each), so bodies built the usual way (a token boundary, parts with only a simple
+    Content-Disposition and Content-Type, a closing boundary) are split here; anything else, and
+    every oddity the email package has rules for, returns None and goes to the email package.
+    Its line rules are kept: a boundary line starts after CR, LF or CRLF and may end in blanks, and
+    the line break before a boundary belongs to the boundary.
+    """
+    m = _PLAIN_MULTIPART_RE.fullmatch(ctype)
+    if m is None:
+        return None
+    sep = b"--" + (m.group(1) or m.group(2)).encode("ascii")
+    found = _next_boundary(body, sep, 0)
+    if found is None or found[1]:
+        return None  # no opening boundary, or a closing one first: the email package's defects
+    pos = found[2]
+    parts: list[_Part] = []
+    while True:
+        if body.startswith(sep, pos) and _BOUNDARY_TAIL_RE.match(body, pos + len(sep)):
+            return None  # repeated boundary lines, merged by the email package
+        fields: dict[bytes, re.Match[bytes]] = {}
+        while True:
+            line = _LINE_RE.match(body, pos)
+            if not line.group(2):
+                return None
+            pos = line.end()
+            if not line.group(1):
+                break
+            header = _PLAIN_PART_HEADER_RE.fullmatch(line.group(1))
+            if header is None:
+                return None
+            hname = (header.group(1) or header.group(4)).lower()
+            if hname in fields:
+                return None
+            fields[hname] = header
+        found = _next_boundary(body, sep, pos)
+        if found is None:
+            return None
+        start, closing, after = found
+        payload = body[pos:start]
+        if payload.endswith(b"\r\n"):
+            payload = payload[:-2]
+        elif payload.endswith((b"\r", b"\n")):
+            payload = payload[:-1]
+        disposition = fields.get(b"content-disposition")
+        ctype_header = fields.get(b"content-type")
+        filename = disposition.group(3) if disposition else None
+        parts.append(_Part(
+            disposition.group(2).decode("ascii") if disposition and disposition.group(2) is not None else None,
+            bool(filename and filename.strip()),
+            payload,
+            ctype_header.group(5).split(b";", 1)[0].strip().lower().decode("ascii") if ctype_header else "text/plain",
+            ctype_header.group(5).decode("ascii") if ctype_header else "",
+        ))
+        if closing:
+            return parts
+        pos = after
+
+
+def _next_boundary(body: bytes, sep: bytes, pos: int) -> tuple[int, bool, int] | None:
+    """The first boundary line from ``pos`` (a line start): its start, whether it closes, where it ends."""
+    at = body.find(sep, pos)
+    while at >= 0:
+        if at == pos or body[at - 1] in b"\r\n":
+            tail = _BOUNDARY_TAIL_RE.match(body, at + len(sep))
+            if tail:
+                return at, tail.group(1) is not None, tail.end()
+        at = body.find(sep, at + 1)
+    return None

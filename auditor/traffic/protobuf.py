@@ -67,8 +67,13 @@ def parse_message(buf: bytes, depth: int = 0) -> dict[str, Any]:
             raise NotProtobuf(f"wire type {wire}")
         name = f"#{field}"
         if name in out:
+            # values are never lists themselves, so a list here is the repeats gathered so far;
+            # appending in place keeps a field repeated n times linear, not quadratic
             prev = out[name]
-            out[name] = [*prev, value] if isinstance(prev, list) else [prev, value]
+            if isinstance(prev, list):
+                prev.append(value)
+            else:
+                out[name] = [prev, value]
         else:
             out[name] = value
     return out
@@ -88,7 +93,8 @@ def _length_delimited(chunk: bytes, depth: int) -> Any:
             text = chunk.decode("utf-8")
         except UnicodeDecodeError:
             text = None
-        if text is not None and all(c.isprintable() or c in "\r\n\t" for c in text):
+        # printable but for line breaks and tabs (str.isprintable, not a loop over the characters)
+        if text is not None and text.replace("\r", "").replace("\n", "").replace("\t", "").isprintable():
             return text
         try:
             return parse_message(chunk, depth + 1)
