@@ -82,6 +82,20 @@ def test_lat_lng_abbreviations_pair_up(sc: PIScanner) -> None:
     assert alone and alone[0].score < lat.score  # a pair is a location fix; one axis is weaker
 
 
+def test_repeated_values_still_depend_on_their_siblings() -> None:
+    """Hits of repeated values are cached per key and value; where siblings decide, they still must."""
+    sc = PIScanner()
+    track = {"la": 39.990475, "lo": 116.480512}
+    for _ in range(2):
+        assert entities(sc.scan_field("b.name", "name", "李娜", parent={"name": "李娜", "mobile": "13812345678"})) \
+            == ["PERSON_NAME"]
+        assert sc.scan_field("b.name", "name", "李娜", parent={"name": "李娜", "mobile": ""}) == []
+        [paired] = sc.scan_field("q.la", "la", 39.990475, parent=track)
+        [alone] = sc.scan_field("q.la", "la", 39.990475, parent={"la": 39.990475, "lo": "unknown"})
+        assert alone.score < paired.score
+        assert entities(sc.scan_field("h.imei", "imei", "490154203237518")) == ["IMEI"]
+
+
 @pytest.mark.parametrize("key,value", [("la", "zh-CN"), ("lat", 0), ("lng", "0.0"), ("lat", 4.9e-324),
                                        ("longitude", 200.123456), ("latitude", -33.868820), ("lat", "39.9")])
 def test_coordinate_keys_with_non_coordinates(sc: PIScanner, key: str, value: object) -> None:

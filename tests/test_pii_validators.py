@@ -66,6 +66,20 @@ def test_cards_need_luhn(v: dict) -> None:
     assert not v["bank_card"]("0000000000000000")  # Luhn-valid but no card
 
 
+def test_table_luhn_agrees_with_stdnum() -> None:
+    """The local Luhn (a speed-up) must answer exactly as python-stdnum's, including on non-digits."""
+    import random
+
+    from stdnum import luhn
+
+    from auditor.pii.validators import luhn_valid
+
+    rnd = random.Random(7)
+    numbers = ["", "0", "79927398713", "79927398710", "12 3", "-1", "abc", "١٢٣", "²34", "４１１１"]
+    numbers += ["".join(rnd.choice("0123456789") for _ in range(rnd.randint(1, 24))) for _ in range(5000)]
+    assert [luhn_valid(n) for n in numbers] == [luhn.is_valid(n) for n in numbers]
+
+
 def test_device_ids(v: dict) -> None:
     assert v["imei"]("490154203237518")  # example from 3GPP TS 23.003 / Wikipedia
     assert not v["imei"]("490154203237519")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,8 @@ _FREE_TEXT = re.compile(r"[\u4e00-\u9fff].{4,}|\S\s+\S+\s+\S", re.S)
 _MIN_PAYLOAD_CHARS = 88
 # Distinct short values remembered with their hits (values are at most _FIELD_MAX characters).
 _VALUE_CACHE = 16384
+# Distinct (key, value) pairs of short values under PI keys remembered with their hits.
+_FIELD_CACHE = 32768
 # Characters of text around a name context word or address hint that the segmenter sees.
 _NLP_REACH = 48
 # How far from a context word a name's surname may start (or end) for the context to count; presidio
@@ -44,6 +46,8 @@ _NAME_REACH = 12
 _FIELD_MAX = 256
 # A sibling field that names PI (weight >= this) makes an ambiguous key (`name`, `aid`) credible.
 _STRONG_KEY = 0.8
+# A key weaker than this needs that sibling support.
+_WEAK_KEY = 0.5
 _SIBLING_SUPPORT = 0.3
 _PAIR_SUPPORT = 0.5
 
@@ -77,6 +81,8 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _as_text(value: object) -> str | None:
+    if type(value) is int or type(value) is float:  # JSON numbers, a quarter of all leaves
+        return repr(value)
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -84,6 +90,29 @@ def _as_text(value: object) -> str | None:
     if isinstance(value, int | float):
         return repr(value)
     return None
+
+
+@dataclass(frozen=True)
+class _KeyFacts:
+    """What a field name says, worked out once per distinct key (APIs repeat their keys)."""
+
+    specs: tuple[FieldSpec, ...]
+    negative: bool  # a record id (orderId, traceId): its value is not scanned
+    context: str  # the normal form, read as context words by the pattern layer
+    strong: bool  # names PI clearly enough to make an ambiguous sibling (`name`) credible
+    roles: frozenset[str]  # the coordinate axes it names
+    by_value: bool  # some entry is judged on the value alone, not as an axis: worth caching per value
+
+
+# The URL and the sibling fields of a leaf: all a field's hits may depend on besides key and value.
+_Record = tuple[str, Mapping[str, object] | None]
+
+
+class _RecordNeeded(Exception):
+    """What a key and value say turns on the URL or siblings (an axis, an ambiguous key): not cacheable."""
+
+
+_NOT_CACHED: tuple[bool, Hit | None] = (False, None)
 
 
 def _noisy_or(*p: float) -> float:
@@ -112,8 +141,18 @@ class PIScanner:
         names = self.data.names
         self._surname_char = re.compile("[" + "".join(sorted(names.single | {c[0] for c in names.compound})) + "]")
         self._value_hits = lru_cache(maxsize=_VALUE_CACHE)(self._cached_value_hits)
+        self._short_key_hit = lru_cache(maxsize=_FIELD_CACHE)(self._cached_short_key_hit)
+        self._axis_value_hit = lru_cache(maxsize=_VALUE_CACHE)(self._cached_axis_value_hit)
         self._key_info = lru_cache(maxsize=_VALUE_CACHE)(self._key_facts)
-        self._spec_entities = {f.id: [self.data.entities[e] for e in (f.entity, *f.also)] for f in self.data.fields}
+        self._specs = {f.id: f for f in self.data.fields}
+        # Per field spec: each entity it may name, with the score of key plus valid value, without and with
+        # a sibling naming PI (worked out here, not for every value).
+        self._spec_entities = {
+            f.id: [(ent, _noisy_or(f.weight, ent.value_score, 0.0),
+                    _noisy_or(f.weight, ent.value_score, _SIBLING_SUPPORT))
+                   for ent in (self.data.entities[e] for e in (f.entity, *f.also))]
+            for f in self.data.fields
+        }
 
     @cached_property
     def analyzer(self) -> AnalyzerEngine:
@@ -178,13 +217,16 @@ class PIScanner:
         text = value.strip() if type(value) is str else _as_text(value)  # str first: most leaves
         if not text:
             return []
-        specs, negative, key_context = self._key_info(key)
-        for spec in specs:
-            hit = self._key_hit(spec, key, text, url, parent)
+        facts = self._key_info(key)
+        if facts.specs:
+            cached, hit = (self._short_key_hit(key, text) if facts.by_value and len(text) < _MIN_PAYLOAD_CHARS
+                           else _NOT_CACHED)
+            if not cached:
+                hit = self._first_key_hit(facts.specs, key, text, (url, parent))
             if hit:
                 # Key and value agree on the whole value; only a long one may hide more (prose under `remark`).
                 return [hit] if len(text) <= _FIELD_MAX else resolve_overlaps([hit, *self.scan_text(text)])
-        if negative:
+        if facts.negative:
             return []
         n = len(text)
         if n >= _MIN_PAYLOAD_CHARS:
@@ -196,13 +238,37 @@ class PIScanner:
                 return self.scan_text(text)
         if n < self._matcher.min_length:
             return []  # most leaves: flags, counts, enum strings
-        return list(self._value_hits(text, key_context))
+        return list(self._value_hits(text, facts.context))
 
-    def _key_facts(self, key: str) -> tuple[tuple[FieldSpec, ...], bool, str]:
-        """What a key says, looked up once per distinct key: lexicon entries, record-id key, normal form."""
-        if not key:
-            return (), False, ""
-        return self._keys.lookup(key), self._keys.is_negative(key), normalise_key(key)
+    def _cached_short_key_hit(self, key: str, text: str) -> tuple[bool, Hit | None]:
+        """(True, what the key and a short value say), or _NOT_CACHED where that turns on the URL or siblings.
+
+        Cached per (key, value), because APIs repeat both (the IMEI in every event of a batch). Axes,
+        ambiguous keys and payload keys need the record, so their values are scanned afresh each time.
+        """
+        try:
+            return True, self._first_key_hit(self._key_info(key).specs, key, text, None)
+        except _RecordNeeded:
+            return _NOT_CACHED
+
+    def _first_key_hit(self, specs: tuple[FieldSpec, ...], key: str, text: str, record: _Record | None) -> Hit | None:
+        """``record`` None: not known, and _RecordNeeded is raised where it would matter."""
+        for spec in specs:
+            hit = self._key_hit(spec, key, text, record)
+            if hit:
+                return hit
+        return None
+
+    def _key_facts(self, key: str) -> _KeyFacts:
+        specs = self._keys.lookup(key) if key else ()
+        return _KeyFacts(
+            specs=specs,
+            negative=bool(key) and self._keys.is_negative(key),
+            context=normalise_key(key) if key else "",
+            strong=any(s.weight >= _STRONG_KEY for s in specs),
+            roles=frozenset(s.role for s in specs if s.role),
+            by_value=any(s.role is None for s in specs),
+        )
 
     def _cached_value_hits(self, text: str, key_context: str) -> tuple[Hit, ...]:
         """Hits from a short value alone; cached, because APIs repeat values (the IMEI in every event)."""
@@ -210,16 +276,14 @@ class PIScanner:
             return tuple(self.scan_text(text))
         return tuple(h for h in self._matcher.scan(text, context=key_context) if h.score >= REPORT_THRESHOLD)
 
-    def _key_hit(self, spec: FieldSpec, key: str, text: str, url: str,
-                 parent: Mapping[str, object] | None) -> Hit | None:
+    def _key_hit(self, spec: FieldSpec, key: str, text: str, record: _Record | None) -> Hit | None:
         if spec.role:
-            return self._axis_hit(spec, key, text, parent)
-        for ent in self._spec_entities[spec.id]:
+            return self._axis_hit(spec, key, text, record)
+        for ent, alone, supported in self._spec_entities[spec.id]:
             if ent.field_regex is None or ent.field_validator is None:
-                return self._payload_hit(key, text, url)
+                return self._payload_hit(key, text, _known(record)[0])
             if len(text) <= _FIELD_MAX and ent.field_regex.fullmatch(text) and ent.field_validator(text):
-                support = _SIBLING_SUPPORT if spec.weight < 0.5 and self._has_pi_sibling(key, parent) else 0.0
-                score = _noisy_or(spec.weight, ent.value_score, support)
+                score = supported if spec.weight < _WEAK_KEY and self._has_pi_sibling(key, _known(record)[1]) else alone
                 if score >= REPORT_THRESHOLD:
                     return Hit(ent.id, ent.category, 0, len(text), text, score, ("key", "value"))
         return None
@@ -227,24 +291,25 @@ class PIScanner:
     def _has_pi_sibling(self, key: str, parent: Mapping[str, object] | None) -> bool:
         if not parent:
             return False
-        return any(k != key and _as_text(v) is not None
-                   and any(s.weight >= _STRONG_KEY for s in self._keys.lookup(str(k)))
-                   for k, v in parent.items())
+        return any(k != key and _as_text(v) is not None and self._key_info(str(k)).strong for k, v in parent.items())
 
-    def _axis_hit(self, spec: FieldSpec, key: str, text: str, parent: Mapping[str, object] | None) -> Hit | None:
+    def _axis_hit(self, spec: FieldSpec, key: str, text: str, record: _Record | None) -> Hit | None:
         """A latitude or longitude field; a sibling of the other axis makes it a location fix."""
-        x = _coordinate(text, spec.role)
-        if x is None:
+        if _coordinate(text, spec.role) is None:
             return None
-        decimals = len(text.partition(".")[2])
-        ent: EntitySpec = self.data.entities[spec.entity]
-        value = 0.65 if decimals >= 4 else 0.3
+        parent = _known(record)[1]
         other = "lng" if spec.role == "lat" else "lat"
         paired = bool(parent) and any(
-            k != key and any(s.role == other for s in self._keys.lookup(str(k)))
-            and _coordinate(_as_text(v) or "", other) is not None
+            k != key and other in self._key_info(str(k)).roles and _coordinate(_as_text(v) or "", other) is not None
             for k, v in (parent or {}).items()
         )
+        return self._axis_value_hit(spec.id, text, paired)
+
+    def _cached_axis_value_hit(self, spec_id: str, text: str, paired: bool) -> Hit:
+        """The hit of a coordinate value, cached: a device at rest reports the same fix again and again."""
+        spec = self._specs[spec_id]
+        ent: EntitySpec = self.data.entities[spec.entity]
+        value = 0.65 if len(text.partition(".")[2]) >= 4 else 0.3
         score = _noisy_or(spec.weight, value, _PAIR_SUPPORT if paired else 0.0)
         return Hit(ent.id, ent.category, 0, len(text), text, score, ("key", "value"))
 
@@ -266,6 +331,14 @@ class PIScanner:
         return self._bio.classify(key, url, data, mime, self._key_entities(key))
 
 
+def _known(record: _Record | None) -> _Record:
+    """The leaf's URL and siblings; while the per-value cache is being filled they are unknown."""
+    if record is None:
+        raise _RecordNeeded
+    return record
+
+
+@lru_cache(maxsize=_VALUE_CACHE)
 def _coordinate(text: str, role: str | None) -> float | None:
     """The value as a coordinate on the given axis inside China, with at least 2 decimals; else None."""
     if "." not in text or len(text.partition(".")[2]) < 2:
