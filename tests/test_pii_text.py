@@ -83,3 +83,13 @@ def test_hit_across_a_window_boundary_is_found_once_at_its_offset(sc: PIScanner)
         text = pad[: boundary - 9] + "身份证号" + ID + pad[: 3 * WINDOW]
         hits = [h for h in sc.scan_text(text) if h.entity == "CN_RESIDENT_ID"]
         assert [(h.start, text[h.start:h.end]) for h in hits] == [(boundary - 5, ID)]
+
+
+def test_a_repeated_text_gives_the_same_hits_in_a_list_of_its_own() -> None:
+    """Texts up to one window are cached whole; a caller changing its list must not change the next answer."""
+    sc = PIScanner()
+    text = "收货人：欧阳娜娜，电话：+86 139-1234-5678"
+    first = sc.scan_text(text)
+    expected = list(first)
+    first.clear()
+    assert sc.scan_text(text) == expected and len(expected) == 2

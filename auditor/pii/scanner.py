@@ -37,6 +37,8 @@ _MIN_PAYLOAD_CHARS = 88
 _VALUE_CACHE = 16384
 # Distinct (key, value) pairs of short values under PI keys remembered with their hits.
 _FIELD_CACHE = 32768
+# Distinct texts of up to one window remembered with their hits (at most this many windows of memory).
+_TEXT_CACHE = 64
 # Characters of text around a name context word or address hint that the segmenter sees.
 _NLP_REACH = 48
 # How far from a context word a name's surname may start (or end) for the context to count; presidio
@@ -141,6 +143,7 @@ class PIScanner:
         names = self.data.names
         self._surname_char = re.compile("[" + "".join(sorted(names.single | {c[0] for c in names.compound})) + "]")
         self._value_hits = lru_cache(maxsize=_VALUE_CACHE)(self._cached_value_hits)
+        self._text_hits = lru_cache(maxsize=_TEXT_CACHE)(self._cached_text_hits)
         self._short_key_hit = lru_cache(maxsize=_FIELD_CACHE)(self._cached_short_key_hit)
         self._axis_value_hit = lru_cache(maxsize=_VALUE_CACHE)(self._cached_axis_value_hit)
         self._key_info = lru_cache(maxsize=_VALUE_CACHE)(self._key_facts)
@@ -164,12 +167,23 @@ class PIScanner:
     # -- free text -------------------------------------------------------------------------------
 
     def scan_text(self, text: str) -> list[Hit]:
-        """Free text of any length: windows bound the memory, overlapping so no hit is cut in two."""
+        """Free text of any length: windows bound the memory, overlapping so no hit is cut in two.
+
+        Texts of up to one window are cached whole: apps fetch the same page, config or message again.
+        """
+        if len(text) <= WINDOW:
+            return list(self._text_hits(text))
+        return self._scan_windows(text)
+
+    def _cached_text_hits(self, text: str) -> tuple[Hit, ...]:
+        return tuple(self._scan_windows(text))
+
+    def _scan_windows(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
         for offset, window, own_from, own_to in _windows(text):
             found = self._matcher.scan(window) + self._language_hits(window)
-            hits += [replace(h, start=h.start + offset, end=h.end + offset)
-                     for h in found if own_from <= h.start < own_to and h.score >= REPORT_THRESHOLD]
+            kept = [h for h in found if own_from <= h.start < own_to and h.score >= REPORT_THRESHOLD]
+            hits += [replace(h, start=h.start + offset, end=h.end + offset) for h in kept] if offset else kept
         return resolve_overlaps(hits)
 
     def _language_hits(self, window: str) -> list[Hit]:
@@ -273,7 +287,7 @@ class PIScanner:
     def _cached_value_hits(self, text: str, key_context: str) -> tuple[Hit, ...]:
         """Hits from a short value alone; cached, because APIs repeat values (the IMEI in every event)."""
         if _FREE_TEXT.search(text):
-            return tuple(self.scan_text(text))
+            return tuple(self._scan_windows(text))  # not via the text cache, which short values would crowd out
         return tuple(h for h in self._matcher.scan(text, context=key_context) if h.score >= REPORT_THRESHOLD)
 
     def _key_hit(self, spec: FieldSpec, key: str, text: str, record: _Record | None) -> Hit | None:
