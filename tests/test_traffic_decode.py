@@ -120,6 +120,24 @@ def test_garbage_does_not_crash() -> None:
         list(w.body_pieces([("Content-Type", "multipart/form-data; boundary=zz")], junk, decoded=True))
 
 
+def test_json_nested_deeper_than_the_stack_is_scanned_as_text() -> None:
+    w = Walker()
+    deep = ("[" * 50_000 + "]" * 50_000).encode()
+    pieces = list(w.body_pieces([("Content-Type", "application/json")], deep, decoded=True))
+    assert pieces and all(isinstance(p, Text) for p in pieces)
+    wrapped = json.dumps({"data": "[" * 50_000 + "]" * 50_000, "sfzh": "11010519491231002X"}).encode()
+    got = leaves(w.body_pieces([("Content-Type", "application/json")], wrapped, decoded=True))
+    assert got["body.sfzh"] == "11010519491231002X"
+
+
+def test_garbage_in_a_multipart_part_header_is_a_warning() -> None:
+    w = Walker()
+    body = (b"--zz\r\nContent-Disposition: form-data; name*\r\nContent-Type: text/plain\r\n\r\n"
+            b"13912345678\r\n--zz--\r\n")
+    pieces = list(w.body_pieces([("Content-Type", "multipart/form-data; boundary=zz")], body, decoded=True))
+    assert pieces and any("multipart body could not be parsed" in x for x in w.warnings)
+
+
 def _pb_varint(n: int) -> bytes:
     out = bytearray()
     while True:

@@ -214,3 +214,24 @@ def test_flows_of_an_older_mitmproxy_format_are_migrated_and_read_the_same(tmp_p
         [(f.url, f.method, f.status, f.request.body, f.time) for f in b.flows]
     assert a.flows[0].url == "https://www.example.cn:8443/u/0?sfzh=11010519491231002X"  # mitmproxy's pretty_url
     assert a.flows[1].response is None and a.flows[0].response is not None
+
+
+def test_a_flow_that_breaks_the_scanner_is_a_warning_and_the_others_are_scanned(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.traffic.scan as scan
+    from auditor.ruleset import default_ruleset
+
+    real = scan.FlowScanner.scan
+
+    def flaky(self: scan.FlowScanner, flow: scan.Flow, consent: object = None) -> object:
+        if flow.index == 2:
+            raise MemoryError("simulated")
+        return real(self, flow, consent)
+
+    monkeypatch.setattr(scan.FlowScanner, "scan", flaky)
+    p = tmp_path / "c.mitm"
+    _flow_file(p, 4)
+    r = scan.analyze_traffic([p], ruleset=default_ruleset(), salt="s")
+    assert sorted(o.where["flow"] for o in r.observations) == [0, 1, 3]
+    assert [f["index"] for f in r.flows] == [0, 1, 2, 3]
+    assert any("flow 2: not scanned: MemoryError" in w for w in r.warnings)

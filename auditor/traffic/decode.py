@@ -257,7 +257,7 @@ class Walker:
         if stripped[:1] in "{[":
             try:
                 doc = json.loads(stripped)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
                 doc = None
             if isinstance(doc, dict | list):
                 return self._json(doc, path, None, depth)
@@ -273,17 +273,17 @@ class Walker:
             head = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode()
             try:
                 msg = BytesParser(policy=HTTP).parsebytes(head + body)
+                # the part headers are parsed lazily, so garbage in them (`name*`) raises here, not above
+                parts = [_Part(part.get_param("name", header="content-disposition"), bool(part.get_filename()),
+                               part.get_payload(decode=True) or b"", part.get_content_type(),
+                               part.get("content-type", ""))
+                         for part in msg.iter_parts()] if msg.is_multipart() else None
             except Exception as e:  # noqa: BLE001 - the email parser raises many kinds on garbage
                 self.warnings.append(f"multipart body could not be parsed ({type(e).__name__}); scanned as text")
+                parts = None
+            if parts is None:
                 yield from self._body(body, "text/plain", path, depth)
                 return
-            if not msg.is_multipart():
-                yield from self._body(body, "text/plain", path, depth)
-                return
-            parts = (_Part(part.get_param("name", header="content-disposition"), bool(part.get_filename()),
-                           part.get_payload(decode=True) or b"", part.get_content_type(),
-                           part.get("content-type", ""))
-                     for part in msg.iter_parts())
         for i, part in enumerate(parts):
             name = part.name or f"part{i}"
             payload = part.payload
@@ -353,7 +353,7 @@ class Walker:
         if t[0] in "{[" and t[-1] in "}]":
             try:
                 doc = json.loads(t)
-            except ValueError:
+            except (ValueError, RecursionError):
                 doc = None
             if isinstance(doc, dict | list):
                 return self._json(doc, path, key, depth + 1)
@@ -441,7 +441,7 @@ def _jwt_payload(s: str) -> dict[str, Any] | None:
         return None
     try:
         doc = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return doc if isinstance(doc, dict) else None
 

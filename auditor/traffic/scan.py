@@ -283,7 +283,10 @@ def _run_job(job: _Job, ctx: _Context) -> _JobResult:
         if f is None:
             out.unreadable += bool(warns)
             continue
-        obs, scan_warnings = ctx.scanner.scan(f)
+        try:
+            obs, scan_warnings = ctx.scanner.scan(f)
+        except Exception as e:  # noqa: BLE001 - one bad flow must not sink the audit of the others (as live)
+            obs, scan_warnings = [], [f"{f.file}: flow {f.index}: not scanned: {type(e).__name__}: {e}"]
         out.warnings += scan_warnings
         slim = Flow(f.file, f.index, f.method, f.url, f.time, Message(), None, f.status)
         out.results.append(FlowResult(slim, obs, ctx.consent.match(f)))
