@@ -83,7 +83,7 @@ def test_lat_lng_abbreviations_pair_up(sc: PIScanner) -> None:
 
 
 def test_repeated_values_still_depend_on_their_siblings() -> None:
-    """Hits of repeated values are cached per key and value; where siblings decide, they still must."""
+    """A key remembers its last value and hits; where siblings decide, they still must."""
     sc = PIScanner()
     track = {"la": 39.990475, "lo": 116.480512}
     for _ in range(2):
@@ -93,7 +93,8 @@ def test_repeated_values_still_depend_on_their_siblings() -> None:
         [paired] = sc.scan_field("q.la", "la", 39.990475, parent=track)
         [alone] = sc.scan_field("q.la", "la", 39.990475, parent={"la": 39.990475, "lo": "unknown"})
         assert alone.score < paired.score
-        assert entities(sc.scan_field("h.imei", "imei", "490154203237518")) == ["IMEI"]
+        for imei, found in [("490154203237518", ["IMEI"]), ("490154203237519", []), ("490154203237518", ["IMEI"])]:
+            assert entities(sc.scan_field("h.imei", "imei", imei)) == found
 
 
 @pytest.mark.parametrize("key,value", [("la", "zh-CN"), ("lat", 0), ("lng", "0.0"), ("lat", 4.9e-324),

@@ -35,8 +35,6 @@ _FREE_TEXT = re.compile(r"[\u4e00-\u9fff].{4,}|\S\s+\S+\s+\S", re.S)
 _MIN_PAYLOAD_CHARS = 88
 # Distinct short values remembered with their hits (values are at most _FIELD_MAX characters).
 _VALUE_CACHE = 16384
-# Distinct (key, value) pairs of short values under PI keys remembered with their hits.
-_FIELD_CACHE = 32768
 # Distinct texts of up to one window remembered with their hits (at most this many windows of memory).
 _TEXT_CACHE = 64
 # Characters of text around a name context word or address hint that the segmenter sees.
@@ -94,7 +92,7 @@ def _as_text(value: object) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _KeyFacts:
     """What a field name says, worked out once per distinct key (APIs repeat their keys)."""
 
@@ -103,7 +101,12 @@ class _KeyFacts:
     context: str  # the normal form, read as context words by the pattern layer
     strong: bool  # names PI clearly enough to make an ambiguous sibling (`name`) credible
     roles: frozenset[str]  # the coordinate axes it names
-    by_value: bool  # some entry is judged on the value alone, not as an axis: worth caching per value
+    by_value: bool  # some entry is judged on the value alone, not as an axis: worth remembering per value
+    # The short value seen under this key last and what key and value said (see scan_field). A key
+    # repeats its value from event to event and request to request (the IMEI in every event of a
+    # batch), and one value per key catches that without a per-value cache, which unique values
+    # (a fresh OAID per event) would only churn. Replaced as one tuple, so readers see a whole entry.
+    last: tuple[str, bool, Hit | None] = ("", False, None)
 
 
 # The URL and the sibling fields of a leaf: all a field's hits may depend on besides key and value.
@@ -111,10 +114,10 @@ _Record = tuple[str, Mapping[str, object] | None]
 
 
 class _RecordNeeded(Exception):
-    """What a key and value say turns on the URL or siblings (an axis, an ambiguous key): not cacheable."""
+    """What a key and value say turns on the URL or siblings (an axis, an ambiguous key): not to be remembered."""
 
 
-_NOT_CACHED: tuple[bool, Hit | None] = (False, None)
+_NEEDS_RECORD: tuple[bool, Hit | None] = (False, None)
 
 
 def _noisy_or(*p: float) -> float:
@@ -144,7 +147,6 @@ class PIScanner:
         self._surname_char = re.compile("[" + "".join(sorted(names.single | {c[0] for c in names.compound})) + "]")
         self._value_hits = lru_cache(maxsize=_VALUE_CACHE)(self._cached_value_hits)
         self._text_hits = lru_cache(maxsize=_TEXT_CACHE)(self._cached_text_hits)
-        self._short_key_hit = lru_cache(maxsize=_FIELD_CACHE)(self._cached_short_key_hit)
         self._axis_value_hit = lru_cache(maxsize=_VALUE_CACHE)(self._cached_axis_value_hit)
         self._key_info = lru_cache(maxsize=_VALUE_CACHE)(self._key_facts)
         self._specs = {f.id: f for f in self.data.fields}
@@ -233,9 +235,13 @@ class PIScanner:
             return []
         facts = self._key_info(key)
         if facts.specs:
-            cached, hit = (self._short_key_hit(key, text) if facts.by_value and len(text) < _MIN_PAYLOAD_CHARS
-                           else _NOT_CACHED)
-            if not cached:
+            known = False
+            if facts.by_value and len(text) < _MIN_PAYLOAD_CHARS:
+                last, known, hit = facts.last
+                if last != text:
+                    known, hit = self._key_hit_by_value(facts.specs, key, text)
+                    facts.last = (text, known, hit)
+            if not known:
                 hit = self._first_key_hit(facts.specs, key, text, (url, parent))
             if hit:
                 # Key and value agree on the whole value; only a long one may hide more (prose under `remark`).
@@ -254,16 +260,15 @@ class PIScanner:
             return []  # most leaves: flags, counts, enum strings
         return list(self._value_hits(text, facts.context))
 
-    def _cached_short_key_hit(self, key: str, text: str) -> tuple[bool, Hit | None]:
-        """(True, what the key and a short value say), or _NOT_CACHED where that turns on the URL or siblings.
+    def _key_hit_by_value(self, specs: tuple[FieldSpec, ...], key: str, text: str) -> tuple[bool, Hit | None]:
+        """(True, what the key and value say), or _NEEDS_RECORD where that turns on the URL or siblings.
 
-        Cached per (key, value), because APIs repeat both (the IMEI in every event of a batch). Axes,
-        ambiguous keys and payload keys need the record, so their values are scanned afresh each time.
+        Axes, ambiguous keys and payload keys need the record, so their values are scanned afresh each time.
         """
         try:
-            return True, self._first_key_hit(self._key_info(key).specs, key, text, None)
+            return True, self._first_key_hit(specs, key, text, None)
         except _RecordNeeded:
-            return _NOT_CACHED
+            return _NEEDS_RECORD
 
     def _first_key_hit(self, specs: tuple[FieldSpec, ...], key: str, text: str, record: _Record | None) -> Hit | None:
         """``record`` None: not known, and _RecordNeeded is raised where it would matter."""
