@@ -19,6 +19,7 @@ from typing import Any
 from auditor.masking import mask, value_hash
 from auditor.model import Observation, Party
 from auditor.pii import PIScanner, get_scanner
+from auditor.pii.hit import Hit
 from auditor.ruleset import Ruleset, default_ruleset, normalise_field
 from auditor.traffic.consent import ConsentMoment, ConsentPatterns, Hint, resolve_consent
 from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Leaf, Text, Walker
@@ -73,8 +74,12 @@ class FlowScanner:
                                                               decoded=resp.content_decoded, mime=resp.mime)))
         for side, pieces in sides:
             for piece in pieces:
-                for path, hit, payload in self._hits(piece, flow.url):
-                    folded = _INDEX.sub("[*]", path) if "[" in path else path
+                hits, payload = self._hits(piece, flow.url)
+                if not hits:
+                    continue  # most pieces: one call, no loop, no path work
+                path = piece.path
+                folded = _INDEX.sub("[*]", path) if "[" in path else path
+                for hit in hits:
                     key = (side, hit.entity, folded)
                     identity = hit.text.strip() or path
                     prev = seen.get(key)
@@ -93,16 +98,14 @@ class FlowScanner:
                     obs.append(o)
         return obs, [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
 
-    def _hits(self, piece: Leaf | Text | Blob, url: str) -> Iterable[tuple[str, Any, Blob | None]]:
-        if isinstance(piece, Leaf):
-            for h in self.scanner.scan_field(piece.path, piece.key, piece.value, url=url, parent=piece.parent):
-                yield piece.path, h, None
-        elif isinstance(piece, Text):
-            for h in self.scanner.scan_text(piece.text):
-                yield piece.path, h, None
-        else:
-            for h in self.scanner.scan_bytes(piece.path, piece.key, piece.data, mime=piece.mime, url=url):
-                yield piece.path, h, piece
+    def _hits(self, piece: Leaf | Text | Blob, url: str) -> tuple[list[Hit], Blob | None]:
+        """The hits of one piece, and the piece itself when it is a binary payload (hashed, never kept)."""
+        kind = type(piece)
+        if kind is Leaf:
+            return self.scanner.scan_field(piece.path, piece.key, piece.value, url=url, parent=piece.parent), None
+        if kind is Text:
+            return self.scanner.scan_text(piece.text), None
+        return self.scanner.scan_bytes(piece.path, piece.key, piece.data, mime=piece.mime, url=url), piece
 
     def _observation(self, where: dict[str, Any], hit: Any, party: Party, before: bool | None,
                      payload: Blob | None = None) -> Observation:
