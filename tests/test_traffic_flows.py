@@ -235,3 +235,23 @@ def test_a_flow_that_breaks_the_scanner_is_a_warning_and_the_others_are_scanned(
     assert sorted(o.where["flow"] for o in r.observations) == [0, 1, 3]
     assert [f["index"] for f in r.flows] == [0, 1, 2, 3]
     assert any("flow 2: not scanned: MemoryError" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize("damage", ["missing field", "wrong type", "extra field"])
+def test_a_flow_with_a_malformed_request_is_skipped_with_a_warning(tmp_path: Path, damage: str) -> None:
+    from mitmproxy.io import tnetstring
+    from mitmproxy.test import tflow
+
+    states = [tflow.tflow(resp=True).get_state() for _ in range(3)]
+    req = states[1]["request"]
+    if damage == "missing field":
+        del req["path"]
+    elif damage == "wrong type":
+        req["method"] = 12345
+    else:
+        req["surprise"] = b"x"
+    p = tmp_path / "bad.mitm"
+    p.write_bytes(b"".join(tnetstring.dumps(s) for s in states))
+    r = read_capture(p)
+    assert [f.index for f in r.flows] == [0, 2]
+    assert any("flow 1 unreadable" in w for w in r.warnings)

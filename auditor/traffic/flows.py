@@ -12,7 +12,7 @@ import base64
 import binascii
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -254,24 +254,44 @@ def load_mitm_record(data: bytes) -> tuple[Any, Any] | None:
     """One flow's mitmproxy ``Request`` and ``Response`` (None when it is no HTTP flow), as mitmproxy reads them.
 
     Flows in the current format take a short way: only the request and response are parsed (with
-    mitmproxy's tnetstring parser and restored with its own classes, so URLs are built as mitmproxy
-    builds them), not the client and server connection records, which are half of every flow and
-    hold no evidence. Flows of older mitmproxy versions go the whole way, through mitmproxy's format
-    migrations.
+    mitmproxy's tnetstring parser, into mitmproxy's own classes, so URLs are built as mitmproxy builds
+    them), not the client and server connection records, which are half of every flow and hold no
+    evidence. Flows of older mitmproxy versions go the whole way, through mitmproxy's format migrations.
     """
     from mitmproxy import flow, http
     from mitmproxy.io import compat, tnetstring
     from mitmproxy.version import FLOW_FORMAT_VERSION
 
-    fields = _top_level(data)
-    if fields.get("version") == tnetstring.dumps(FLOW_FORMAT_VERSION):
-        if fields.get("type") != tnetstring.dumps("http"):
+    top = _top_level(data)
+    if top.get("version") == tnetstring.dumps(FLOW_FORMAT_VERSION):
+        if top.get("type") != tnetstring.dumps("http"):
             return None
-        response = tnetstring.loads(fields["response"])
-        return (http.Request.from_state(tnetstring.loads(fields["request"])),
-                http.Response.from_state(response) if response is not None else None)
+        response = tnetstring.loads(top["response"])
+        return (_restore(http.Request, http.RequestData, tnetstring.loads(top["request"])),
+                _restore(http.Response, http.ResponseData, response) if response is not None else None)
     f = flow.Flow.from_state(compat.migrate_flow(tnetstring.loads(data)))
     return (f.request, f.response) if isinstance(f, http.HTTPFlow) else None
+
+
+def _restore(message: type, data_class: type, state: dict[str, Any]) -> Any:
+    """``message.from_state(state)`` without the per-field type checks of mitmproxy's debug mode.
+
+    Those checks (typing introspection on every field of every message) were a fifth of reading a
+    flow; a malformed field still fails, later, in ``flow_from_messages``, and the flow is skipped
+    with a warning like any unreadable one.
+    """
+    from mitmproxy.http import Headers
+
+    state["headers"] = Headers.from_state(state["headers"])
+    if state.get("trailers") is not None:
+        state["trailers"] = Headers.from_state(state["trailers"])
+    if set(state) != {f.name for f in fields(data_class)}:
+        raise ValueError(f"{message.__name__} record has fields {sorted(state)}")
+    data = object.__new__(data_class)
+    data.__dict__.update(state)
+    restored = object.__new__(message)
+    restored.data = data
+    return restored
 
 
 def read_mitm_records(path: Path, records: list[Record], *, label: str,
@@ -287,13 +307,11 @@ def read_mitm_records(path: Path, records: list[Record], *, label: str,
             warnings: list[str] = []
             try:
                 messages = load_mitm_record(fh.read(rec.length))
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+                f = flow_from_messages(*messages, label, rec.index, body_cap, warnings) if messages else None
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeError) as e:
                 yield rec, None, [f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {e})"]
                 continue
-            if messages is None:
-                yield rec, None, []
-                continue
-            yield rec, flow_from_messages(*messages, label, rec.index, body_cap, warnings), warnings
+            yield rec, f, warnings
 
 
 def check_framing(path: Path, records: list[Record], damage: str | None, label: str) -> list[str]:
