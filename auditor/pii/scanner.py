@@ -318,11 +318,10 @@ class PIScanner:
             return None
         parent = _known(record)[1]
         other = "lng" if spec.role == "lat" else "lat"
-        paired = bool(parent) and any(
-            k != key and other in self._key_info(str(k)).roles and _coordinate(_as_text(v) or "", other) is not None
-            for k, v in (parent or {}).items()
-        )
-        return self._axis_value_hit(spec.id, text, paired)
+        for k, v in (parent or {}).items():  # a loop, not any(): no generator for every coordinate leaf
+            if k != key and other in self._key_info(str(k)).roles and _coordinate(_as_text(v) or "", other) is not None:
+                return self._axis_value_hit(spec.id, text, True)
+        return self._axis_value_hit(spec.id, text, False)
 
     def _cached_axis_value_hit(self, spec_id: str, text: str, paired: bool) -> Hit:
         """The hit of a coordinate value, cached: a device at rest reports the same fix again and again."""
