@@ -35,6 +35,7 @@ class PartyResolver:
 
     def __init__(self, ruleset: Ruleset, first_party: Iterable[str] = ()) -> None:
         self.first = {registrable(d) for d in first_party if d}
+        self._by_host: dict[str, Party] = {}  # a capture has thousands of flows and a few dozen hosts
         self._sdk_domains: list[tuple[str, dict]] = sorted(
             ((d.lower(), s) for s in ruleset.sdks.values() for d in s["domains"]),
             key=lambda x: -len(x[0]),
@@ -54,9 +55,16 @@ class PartyResolver:
             return []
         top = counts.most_common(1)[0][0]
         self.first = {top}
+        self._by_host.clear()
         return [top]
 
     def resolve(self, host: str) -> Party:
+        party = self._by_host.get(host)
+        if party is None:
+            party = self._by_host[host] = self._resolve(host)
+        return party
+
+    def _resolve(self, host: str) -> Party:
         sdk = self.sdk_for(host)
         if sdk is not None:
             return Party(kind="third", name=sdk["name"], sdk=sdk["id"])
