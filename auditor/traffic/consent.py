@@ -60,17 +60,13 @@ def _parse_time(s: str) -> datetime | None:
 Hint = tuple[str, str]
 
 
-def resolve_consent(flows: list[Flow], spec: str | None, ruleset: Ruleset,
-                    hints: Sequence[Hint | None] | None = None) -> ConsentMoment | None:
-    """Find the consent moment named by ``spec`` (or by the rules' patterns when spec is None).
+def resolve_consent(flows: list[Flow], spec: str | None, hints: Sequence[Hint | None]) -> ConsentMoment | None:
+    """Find the consent moment named by ``spec``, or the first flow the rules' patterns point at.
 
     ``hints`` are ``ConsentPatterns.match`` of each flow, computed where the bodies were (offline
-    scanning keeps only body-less flows); without them they are computed here.
+    scanning keeps only body-less flows); they are only looked at when ``spec`` is empty.
     """
     if spec is None or spec == "":
-        if hints is None:
-            patterns = ConsentPatterns(ruleset)
-            hints = [patterns.match(f) for f in flows]
         return next((_at(f, *hint) for f, hint in zip(flows, hints, strict=True) if hint is not None), None)
     spec = spec.strip()
     if spec.startswith("@"):

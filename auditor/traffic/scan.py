@@ -190,7 +190,7 @@ class _JobResult:
 @dataclass
 class _Context:
     scanner: FlowScanner
-    consent: ConsentPatterns
+    consent: ConsentPatterns | None  # only when the consent moment is to be found by the rules' patterns
     body_cap: int
 
 
@@ -207,7 +207,8 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
     on the consent timeline (both need every flow, so they come after the scan)."""
     jobs, warnings = _plan(paths, body_cap)
     resolver = PartyResolver(ruleset, first_party)
-    ctx = _Context(FlowScanner(resolver, salt=salt, ruleset=ruleset), ConsentPatterns(ruleset), body_cap)
+    patterns = None if consent_at else ConsentPatterns(ruleset)
+    ctx = _Context(FlowScanner(resolver, salt=salt, ruleset=ruleset), patterns, body_cap)
     results: list[FlowResult] = []
     unreadable: dict[str, int] = {}
     total = sum(len(j) for j in jobs)
@@ -225,7 +226,7 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
     if not fp:
         fp = resolver.guess_first_party(f.host for f in flows)
         guessed = bool(fp)
-    consent = resolve_consent(flows, consent_at, ruleset, hints=[r.consent_hint for r in results])
+    consent = resolve_consent(flows, consent_at, [r.consent_hint for r in results])
     observations: list[Observation] = []
     timeline: list[dict[str, Any]] = []
     for r in results:
@@ -292,7 +293,7 @@ def _run_job(job: _Job, ctx: _Context) -> _JobResult:
             obs, scan_warnings = [], [f"{f.file}: flow {f.index}: not scanned: {type(e).__name__}: {e}"]
         out.warnings += scan_warnings
         slim = Flow(f.file, f.index, f.method, f.url, f.time, Message(), None, f.status)
-        out.results.append(FlowResult(slim, obs, ctx.consent.match(f)))
+        out.results.append(FlowResult(slim, obs, ctx.consent.match(f) if ctx.consent else None))
     return out
 
 
