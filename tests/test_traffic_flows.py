@@ -255,3 +255,17 @@ def test_a_flow_with_a_malformed_request_is_skipped_with_a_warning(tmp_path: Pat
     r = read_capture(p)
     assert [f.index for f in r.flows] == [0, 2]
     assert any("flow 1 unreadable" in w for w in r.warnings)
+
+
+def test_a_negative_or_padded_length_inside_a_flow_is_unreadable_not_a_hang(tmp_path: Path) -> None:
+    from mitmproxy.io import tnetstring
+
+    p = tmp_path / "c.mitm"
+    records = _flow_file(p, 3)
+    for bad in (b"-5", b" 5"):
+        inner = b"7:version;" + bad + b":abcde,"  # a top-level field whose length is not plain digits
+        records[1] = str(len(inner)).encode() + b":" + inner + b"}"
+        p.write_bytes(b"".join(records))
+        r = read_capture(p)
+        assert [f.index for f in r.flows] == [0, 2] and any("flow 1 unreadable" in w for w in r.warnings)
+    assert tnetstring.loads(records[0])  # the good records are real flows

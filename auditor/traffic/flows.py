@@ -236,7 +236,10 @@ def _elements(data: bytes, start: int, stop: int) -> Iterator[bytes]:
     pos = start
     while pos < stop:
         colon = data.index(b":", pos, pos + _MAX_PREFIX_DIGITS + 1)
-        end = colon + 1 + int(data[pos:colon]) + 1
+        digits = data[pos:colon]
+        if not digits.isdigit():  # int() would take " 5" or "-5", and a negative length never ends
+            raise ValueError(f"no tnetstring length prefix at byte {pos}")
+        end = colon + 1 + int(digits) + 1
         if end > stop:
             raise ValueError(f"tnetstring element at byte {pos} runs past its container")
         yield data[pos:end]
