@@ -25,6 +25,7 @@ from auditor import __version__
 from auditor.batch.reports import write_report, write_text_atomic
 from auditor.batch.table import SEVERITIES, CampaignTable, build_table
 from auditor.batch.task import report_filename
+from auditor.report.html import PALETTE
 from auditor.ruleset import PROJECT_ROOT, Ruleset
 from auditor.store import Store
 
@@ -61,7 +62,7 @@ def render_dashboard(table: CampaignTable, ruleset: Ruleset, links: dict[str, st
     return template.render(
         t=table, links=links, lang=lang, tool_version=__version__,
         generated=generated or datetime.now(UTC).isoformat(timespec="seconds"),
-        css=(TEMPLATES / "dashboard.css").read_text(encoding="utf-8"),
+        css=PALETTE.read_text(encoding="utf-8") + (TEMPLATES / "dashboard.css").read_text(encoding="utf-8"),
         totals={"high": sum(a.findings["high"] for a in table.apps),
                 "apps_with_high": sum(1 for a in table.apps if a.findings["high"])},
         audited=len(table.apps), percent=percent,

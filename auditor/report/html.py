@@ -23,6 +23,8 @@ from auditor.ruleset import PROJECT_ROOT, Ruleset
 
 TEMPLATES = PROJECT_ROOT / "reports" / "templates"
 STYLESHEET = PROJECT_ROOT / "reports" / "css" / "report.css"
+#: Colours shared with the campaign dashboard (auditor.batch.dashboard), inlined before either stylesheet.
+PALETTE = PROJECT_ROOT / "reports" / "css" / "palette.css"
 FONT_SLOT = "/*@font-face*/"
 _CSS_SAFE = re.compile(r"[A-Za-z0-9 ]|[^\x00-\x7f]")
 
@@ -70,7 +72,7 @@ def render_html(audit: Audit, ruleset: Ruleset, *, lang: str = "zh",
         .get_template("report.html.j2")
         .render(
             view=view,
-            css=Markup(STYLESHEET.read_text(encoding="utf-8")),
+            css=Markup(PALETTE.read_text(encoding="utf-8") + STYLESHEET.read_text(encoding="utf-8")),
             fonts=Markup(FONT_SLOT),
             page_counter=page_counter(t),
         )
