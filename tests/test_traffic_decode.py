@@ -10,11 +10,16 @@ import zlib
 import brotli
 import zstandard
 
-from auditor.traffic.decode import Blob, Leaf, Text, Walker, decompress, to_text
+from auditor.traffic.decode import Blob, Column, Leaf, Text, Walker, decompress, to_text
+
+
+def expand(pieces) -> list[object]:
+    """Pieces with every column of a record array spelled out as the leaves it stands for."""
+    return [leaf for p in pieces for leaf in (p.leaves() if isinstance(p, Column) else [p])]
 
 
 def leaves(pieces) -> dict[str, object]:
-    return {p.path: p.value for p in pieces if isinstance(p, Leaf)}
+    return {p.path: p.value for p in expand(pieces) if isinstance(p, Leaf)}
 
 
 def test_gzip_bomb_stops_at_limit() -> None:
@@ -77,6 +82,23 @@ def test_siblings_are_passed_as_parent() -> None:
     pieces = [p for p in Walker().body_pieces([], body, decoded=True) if isinstance(p, Leaf)]
     lat = next(p for p in pieces if p.key == "lat")
     assert lat.parent == {"lat": 31.82, "lng": 117.22}
+
+
+def test_record_arrays_walk_as_columns_with_wrapped_members_apart() -> None:
+    events = [{"imei": "864512030617459", "ts": 1795000000000 + i, "loc": {"la": 31.82, "lo": 117.22},
+               "ext": json.dumps({"sfzh": "340104199003071235"}) if i == 2 else "x"} for i in range(4)]
+    pieces = list(Walker().body_pieces([("Content-Type", "application/json")],
+                                       json.dumps({"events": events}).encode(), decoded=True))
+    columns = {p.key: p for p in pieces if isinstance(p, Column)}
+    # plain scalars of all four records are one column each; the string wrapping JSON is not one of them
+    assert sorted(columns) == ["ext", "imei", "ts"]
+    assert columns["imei"].rows == [0, 1, 2, 3] and columns["ext"].rows == [0, 1, 3]
+    assert [leaf.path for leaf in columns["ts"].leaves()] == [f"body.events[{i}].ts" for i in range(4)]
+    assert next(columns["ts"].leaves()).parent == events[0]
+    got = leaves(pieces)
+    assert got["body.events[2].ext.sfzh"] == "340104199003071235"
+    assert got["body.events[3].loc.lo"] == 117.22
+    assert got["body.events[1].ext"] == "x"
 
 
 def test_jwt_header_and_cookies_and_query() -> None:

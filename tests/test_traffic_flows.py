@@ -269,3 +269,64 @@ def test_a_negative_or_padded_length_inside_a_flow_is_unreadable_not_a_hang(tmp_
         r = read_capture(p)
         assert [f.index for f in r.flows] == [0, 2] and any("flow 1 unreadable" in w for w in r.warnings)
     assert tnetstring.loads(records[0])  # the good records are real flows
+
+
+def _har(path: Path, bodies: list[object]) -> Path:
+    entries = [{
+        "startedDateTime": f"2026-11-20T09:30:0{i}Z",
+        "request": {"method": "POST", "url": f"https://api.example.cn/batch/{i}", "headers": [],
+                    "postData": {"mimeType": "application/json", "text": json.dumps(b, ensure_ascii=False)}},
+        "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json",
+                                                                "text": json.dumps(b, ensure_ascii=False)}},
+    } for i, b in enumerate(bodies)]
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+_OAIDS = [f"{i:02x}a1b2c3d4e5f60718293a4b5c6d7e8f" for i in range(30)]
+_BATCHES: list[object] = [
+    {"events": [{"imei": "864512030617459", "oaid": _OAIDS[i], "ts": 1795000000000 + i, "name": "张伟",
+                 "loc": {"la": "39.912345", "lo": "116.412345"}, "phone": "13912345678" if i % 3 else "13812345678",
+                 "ext": json.dumps({"sfzh": "340104199003071235"}) if i == 3 else "x"} for i in range(30)]},
+    {"points": [{"la": 39.9 + j * 1e-4, "lo": 116.4 + j * 1e-4} for j in range(4)] + [{"la": 39.91}],
+     "one": [{"sfzh": "340104199003071235"}],
+     "mixed": [{"phone": "13912345678"}, "13812345678", {"phone": 13912345678}],
+     "nested": [{"inner": [{"mobile": "13700001111"}, {"mobile": "13700001112"}]},
+                {"inner": [{"mobile": "13700001111"}]}],
+     "users": [{"name": "王芳", "aid": "340104199003071235"}, {"aid": "340104199003071235"}, {"name": None, "aid": 0}]},
+    [{"idcard": "340104199003071235", "addr": "北京市朝阳区建国路88号院3号楼"}, {"idcard": "11010519491231002X"}],
+]
+
+
+def test_record_arrays_give_the_evidence_their_leaves_give_one_by_one(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Columns are a shortcut, not a different reading: spelling every column out as leaves (the slow
+    way) must give the same observations, counts, first values and confidences."""
+    from auditor.ruleset import default_ruleset
+    from auditor.traffic.decode import Column, Walker
+    from auditor.traffic.scan import analyze_traffic
+
+    capture = _har(tmp_path / "batches.har", _BATCHES)
+
+    def run() -> list[dict]:
+        r = analyze_traffic([capture], ruleset=default_ruleset(), salt="s")
+        return sorted((o.to_dict() for o in r.observations),
+                      key=lambda d: (d["where"]["flow"], d["where"]["side"], d["entity"], d["where"]["path"]))
+
+    fast = run()
+    for name in ("request_pieces", "response_pieces"):
+        walk = getattr(Walker, name)
+        monkeypatch.setattr(Walker, name, lambda self, *a, _walk=walk, **k: [
+            leaf for p in _walk(self, *a, **k) for leaf in (p.leaves() if isinstance(p, Column) else [p])])
+    assert run() == fast
+    by_path = {(d["where"]["flow"], d["where"]["side"], d["where"]["path"], d["entity"]): d for d in fast}
+    imei = by_path[0, "request", "body.events[*].imei", "IMEI"]
+    assert imei["where"]["occurrences"] == 30 and "distinct" not in imei["where"]
+    oaid = by_path[0, "request", "body.events[*].oaid", "OAID"]
+    assert (oaid["where"]["occurrences"], oaid["where"]["distinct"]) == (30, 30)
+    assert oaid["value"].startswith("00a") and oaid["value"].endswith("7e8f")  # the first record's value
+    phone = by_path[0, "request", "body.events[*].phone", "CN_MOBILE"]
+    assert (phone["where"]["occurrences"], phone["where"]["distinct"]) == (30, 2)
+    assert (1, "request", "body.one[0].sfzh", "CN_RESIDENT_ID") in by_path  # one record: its exact path
+    assert (0, "request", "body.events[3].ext.sfzh", "CN_RESIDENT_ID") in by_path
+    assert by_path[1, "request", "body.nested[*].inner[*].mobile", "CN_MOBILE"]["where"]["occurrences"] == 3

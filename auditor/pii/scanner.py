@@ -105,6 +105,7 @@ class _KeyFacts:
     strong: bool  # names PI clearly enough to make an ambiguous sibling (`name`) credible
     roles: frozenset[str]  # the coordinate axes it names
     by_value: bool  # some entry is judged on the value alone, not as an axis: worth remembering per value
+    record_bound: bool  # what a value under it says may turn on its siblings (an axis, a weak key)
     # The short value seen under this key last and what key and value said (see scan_field). A key
     # repeats its value from event to event and request to request (the IMEI in every event of a
     # batch), and one value per key catches that without a per-value cache, which unique values
@@ -295,7 +296,14 @@ class PIScanner:
             strong=any(s.weight >= _STRONG_KEY for s in specs),
             roles=frozenset(s.role for s in specs if s.role),
             by_value=any(s.role is None for s in specs),
+            record_bound=any(s.role is not None or s.weight < _WEAK_KEY for s in specs),
         )
+
+    def needs_record(self, key: str) -> bool:
+        """Whether a value's hits under this key may turn on the fields around it (an axis pairs with
+        the other axis, a weak key needs a sibling naming PI). If not, equal values under the key
+        in one message give equal hits, so a column of them is scanned once per distinct value."""
+        return self._key_info(key).record_bound
 
     def _cached_value_hits(self, text: str, key_context: str) -> tuple[Hit, ...]:
         """Hits from a short value alone; cached, because APIs repeat values (the IMEI in every event)."""

@@ -74,7 +74,33 @@ class Blob:
     mime: str = ""
 
 
-Piece = Leaf | Text | Blob
+@dataclass(slots=True)
+class Column:
+    """One member across the records of a JSON array: ``oaid`` in every event of an analytics batch.
+
+    Arrays of records (event batches, location tracks, order lines) hold most of a capture's leaves,
+    and a column costs one list entry per value instead of a Leaf, a path string and a generator
+    resume each; the scanner folds the column's repeats at ``array[*].key`` and works out an exact
+    path only for the first hit. Only plain scalars are gathered: a member holding a container or a
+    string that may wrap something (JSON, base64, a form) is walked on its own, with its exact path.
+    """
+
+    array: str  # the array's path, e.g. body.events
+    key: str
+    records: list[Any]  # the array itself; each row index in ``rows`` points at a mapping in it
+    rows: list[int]
+
+    def path(self, row: int) -> str:
+        return f"{self.array}[{row}].{self.key}"
+
+    def leaves(self) -> Iterator[Leaf]:
+        """The column as the leaves it stands for, each with its exact path and its record as parent."""
+        for i in self.rows:
+            record = self.records[i]
+            yield Leaf(self.path(i), self.key, record[self.key], record)
+
+
+Piece = Leaf | Text | Blob | Column
 
 
 class DecodeLimit(Exception):
@@ -314,21 +340,39 @@ class Walker:
                 vtype = type(v)
                 if vtype is dict or vtype is list:
                     yield from self._json(v, vpath, k, depth, node)
-                elif vtype is str and (v[:1] in _WRAP_LEADS or "=" in v
-                                       or (len(v) >= MIN_B64 and v[:2] in _B64_HEADS)):
+                elif vtype is str and _may_wrap(v):
                     yield from self._value(vpath, k, v, node, depth)
                 else:
                     yield Leaf(vpath, k, v, node)
         else:
+            columns: dict[str, list[int]] = {}
             for i, v in enumerate(node):
-                vpath = f"{path}[{i}]"
                 vtype = type(v)
                 if vtype is dict:
-                    yield from self._json(v, vpath, key, depth)
-                elif vtype is list:
+                    # A record: its plain scalars join the array's columns, the rest is walked here.
+                    for k, m in v.items():
+                        mtype = type(m)
+                        if mtype is dict or mtype is list:
+                            yield from self._json(m, f"{path}[{i}].{k}", k, depth, v)
+                            continue
+                        if mtype is str and depth < MAX_DEPTH and _may_wrap(m):
+                            inner = self._unwrap(f"{path}[{i}].{k}", k, m, depth)
+                            if inner is not None:
+                                yield from inner
+                                continue
+                        rows = columns.get(k)
+                        if rows is None:
+                            columns[k] = [i]
+                        else:
+                            rows.append(i)
+                    continue
+                vpath = f"{path}[{i}]"
+                if vtype is list:
                     yield from self._json(v, vpath, key, depth, parent)
                 else:
                     yield from self._value(vpath, key or vpath.rsplit(".", 1)[-1], v, parent, depth)
+            for k, rows in columns.items():
+                yield Column(path, k, node, rows)
 
     def _pairs(self, path: str, pairs: list[tuple[str, str]], depth: int) -> Iterator[Piece]:
         parent = dict(pairs)
@@ -405,6 +449,11 @@ def _b64_heads() -> frozenset[str]:
 
 
 _B64_HEADS = _b64_heads()
+
+
+def _may_wrap(s: str) -> bool:
+    """Whether ``_unwrap`` could make anything of the string; most strings are plain and skip it."""
+    return s[:1] in _WRAP_LEADS or "=" in s or (len(s) >= MIN_B64 and s[:2] in _B64_HEADS)
 
 
 def _looks_form(s: str) -> bool:

@@ -10,9 +10,10 @@ import hashlib
 import multiprocessing
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from auditor.pii import PIScanner, get_scanner
 from auditor.pii.hit import Hit
 from auditor.ruleset import Ruleset, default_ruleset, normalise_field
 from auditor.traffic.consent import ConsentMoment, ConsentPatterns, Hint, resolve_consent
-from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Leaf, Text, Walker
+from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Column, Leaf, Text, Walker
 from auditor.traffic.flows import (
     DEFAULT_BODY_CAP,
     Flow,
@@ -58,11 +59,7 @@ class FlowScanner:
         # formatting per observation were a measurable part of the hot loop)
         at = {"url": flow.url_without_query, "method": flow.method, "scheme": flow.scheme, "host": flow.host,
               "time": flow.time.isoformat() if flow.time else None}
-        obs: list[Observation] = []
-        # One observation per entity and field on each side, array positions folded: a batch of 200
-        # events carrying an IMEI, or a track of 50 points, is one piece of evidence seen 200 or 50
-        # times (``occurrences``, ``distinct`` values), reported at ``body[*].imei``.
-        seen: dict[tuple[str, str, str], tuple[Observation, set[str]]] = {}
+        evidence = _Evidence(self, {"file": flow.file, "flow": flow.index}, at, party, before)
         req = flow.request
         sides: list[tuple[str, Iterable[Any]]] = [
             ("request", walker.request_pieces(flow.url, req.headers, req.body, decoded=req.content_decoded,
@@ -72,31 +69,45 @@ class FlowScanner:
             resp = flow.response
             sides.append(("response", walker.response_pieces(resp.headers, resp.body,
                                                               decoded=resp.content_decoded, mime=resp.mime)))
+        url = flow.url
         for side, pieces in sides:
             for piece in pieces:
-                hits, payload = self._hits(piece, flow.url)
+                if type(piece) is Column:
+                    self._scan_column(piece, side, url, evidence)
+                    continue
+                hits, payload = self._hits(piece, url)
                 if not hits:
                     continue  # most pieces: one call, no loop, no path work
                 path = piece.path
                 folded = _INDEX.sub("[*]", path) if "[" in path else path
                 for hit in hits:
-                    key = (side, hit.entity, folded)
-                    identity = hit.text.strip() or path
-                    prev = seen.get(key)
-                    if prev is not None:
-                        o, values = prev
-                        o.where["occurrences"] = o.where.get("occurrences", 1) + 1
-                        o.where["path"] = folded
-                        values.add(identity)
-                        if len(values) > 1:
-                            o.where["distinct"] = len(values)
-                        o.confidence = max(o.confidence, float(hit.score))
-                        continue
-                    where = {"file": flow.file, "flow": flow.index, "side": side, "path": path, **at}
-                    o = self._observation(where, hit, party, before, payload)
-                    seen[key] = (o, {identity})
-                    obs.append(o)
-        return obs, [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
+                    evidence.add(side, hit, folded, path, payload)
+        return evidence.observations, [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
+
+    def _scan_column(self, column: Column, side: str, url: str, evidence: _Evidence) -> None:
+        """A column's values, each with its own record as parent where the key needs it, else each
+        distinct value once, counted; an exact path is worked out only for a first hit."""
+        scan_field = self.scanner.scan_field
+        key, records = column.key, column.records
+        folded = f"{_INDEX.sub('[*]', column.array)}[*].{key}"
+        if self.scanner.needs_record(key):
+            for i in column.rows:
+                record = records[i]
+                for hit in scan_field("", key, record[key], url=url, parent=record):
+                    evidence.add(side, hit, folded, partial(column.path, i))
+            return
+        groups: dict[tuple[Any, type], list[int]] = {}  # the type too: 1, 1.0 and True are equal keys
+        for i in column.rows:
+            value = records[i][key]
+            rows = groups.get((value, type(value)))
+            if rows is None:
+                groups[value, type(value)] = [i]
+            else:
+                rows.append(i)
+        for (value, _), rows in groups.items():
+            first = rows[0]
+            for hit in scan_field("", key, value, url=url, parent=records[first]):
+                evidence.add(side, hit, folded, partial(column.path, first), count=len(rows))
 
     def _hits(self, piece: Leaf | Text | Blob, url: str) -> tuple[list[Hit], Blob | None]:
         """The hits of one piece, and the piece itself when it is a binary payload (hashed, never kept)."""
@@ -140,6 +151,44 @@ class FlowScanner:
             if listed and hit.entity in listed[1]:
                 return listed[0]
         return hit.category
+
+
+class _Evidence:
+    """The observations of one flow: one per side, entity and field, array positions folded.
+
+    A batch of 200 events carrying an IMEI, or a track of 50 points, is one piece of evidence seen 200
+    or 50 times (``occurrences``, ``distinct`` values), reported at ``body[*].imei``; a field seen once
+    keeps its exact path. Exact paths of column values are worked out only when needed (``path`` may
+    be a callable), since a batch's repeats never need theirs.
+    """
+
+    def __init__(self, scanner: FlowScanner, origin: dict[str, Any], at: dict[str, Any], party: Party,
+                 before: bool | None) -> None:
+        self.observations: list[Observation] = []
+        self._seen: dict[tuple[str, str, str], tuple[Observation, set[str]]] = {}
+        self._scanner, self._origin, self._at, self._party, self._before = scanner, origin, at, party, before
+
+    def add(self, side: str, hit: Hit, folded: str, path: str | Callable[[], str], payload: Blob | None = None,
+            count: int = 1) -> None:
+        """``count`` equal values with this hit (a column's repeats), of which ``path`` is the first."""
+        key = (side, hit.entity, folded)
+        prev = self._seen.get(key)
+        if prev is not None:
+            o, values = prev
+            o.where["occurrences"] = o.where.get("occurrences", 1) + count
+            o.where["path"] = folded
+            values.add(hit.text.strip() or (path if type(path) is str else path()))
+            if len(values) > 1:
+                o.where["distinct"] = len(values)
+            o.confidence = max(o.confidence, float(hit.score))
+            return
+        exact = path if type(path) is str else path()
+        where = {**self._origin, "side": side, "path": exact if count == 1 else folded, **self._at}
+        if count > 1:
+            where["occurrences"] = count
+        o = self._scanner._observation(where, hit, self._party, self._before, payload)
+        self._seen[key] = (o, {hit.text.strip() or exact})
+        self.observations.append(o)
 
 
 _SEGMENT = re.compile(r"[.\[\]{}]+")
