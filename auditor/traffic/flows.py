@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from auditor.errors import InputError, parse_json_bytes
+from auditor.traffic import tnetstring
 
 #: Bodies longer than this are cut before scanning (the audit notes it); configurable per call.
 DEFAULT_BODY_CAP = 8 * 1024 * 1024
@@ -186,10 +187,6 @@ def _har_entry(entry: dict[str, Any], label: str, i: int, cap: int, warnings: li
     )
 
 
-#: mitmproxy's tnetstring reader refuses longer length prefixes; so does the framing below.
-_MAX_PREFIX_DIGITS = 12
-
-
 @dataclass(frozen=True)
 class Record:
     """One flow's bytes in a mitmproxy flow file: its index in the file and where its tnetstring lies."""
@@ -216,7 +213,7 @@ def frame_mitm(path: Path) -> tuple[list[Record], str | None]:
         size = os.fstat(fh.fileno()).st_size
         offset = 0
         while offset < size:
-            head = fh.read(_MAX_PREFIX_DIGITS + 1)
+            head = fh.read(tnetstring.MAX_PREFIX_DIGITS + 1)
             digits, colon, _ = head.partition(b":")
             if not colon or not digits.isdigit():
                 return records, f"no tnetstring length prefix at byte {offset}"
@@ -231,49 +228,33 @@ def frame_mitm(path: Path) -> tuple[list[Record], str | None]:
     return records, None
 
 
-def _elements(data: bytes, start: int, stop: int) -> Iterator[bytes]:
-    """The raw tnetstrings (prefix, payload and type) that follow each other in ``data[start:stop]``."""
-    pos = start
-    while pos < stop:
-        colon = data.index(b":", pos, pos + _MAX_PREFIX_DIGITS + 1)
-        digits = data[pos:colon]
-        if not digits.isdigit():  # int() would take " 5" or "-5", and a negative length never ends
-            raise ValueError(f"no tnetstring length prefix at byte {pos}")
-        end = colon + 1 + int(digits) + 1
-        if end > stop:
-            raise ValueError(f"tnetstring element at byte {pos} runs past its container")
-        yield data[pos:end]
-        pos = end
-
-
-def _top_level(data: bytes) -> dict[str, bytes]:
-    """A flow's top-level fields as raw tnetstrings, keyed by name; nothing below them is parsed yet."""
-    colon = data.index(b":", 0, _MAX_PREFIX_DIGITS + 1)
-    items = _elements(data, colon + 1, len(data) - 1)
-    return {k[k.index(b":") + 1:-1].decode(): v for k, v in zip(items, items, strict=False)}
-
-
 def load_mitm_record(data: bytes) -> tuple[Any, Any] | None:
     """One flow's mitmproxy ``Request`` and ``Response`` (None when it is no HTTP flow), as mitmproxy reads them.
 
-    Flows in the current format take a short way: only the request and response are parsed (with
-    mitmproxy's tnetstring parser, into mitmproxy's own classes, so URLs are built as mitmproxy builds
-    them), not the client and server connection records, which are half of every flow and hold no
-    evidence. Flows of older mitmproxy versions go the whole way, through mitmproxy's format migrations.
+    Flows in the current format take a short way: only the request and response are parsed (into
+    mitmproxy's own classes, so URLs are built as mitmproxy builds them), not the client and server
+    connection records, which are half of every flow and hold no evidence. Flows of older mitmproxy
+    versions go the whole way, through mitmproxy's format migrations.
     """
     from mitmproxy import flow, http
-    from mitmproxy.io import compat, tnetstring
+    from mitmproxy.io import compat
     from mitmproxy.version import FLOW_FORMAT_VERSION
 
-    top = _top_level(data)
-    if top.get("version") == tnetstring.dumps(FLOW_FORMAT_VERSION):
-        if top.get("type") != tnetstring.dumps("http"):
+    top = tnetstring.members(data)
+    if _member(data, top, "version") == FLOW_FORMAT_VERSION:
+        if _member(data, top, "type") != "http":
             return None
-        response = tnetstring.loads(top["response"])
-        return (_restore(http.Request, http.RequestData, tnetstring.loads(top["request"])),
+        response = _member(data, top, "response")
+        return (_restore(http.Request, http.RequestData, _member(data, top, "request")),
                 _restore(http.Response, http.ResponseData, response) if response is not None else None)
     f = flow.Flow.from_state(compat.migrate_flow(tnetstring.loads(data)))
     return (f.request, f.response) if isinstance(f, http.HTTPFlow) else None
+
+
+def _member(data: bytes, top: dict[Any, tuple[int, int]], name: str) -> Any:
+    """A top-level member's value (None when absent, which the format check then refuses)."""
+    where = top.get(name)
+    return tnetstring.parse(data, where[0], where[1])[0] if where else None
 
 
 def _restore(message: type, data_class: type, state: dict[str, Any]) -> Any:
@@ -311,7 +292,7 @@ def read_mitm_records(path: Path, records: list[Record], *, label: str,
             try:
                 messages = load_mitm_record(fh.read(rec.length))
                 f = flow_from_messages(*messages, label, rec.index, body_cap, warnings) if messages else None
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeError) as e:
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
                 yield rec, None, [f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {e})"]
                 continue
             yield rec, f, warnings
