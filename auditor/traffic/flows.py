@@ -14,9 +14,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from auditor.errors import InputError, parse_json_bytes
 from auditor.traffic import tnetstring
@@ -57,18 +58,23 @@ class Flow:
     response: Message | None = None
     status: int | None = None
 
+    @cached_property
+    def _parts(self) -> SplitResult:
+        """Split once: scanning, the timeline, parties and the consent moment all ask for pieces of the URL."""
+        return urlsplit(self.url)
+
     @property
     def scheme(self) -> str:
-        return urlsplit(self.url).scheme.lower()
+        return self._parts.scheme.lower()
 
     @property
     def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
+        return (self._parts.hostname or "").lower()
 
     @property
     def url_without_query(self) -> str:
         """The URL as shown in evidence: query values can carry PI, so they are reported per field."""
-        s = urlsplit(self.url)
+        s = self._parts
         return f"{s.scheme}://{s.netloc}{s.path}"
 
 

@@ -10,6 +10,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ class FlowScanner:
                 folded = _INDEX.sub("[*]", path) if "[" in path else path
                 for hit in hits:
                     evidence.add(side, hit, folded, path, payload)
-        return evidence.observations, [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
+        return evidence.observations(), [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
 
     def _scan_column(self, column: Column, side: str, url: str, evidence: _Evidence) -> None:
         """A column's values, each with its own record as parent where the key needs it, else each
@@ -96,18 +97,18 @@ class FlowScanner:
                 for hit in scan_field("", key, record[key], url=url, parent=record):
                     evidence.add(side, hit, folded, partial(column.path, i))
             return
-        groups: dict[tuple[Any, type], list[int]] = {}  # the type too: 1, 1.0 and True are equal keys
-        for i in column.rows:
-            value = records[i][key]
-            rows = groups.get((value, type(value)))
-            if rows is None:
-                groups[value, type(value)] = [i]
-            else:
-                rows.append(i)
-        for (value, _), rows in groups.items():
-            first = rows[0]
-            for hit in scan_field("", key, value, url=url, parent=records[first]):
-                evidence.add(side, hit, folded, partial(column.path, first), count=len(rows))
+        values = [records[i][key] for i in column.rows]
+        kinds = list(zip(values, map(type, values), strict=True))  # the type too: 1, 1.0 and True are equal
+        counts = Counter(kinds)
+        if len(counts) == len(kinds):  # all different (a fresh OAID per event): nothing to group
+            for i, value in zip(column.rows, values, strict=True):
+                for hit in scan_field("", key, value, url=url, parent=records[i]):
+                    evidence.add(side, hit, folded, partial(column.path, i))
+            return
+        first = dict(zip(reversed(kinds), reversed(column.rows), strict=True))  # the earliest row wins
+        for kind, n in counts.items():
+            for hit in scan_field("", key, kind[0], url=url, parent=records[first[kind]]):
+                evidence.add(side, hit, folded, partial(column.path, first[kind]), count=n)
 
     def _hits(self, piece: Leaf | Text | Blob, url: str) -> tuple[list[Hit], Blob | None]:
         """The hits of one piece, and the piece itself when it is a binary payload (hashed, never kept)."""
@@ -153,42 +154,58 @@ class FlowScanner:
         return hit.category
 
 
+@dataclass(slots=True)
+class _Seen:
+    observation: Observation
+    folded: str
+    values: set[str]  # what tells the values apart: their text (a payload's exact path)
+    count: int
+    score: float
+
+
 class _Evidence:
     """The observations of one flow: one per side, entity and field, array positions folded.
 
     A batch of 200 events carrying an IMEI, or a track of 50 points, is one piece of evidence seen 200
     or 50 times (``occurrences``, ``distinct`` values), reported at ``body[*].imei``; a field seen once
-    keeps its exact path. Exact paths of column values are worked out only when needed (``path`` may
-    be a callable), since a batch's repeats never need theirs.
+    keeps its exact path. Counts are kept aside and written into the observations once, at the end,
+    and exact paths of column values are worked out only when needed (``path`` may be a callable):
+    a batch's repeats never need theirs.
     """
 
     def __init__(self, scanner: FlowScanner, origin: dict[str, Any], at: dict[str, Any], party: Party,
                  before: bool | None) -> None:
-        self.observations: list[Observation] = []
-        self._seen: dict[tuple[str, str, str], tuple[Observation, set[str]]] = {}
+        self._seen: dict[tuple[str, str, str], _Seen] = {}
         self._scanner, self._origin, self._at, self._party, self._before = scanner, origin, at, party, before
 
     def add(self, side: str, hit: Hit, folded: str, path: str | Callable[[], str], payload: Blob | None = None,
             count: int = 1) -> None:
         """``count`` equal values with this hit (a column's repeats), of which ``path`` is the first."""
         key = (side, hit.entity, folded)
-        prev = self._seen.get(key)
-        if prev is not None:
-            o, values = prev
-            o.where["occurrences"] = o.where.get("occurrences", 1) + count
-            o.where["path"] = folded
-            values.add(hit.text.strip() or (path if type(path) is str else path()))
-            if len(values) > 1:
-                o.where["distinct"] = len(values)
-            o.confidence = max(o.confidence, float(hit.score))
+        seen = self._seen.get(key)
+        if seen is not None:
+            seen.count += count
+            seen.values.add(hit.text.strip() or (path if type(path) is str else path()))
+            if hit.score > seen.score:
+                seen.score = hit.score
             return
         exact = path if type(path) is str else path()
-        where = {**self._origin, "side": side, "path": exact if count == 1 else folded, **self._at}
-        if count > 1:
-            where["occurrences"] = count
+        where = {**self._origin, "side": side, "path": exact, **self._at}
         o = self._scanner._observation(where, hit, self._party, self._before, payload)
-        self._seen[key] = (o, {hit.text.strip() or exact})
-        self.observations.append(o)
+        self._seen[key] = _Seen(o, folded, {hit.text.strip() or exact}, count, hit.score)
+
+    def observations(self) -> list[Observation]:
+        out = []
+        for seen in self._seen.values():
+            o = seen.observation
+            if seen.count > 1:
+                o.where["occurrences"] = seen.count
+                o.where["path"] = seen.folded
+            if len(seen.values) > 1:
+                o.where["distinct"] = len(seen.values)
+            o.confidence = float(seen.score)
+            out.append(o)
+        return out
 
 
 _SEGMENT = re.compile(r"[.\[\]{}]+")
