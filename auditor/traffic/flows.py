@@ -77,6 +77,12 @@ class Flow:
         s = self._parts
         return f"{s.scheme}://{s.netloc}{s.path}"
 
+    def without_bodies(self) -> Flow:
+        """The flow as the timeline and the consent moment need it, small enough to send between processes."""
+        slim = Flow(self.file, self.index, self.method, self.url, self.time, Message(), None, self.status)
+        slim.__dict__["_parts"] = self._parts  # what cached_property would store: the URL is not split again
+        return slim
+
 
 @dataclass
 class ReadResult:

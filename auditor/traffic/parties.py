@@ -50,7 +50,10 @@ class PartyResolver:
 
     def guess_first_party(self, hosts: Iterable[str]) -> list[str]:
         """With no first party given, take the registrable domain with most flows that is no SDK's."""
-        counts = Counter(registrable(h) for h in hosts if h and self.sdk_for(h) is None)
+        counts: Counter[str] = Counter()
+        for host, n in Counter(hosts).items():  # a few dozen hosts behind thousands of flows
+            if host and self.sdk_for(host) is None:
+                counts[registrable(host)] += n
         if not counts:
             return []
         top = counts.most_common(1)[0][0]

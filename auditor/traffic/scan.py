@@ -28,7 +28,6 @@ from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Column, Leaf, Te
 from auditor.traffic.flows import (
     DEFAULT_BODY_CAP,
     Flow,
-    Message,
     Record,
     capture_format,
     check_framing,
@@ -295,16 +294,20 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
     consent = resolve_consent(flows, consent_at, [r.consent_hint for r in results])
     observations: list[Observation] = []
     timeline: list[dict[str, Any]] = []
+    party_dicts: dict[str, dict[str, Any]] = {}
     for r in results:
         f = r.flow
-        party = resolver.resolve(f.host)
+        host = f.host
+        party = resolver.resolve(host)
+        if host not in party_dicts:
+            party_dicts[host] = party.to_dict()
         before = consent.is_before(f) if consent else None
         for o in r.observations:
             o.party, o.before_consent = party, before
         observations += r.observations
         timeline.append({
             "file": f.file, "index": f.index, "time": f.time.isoformat() if f.time else None,
-            "method": f.method, "url": f.url_without_query, "host": f.host, "party": party.to_dict(),
+            "method": f.method, "url": f.url_without_query, "host": host, "party": dict(party_dicts[host]),
             "status": f.status, "categories": sorted({o.category for o in r.observations}),
             "before_consent": before,
         })
@@ -358,8 +361,7 @@ def _run_job(job: _Job, ctx: _Context) -> _JobResult:
         except Exception as e:  # noqa: BLE001 - one bad flow must not sink the audit of the others (as live)
             obs, scan_warnings = [], [f"{f.file}: flow {f.index}: not scanned: {type(e).__name__}: {e}"]
         out.warnings += scan_warnings
-        slim = Flow(f.file, f.index, f.method, f.url, f.time, Message(), None, f.status)
-        out.results.append(FlowResult(slim, obs, ctx.consent.match(f) if ctx.consent else None))
+        out.results.append(FlowResult(f.without_bodies(), obs, ctx.consent.match(f) if ctx.consent else None))
     return out
 
 
