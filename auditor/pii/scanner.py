@@ -10,10 +10,10 @@ Long text is scanned in overlapping windows so memory stays bounded by the windo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditor.pii.biometric import BiometricClassifier, decode_payload
 from auditor.pii.data import EntitySpec, FieldSpec, RecognizerData, load_recognizer_data
@@ -106,6 +106,10 @@ class _KeyFacts:
     roles: frozenset[str]  # the coordinate axes it names
     by_value: bool  # some entry is judged on the value alone, not as an axis: worth remembering per value
     record_bound: bool  # what a value under it says may turn on its siblings (an axis, a weak key)
+    # For a key whose every entry is a plain shape check (no axis, no weak key, no payload), the
+    # checks in order with the score of a pass: a fresh value (an OAID per event) then costs a
+    # regex and a validator, not the general walk through specs and entities. None otherwise.
+    checks: tuple[tuple[Callable[[str], object], Callable[[str], bool], str, str, float], ...] | None
     # The short value seen under this key last and what key and value said (see scan_field). A key
     # repeats its value from event to event and request to request (the IMEI in every event of a
     # batch), and one value per key catches that without a per-value cache, which unique values
@@ -248,7 +252,7 @@ class PIScanner:
             if facts.by_value and len(text) < _MIN_PAYLOAD_CHARS:
                 last, known, hit = facts.last
                 if last != text:
-                    known, hit = self._key_hit_by_value(facts.specs, key, text)
+                    known, hit = self._key_hit_by_value(facts, key, text)
                     facts.last = (text, known, hit)
             if not known:
                 hit = self._first_key_hit(facts.specs, key, text, (url, parent))
@@ -269,13 +273,18 @@ class PIScanner:
             return []  # most leaves: flags, counts, enum strings
         return list(self._value_hits(text, facts.context))
 
-    def _key_hit_by_value(self, specs: tuple[FieldSpec, ...], key: str, text: str) -> tuple[bool, Hit | None]:
+    def _key_hit_by_value(self, facts: _KeyFacts, key: str, text: str) -> tuple[bool, Hit | None]:
         """(True, what the key and value say), or _NEEDS_RECORD where that turns on the URL or siblings.
 
         Axes, ambiguous keys and payload keys need the record, so their values are scanned afresh each time.
         """
+        if facts.checks is not None:  # text is shorter than _MIN_PAYLOAD_CHARS here, so within _FIELD_MAX
+            for fullmatch, valid, entity, category, score in facts.checks:
+                if fullmatch(text) and valid(text):
+                    return True, Hit(entity, category, 0, len(text), text, score, ("key", "value"))
+            return True, None
         try:
-            return True, self._first_key_hit(specs, key, text, None)
+            return True, self._first_key_hit(facts.specs, key, text, None)
         except _RecordNeeded:
             return _NEEDS_RECORD
 
@@ -297,7 +306,21 @@ class PIScanner:
             roles=frozenset(s.role for s in specs if s.role),
             by_value=any(s.role is None for s in specs),
             record_bound=any(s.role is not None or s.weight < _WEAK_KEY for s in specs),
+            checks=self._plain_checks(specs),
         )
+
+    def _plain_checks(self, specs: tuple[FieldSpec, ...]) -> tuple[tuple[Any, ...], ...] | None:
+        """What _key_hit does for these specs, unrolled, when it needs neither the record nor the URL."""
+        checks = []
+        for spec in specs:
+            if spec.role is not None or spec.weight < _WEAK_KEY:
+                return None
+            for ent, alone, _ in self._spec_entities[spec.id]:
+                if ent.field_regex is None or ent.field_validator is None:
+                    return None  # a payload: judged by the URL too
+                if alone >= REPORT_THRESHOLD:  # below it, _key_hit passes on to the next entry
+                    checks.append((ent.field_regex.fullmatch, ent.field_validator, ent.id, ent.category, alone))
+        return tuple(checks) if specs else None
 
     def needs_record(self, key: str) -> bool:
         """Whether a value's hits under this key may turn on the fields around it (an axis pairs with
