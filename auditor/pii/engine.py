@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import jieba
-import jieba.posseg
 import spacy
 from presidio_analyzer import (
     AnalysisExplanation,
@@ -30,6 +29,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from auditor.pii import jieba_tables
 from auditor.pii.data import RecognizerData
 from auditor.pii.hit import CONTEXT_BOOST, REPORT_THRESHOLD
 
@@ -74,7 +74,7 @@ def blank_zh(context_words: Iterable[str] = ()) -> Language:
 
 
 def _private_segmenter(words: list[str]) -> jieba.Tokenizer:
-    # Sharing the already-loaded frequency table avoids a second 2-second dictionary load
+    # Sharing the already-loaded frequency table avoids a second dictionary load
     # (attributes of jieba 0.42.1, pinned in pyproject.toml).
     jieba.dt.check_initialized()
     seg = jieba.Tokenizer()
@@ -104,9 +104,9 @@ class PersonNameRecognizer(EntityRecognizer):
     Scores stay below the report threshold without a context word.
     """
 
-    def __init__(self, data: RecognizerData, known: Callable[[str], bool]) -> None:
+    def __init__(self, data: RecognizerData, known: Callable[[str], bool], tags: dict[str, str]) -> None:
         self._names = data.names
-        self._tags: dict[str, str] = jieba.posseg.dt.word_tag_tab
+        self._tags = tags  # jieba's part of speech per dictionary word
         self._known = known
         # Forms of address (先生, 女士) follow a name; every other context word precedes one.
         context = [w for w in data.entities["PERSON_NAME"].context
@@ -206,11 +206,15 @@ def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, sco
 
 
 def build_analyzer(data: RecognizerData) -> AnalyzerEngine:
+    tables = jieba_tables.load()
+    if not jieba.dt.initialized:  # what jieba would load itself, read faster (see jieba_tables)
+        jieba.dt.FREQ, jieba.dt.total, jieba.dt.initialized = tables.freq, tables.total, True
     context = [w for e in ("PERSON_NAME", "ADDRESS") for w in data.entities[e].context]
     nlp = blank_zh(context)
     freq = nlp.tokenizer.jieba_seg.FREQ
     registry = RecognizerRegistry(
-        recognizers=[PersonNameRecognizer(data, known=lambda w: freq.get(w, 0) > 0), AddressRecognizer(data)],
+        recognizers=[PersonNameRecognizer(data, known=lambda w: freq.get(w, 0) > 0, tags=tables.tags),
+                     AddressRecognizer(data)],
         supported_languages=[LANGUAGE],
     )
     enhancer = LemmaContextAwareEnhancer(
