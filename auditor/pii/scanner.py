@@ -10,7 +10,7 @@ Long text is scanned in overlapping windows so memory stays bounded by the windo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -115,6 +115,16 @@ class _KeyFacts:
     # batch), and one value per key catches that without a per-value cache, which unique values
     # (a fresh OAID per event) would only churn. Replaced as one tuple, so readers see a whole entry.
     last: tuple[str, bool, Hit | None] = ("", False, None)
+
+
+@dataclass(slots=True)
+class DistinctHits:
+    """Values under one key that passed the same check (see PIScanner.scan_distinct)."""
+
+    first: Hit  # the hit of the first of them
+    position: int  # where the first of them is among the values given
+    count: int
+    texts: set[str]
 
 
 # The URL and the sibling fields of a leaf: all a field's hits may depend on besides key and value.
@@ -272,6 +282,39 @@ class PIScanner:
         if n < self._matcher.min_length:
             return []  # most leaves: flags, counts, enum strings
         return list(self._value_hits(text, facts.context))
+
+    def scan_distinct(self, key: str, values: Sequence[object]) -> tuple[list[DistinctHits], list[int]]:
+        """Different values under one key at once, where the key's shape checks alone decide (a column
+        of fresh OAIDs, an uploaded address book): per check passed, the first hit, how many values
+        passed and their texts, with no Hit made per value. Second, the positions of the values this
+        cannot judge (they fail the checks and may still be something else, or are long): give those
+        to scan_field. For a key that is no plain check (see _KeyFacts.checks), that is all of them.
+        """
+        checks = self._key_info(key).checks
+        if checks is None:
+            return [], list(range(len(values)))
+        found: dict[int, DistinctHits] = {}
+        rest: list[int] = []
+        for pos, value in enumerate(values):
+            text = value.strip() if type(value) is str else _as_text(value)
+            if not text:
+                continue  # scan_field gives nothing for it either
+            if len(text) < _MIN_PAYLOAD_CHARS:
+                for i, (fullmatch, valid, entity, category, score) in enumerate(checks):
+                    if fullmatch(text) and valid(text):
+                        got = found.get(i)
+                        if got is None:
+                            found[i] = DistinctHits(Hit(entity, category, 0, len(text), text, score, ("key", "value")),
+                                                    pos, 1, {text})
+                        else:
+                            got.count += 1
+                            got.texts.add(text)
+                        break
+                else:
+                    rest.append(pos)
+            else:
+                rest.append(pos)
+        return list(found.values()), rest
 
     def _key_hit_by_value(self, facts: _KeyFacts, key: str, text: str) -> tuple[bool, Hit | None]:
         """(True, what the key and value say), or _NEEDS_RECORD where that turns on the URL or siblings.

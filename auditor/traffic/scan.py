@@ -99,9 +99,14 @@ class FlowScanner:
         values = [records[i][key] for i in column.rows]
         kinds = list(zip(values, map(type, values), strict=True))  # the type too: 1, 1.0 and True are equal
         counts = Counter(kinds)
-        if len(counts) == len(kinds):  # all different (a fresh OAID per event): nothing to group
-            for i, value in zip(column.rows, values, strict=True):
-                for hit in scan_field("", key, value, url=url, parent=records[i]):
+        if len(counts) == len(kinds):  # all different (a fresh OAID per event): judged together
+            judged, rest = self.scanner.scan_distinct(key, values)
+            for d in judged:
+                evidence.add(side, d.first, folded, partial(column.path, column.rows[d.position]), count=d.count,
+                             texts=d.texts)
+            for pos in rest:
+                i = column.rows[pos]
+                for hit in scan_field("", key, values[pos], url=url, parent=records[i]):
                     evidence.add(side, hit, folded, partial(column.path, i))
             return
         first = dict(zip(reversed(kinds), reversed(column.rows), strict=True))  # the earliest row wins
@@ -178,20 +183,24 @@ class _Evidence:
         self._scanner, self._origin, self._at, self._party, self._before = scanner, origin, at, party, before
 
     def add(self, side: str, hit: Hit, folded: str, path: str | Callable[[], str], payload: Blob | None = None,
-            count: int = 1) -> None:
-        """``count`` equal values with this hit (a column's repeats), of which ``path`` is the first."""
+            count: int = 1, texts: set[str] | None = None) -> None:
+        """``count`` values with this hit, of which ``path`` is the first: equal ones (a column's repeats),
+        or different ones judged together, whose ``texts`` are then given."""
         key = (side, hit.entity, folded)
         seen = self._seen.get(key)
         if seen is not None:
             seen.count += count
-            seen.values.add(hit.text.strip() or (path if type(path) is str else path()))
+            if texts:
+                seen.values |= texts
+            else:
+                seen.values.add(hit.text.strip() or (path if type(path) is str else path()))
             if hit.score > seen.score:
                 seen.score = hit.score
             return
         exact = path if type(path) is str else path()
         where = {**self._origin, "side": side, "path": exact, **self._at}
         o = self._scanner._observation(where, hit, self._party, self._before, payload)
-        self._seen[key] = _Seen(o, folded, {hit.text.strip() or exact}, count, hit.score)
+        self._seen[key] = _Seen(o, folded, set(texts) if texts else {hit.text.strip() or exact}, count, hit.score)
 
     def observations(self) -> list[Observation]:
         out = []
