@@ -144,3 +144,30 @@ def test_timestamps_and_trace_ids_are_negative(sc: PIScanner) -> None:
     assert sc.scan_field("d.x", "x", 1700000000123) == []
     assert sc.scan_field("d.traceId", "traceId", "4bf92f3577b34da6a3ce929d0e0e4736") == []
     assert sc.scan_field("d.x", "x", "4bf92f3577b34da6") == []  # 16 hex, but no device key
+
+
+@pytest.mark.parametrize("key", ["oaid", "mobile", "sfzh", "imei", "remark", "la"])
+def test_distinct_values_judged_together_say_what_each_says_alone(sc: PIScanner, key: str) -> None:
+    """scan_distinct is a shortcut for columns of different values: its counts and texts, plus
+    scan_field on the values it hands back, must be what scan_field says value by value."""
+    values: list[object] = [f"{i:02x}a1b2c3d4e5f60718293a4b5c6d7e8f" for i in range(12)] + [
+        "13912345678", "13812345678", ID, "00000000-0000-0000-0000-000000000000", "", None, 0, 13700001111,
+        "864512030617459", "31.823456", "家住北京市朝阳区建国路88号院3号楼，联系人张伟" * 3]
+    one_by_one: dict[tuple[str, float], list[str]] = {}
+    for v in values:
+        for h in sc.scan_field("", key, v):
+            one_by_one.setdefault((h.entity, round(h.score, 6)), []).append(h.text)
+    judged, rest = sc.scan_distinct(key, values)
+    together: dict[tuple[str, float], list[str]] = {}
+    for d in judged:
+        together.setdefault((d.first.entity, round(d.first.score, 6)), []).extend(d.texts)
+        assert d.count == len(d.texts)  # the values are all different
+        assert str(values[d.position]).strip() == d.first.text
+    for pos in rest:
+        for h in sc.scan_field("", key, values[pos]):
+            together.setdefault((h.entity, round(h.score, 6)), []).append(h.text)
+    assert {k: sorted(v) for k, v in together.items()} == {k: sorted(v) for k, v in one_by_one.items()}
+    if key in ("oaid", "mobile", "sfzh"):
+        assert judged  # a plain key: its passes are counted, not handed back
+    if key == "la":
+        assert not judged and rest == list(range(len(values)))  # an axis needs its record: all handed back
