@@ -66,3 +66,66 @@ def test_real_flow_records_read_as_mitmproxy_reads_them(tmp_path: Path) -> None:
 def test_malformed_tnetstrings_are_value_errors(raw: bytes) -> None:
     with pytest.raises(ValueError):
         tnetstring.loads(raw)
+
+
+def _variants() -> list[object]:
+    """Flows whose URL, headers and bodies mitmproxy presents in less obvious ways."""
+    from mitmproxy import http
+    from mitmproxy.test import tflow
+
+    flows = []
+
+    def add(**request: object) -> http.HTTPFlow:
+        f = tflow.tflow(resp=True)
+        for k, v in request.items():
+            setattr(f.request, k, v)
+        flows.append(f)
+        return f
+
+    add()
+    add(headers=http.Headers(Host=b"api.example.cn:8443", content_type=b"application/json"))
+    f = add(http_version="HTTP/2.0")
+    f.request.headers.pop("Host", None)
+    f.request.authority = "h2.example.cn"
+    add(http_version="HTTP/3", authority="h3.example.cn")
+    add(method="CONNECT", authority="tunnel.example.cn:443", path="")
+    add(headers=http.Headers([(b"Host", b"[::1]:8080"), (b"X-Raw", b"\xff\xfe caf\xc3\xa9")]))
+    add(method="OPTIONS", path="*")
+    add(headers=http.Headers([(b"Host", b"a.example.cn"), (b"host", b"b.example.cn"),
+                              (b"Content-Type", b"text/plain"), (b"content-type", b"charset=gbk")]))
+    add(authority="xn--fiqs8s.example.cn", http_version="HTTP/2.0")
+    add(path="/路径?q=张伟&sfzh=11010519491231002X", scheme="http", port=8080)
+    f = add(content=None)
+    f.response = None
+    f = add(timestamp_start=0.0)
+    f.response.headers["Content-Type"] = "application/json; charset=utf-8"
+    f.response.content = "{\"xm\": \"张伟\"}".encode()
+    return flows
+
+
+def test_records_read_straight_into_flows_as_mitmproxy_presents_them(tmp_path: Path) -> None:
+    """The short way (our reader, no mitmproxy objects) gives the Flow mitmproxy's own reader and
+    classes give: same URL (pretty_url), method, headers, bodies, time and status."""
+    from mitmproxy import io
+
+    from auditor.traffic.flows import flow_from_mitmproxy, load_mitm_record
+
+    flows = _variants()
+    path = tmp_path / "variants.mitm"
+    with path.open("wb") as fh:
+        writer = io.FlowWriter(fh)
+        for f in flows:
+            writer.add(f)
+    with path.open("rb") as fh:
+        theirs = [flow_from_mitmproxy(f, "v", i, 1 << 20, []) for i, f in enumerate(io.FlowReader(fh).stream())]
+    records, damage = frame_mitm(path)
+    data = path.read_bytes()
+    ours = [load_mitm_record(data[r.offset:r.offset + r.length], "v", r.index, 1 << 20, []) for r in records]
+    assert damage is None and len(ours) == len(flows)
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert mine == reference
+        assert (mine.host, mine.scheme, mine.url_without_query) == (reference.host, reference.scheme,
+                                                                   reference.url_without_query)
+    urls = {f.url for f in ours}
+    assert {"http://api.example.cn:8443/path", "http://address:8080/路径?q=张伟&sfzh=11010519491231002X"} <= urls
+    assert any(f.request.header("x-raw").startswith("\udcff") for f in ours)  # bytes kept, as mitmproxy does

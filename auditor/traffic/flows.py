@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -240,54 +240,33 @@ def frame_mitm(path: Path) -> tuple[list[Record], str | None]:
     return records, None
 
 
-def load_mitm_record(data: bytes) -> tuple[Any, Any] | None:
-    """One flow's mitmproxy ``Request`` and ``Response`` (None when it is no HTTP flow), as mitmproxy reads them.
+def load_mitm_record(data: bytes, label: str, index: int, cap: int, warnings: list[str]) -> Flow | None:
+    """One record of a flow file as a Flow (None when it is no HTTP flow, e.g. TCP).
 
-    Flows in the current format take a short way: only the request and response are parsed (into
-    mitmproxy's own classes, so URLs are built as mitmproxy builds them), not the client and server
-    connection records, which are half of every flow and hold no evidence. Flows of older mitmproxy
-    versions go the whole way, through mitmproxy's format migrations.
+    Records in mitmproxy's current format take a short way: only the request and response are parsed,
+    straight into a Flow (see flow_from_state), not the client and server connection records, which
+    are half of every record and hold no evidence. Records of older mitmproxy versions go the whole
+    way, through mitmproxy's format migrations and classes.
     """
-    from mitmproxy import flow, http
-    from mitmproxy.io import compat
     from mitmproxy.version import FLOW_FORMAT_VERSION
 
     top = tnetstring.members(data)
     if _member(data, top, "version") == FLOW_FORMAT_VERSION:
         if _member(data, top, "type") != "http":
             return None
-        response = _member(data, top, "response")
-        return (_restore(http.Request, http.RequestData, _member(data, top, "request")),
-                _restore(http.Response, http.ResponseData, response) if response is not None else None)
+        return flow_from_state(_member(data, top, "request"), _member(data, top, "response"), label, index, cap,
+                               warnings)
+    from mitmproxy import flow, http
+    from mitmproxy.io import compat
+
     f = flow.Flow.from_state(compat.migrate_flow(tnetstring.loads(data)))
-    return (f.request, f.response) if isinstance(f, http.HTTPFlow) else None
+    return flow_from_mitmproxy(f, label, index, cap, warnings) if isinstance(f, http.HTTPFlow) else None
 
 
 def _member(data: bytes, top: dict[Any, tuple[int, int]], name: str) -> Any:
     """A top-level member's value (None when absent, which the format check then refuses)."""
     where = top.get(name)
     return tnetstring.parse(data, where[0], where[1])[0] if where else None
-
-
-def _restore(message: type, data_class: type, state: dict[str, Any]) -> Any:
-    """``message.from_state(state)`` without the per-field type checks of mitmproxy's debug mode.
-
-    Those checks (typing introspection on every field of every message) were a fifth of reading a
-    flow; a malformed field still fails, later, in ``flow_from_messages``, and the flow is skipped
-    with a warning like any unreadable one.
-    """
-    from mitmproxy.http import Headers
-
-    state["headers"] = Headers.from_state(state["headers"])
-    if state.get("trailers") is not None:
-        state["trailers"] = Headers.from_state(state["trailers"])
-    if set(state) != {f.name for f in fields(data_class)}:
-        raise ValueError(f"{message.__name__} record has fields {sorted(state)}")
-    data = object.__new__(data_class)
-    data.__dict__.update(state)
-    restored = object.__new__(message)
-    restored.data = data
-    return restored
 
 
 def read_mitm_records(path: Path, records: list[Record], *, label: str,
@@ -302,8 +281,7 @@ def read_mitm_records(path: Path, records: list[Record], *, label: str,
             fh.seek(rec.offset)
             warnings: list[str] = []
             try:
-                messages = load_mitm_record(fh.read(rec.length))
-                f = flow_from_messages(*messages, label, rec.index, body_cap, warnings) if messages else None
+                f = load_mitm_record(fh.read(rec.length), label, rec.index, body_cap, warnings)
             except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
                 yield rec, None, [f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {e})"]
                 continue
@@ -343,30 +321,92 @@ def check_readable(path: Path, framed: int, unreadable: int) -> None:
 
 
 def flow_from_mitmproxy(f: Any, label: str, index: int, cap: int, warnings: list[str]) -> Flow:
-    """Convert a live mitmproxy HTTPFlow (the proxy addon)."""
-    return flow_from_messages(f.request, f.response, label, index, cap, warnings)
+    """Convert a mitmproxy HTTPFlow (the live proxy addon; flow files of older mitmproxy versions)."""
+    req, resp = f.request, f.response
+    return _flow(label, index, req.method, req.pretty_url, req.timestamp_start,
+                 list(req.headers.items(multi=True)), req.raw_content,
+                 None if resp is None else (list(resp.headers.items(multi=True)), resp.raw_content, resp.status_code),
+                 cap, warnings)
 
 
-def flow_from_messages(req: Any, resp: Any, label: str, index: int, cap: int, warnings: list[str]) -> Flow:
-    """Convert a mitmproxy Request and Response (None when the flow got none)."""
-    body, cut = _cap(req.raw_content or b"", cap)
+def flow_from_state(req: dict[str, Any], resp: dict[str, Any] | None, label: str, index: int, cap: int,
+                    warnings: list[str]) -> Flow:
+    """A request and response record of a current-format flow file, read as mitmproxy's Request and
+    Response would present them (same text decoding, same URL), without building those: making them
+    and their headers was a third of reading a record. Malformed fields raise ValueError, TypeError,
+    KeyError or AttributeError, and the record is skipped with a warning like any unreadable one."""
+    request_fields, response_fields = _record_fields()
+    if req.keys() != request_fields or (resp is not None and resp.keys() != response_fields):
+        raise ValueError("request or response record has other fields than mitmproxy's")  # mitmproxy refuses it
+    headers = _state_headers(req["headers"])
+    response = None
+    if resp is not None:
+        response = (_state_headers(resp["headers"]), resp["content"], resp["status_code"])
+    return _flow(label, index, _text(req["method"]), _pretty_url(req, headers), req["timestamp_start"], headers,
+                 req["content"], response, cap, warnings)
+
+
+@cache
+def _record_fields() -> tuple[frozenset[str], frozenset[str]]:
+    """The fields of mitmproxy's request and response records in the installed version."""
+    from mitmproxy import http
+
+    return (frozenset(f.name for f in fields(http.RequestData)), frozenset(f.name for f in fields(http.ResponseData)))
+
+
+def _text(raw: bytes) -> str:
+    """How mitmproxy decodes methods, paths, schemes and header fields."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _state_headers(raw: list[list[bytes]]) -> list[tuple[str, str]]:
+    return [(_text(k), _text(v)) for k, v in raw]
+
+
+def _folded(headers: list[tuple[str, str]], name: str) -> str:
+    """A header's value as mitmproxy's ``headers.get`` gives it: repeats folded with ", ", "" when absent."""
+    return ", ".join(v for k, v in headers if k.lower() == name)
+
+
+def _pretty_url(req: dict[str, Any], headers: list[tuple[str, str]]) -> str:
+    """mitmproxy's ``Request.pretty_url`` (mitmproxy 11), from the record: the Host header (or an
+    HTTP/2 and HTTP/3 :authority) names the host, as the app addressed it."""
+    from mitmproxy.net.http import url
+
+    scheme, path = _text(req["scheme"]), _text(req["path"])
+    try:
+        authority = req["authority"].decode("idna")
+    except UnicodeError:
+        authority = _text(req["authority"])
+    if _text(req["method"]).upper() == "CONNECT":
+        return authority
+    host_header = _folded(headers, "host") or None
+    if req["http_version"] in (b"HTTP/2.0", b"HTTP/3"):
+        host_header = authority or host_header
+    if not host_header:
+        return url.unparse(scheme, req["host"], req["port"], path)
+    host, port = url.parse_authority(host_header, check=False)
+    return url.unparse(scheme, host, port or url.default_port(scheme) or 443, path)
+
+
+def _flow(label: str, index: int, method: str, url: str, started: float | None, headers: list[tuple[str, str]],
+          raw: bytes | None, response: tuple[list[tuple[str, str]], bytes | None, int] | None, cap: int,
+          warnings: list[str]) -> Flow:
+    body, cut = _cap(raw or b"", cap)
     if cut:
         warnings.append(f"{label}: flow {index}: request body cut at {cap} bytes for scanning")
-    request = Message([(k, v) for k, v in req.headers.items(multi=True)], body, truncated=cut,
-                      mime=req.headers.get("content-type", ""))
-    response = None
+    resp = None
     status = None
-    if resp is not None:
-        rbody, rcut = _cap(resp.raw_content or b"", cap)
+    if response is not None:
+        rheaders, rraw, status = response
+        rbody, rcut = _cap(rraw or b"", cap)
         if rcut:
             warnings.append(f"{label}: flow {index}: response body cut at {cap} bytes for scanning")
-        response = Message([(k, v) for k, v in resp.headers.items(multi=True)], rbody, truncated=rcut,
-                           mime=resp.headers.get("content-type", ""))
-        status = resp.status_code
-    ts = req.timestamp_start
+        resp = Message(rheaders, rbody, truncated=rcut, mime=_folded(rheaders, "content-type"))
     return Flow(
-        file=label, index=index, method=req.method.upper(), url=req.pretty_url,
-        time=datetime.fromtimestamp(ts, tz=UTC) if ts else None, request=request, response=response,
+        file=label, index=index, method=method.upper(), url=url,
+        time=datetime.fromtimestamp(started, tz=UTC) if started else None,
+        request=Message(headers, body, truncated=cut, mime=_folded(headers, "content-type")), response=resp,
         status=status,
     )
 
