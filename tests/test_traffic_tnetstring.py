@@ -129,3 +129,11 @@ def test_records_read_straight_into_flows_as_mitmproxy_presents_them(tmp_path: P
     urls = {f.url for f in ours}
     assert {"http://api.example.cn:8443/path", "http://address:8080/路径?q=张伟&sfzh=11010519491231002X"} <= urls
     assert any(f.request.header("x-raw").startswith("\udcff") for f in ours)  # bytes kept, as mitmproxy does
+
+
+def test_the_usual_record_fields_are_the_installed_mitmproxys() -> None:
+    """Not needed for correctness (other fields are checked against mitmproxy itself), but a mitmproxy
+    upgrade that changes them would make every record take the slow check: this says so."""
+    from auditor.traffic.flows import _USUAL_REQUEST, _USUAL_RESPONSE, _record_fields
+
+    assert _record_fields() == (_USUAL_REQUEST, _USUAL_RESPONSE)

@@ -335,15 +335,25 @@ def flow_from_state(req: dict[str, Any], resp: dict[str, Any] | None, label: str
     Response would present them (same text decoding, same URL), without building those: making them
     and their headers was a third of reading a record. Malformed fields raise ValueError, TypeError,
     KeyError or AttributeError, and the record is skipped with a warning like any unreadable one."""
-    request_fields, response_fields = _record_fields()
-    if req.keys() != request_fields or (resp is not None and resp.keys() != response_fields):
-        raise ValueError("request or response record has other fields than mitmproxy's")  # mitmproxy refuses it
+    if req.keys() != _USUAL_REQUEST or (resp is not None and resp.keys() != _USUAL_RESPONSE):
+        request_fields, response_fields = _record_fields()
+        if req.keys() != request_fields or (resp is not None and resp.keys() != response_fields):
+            raise ValueError("request or response record has other fields than mitmproxy's")  # mitmproxy refuses it
     headers = _state_headers(req["headers"])
     response = None
     if resp is not None:
         response = (_state_headers(resp["headers"]), resp["content"], resp["status_code"])
     return _flow(label, index, _text(req["method"]), _pretty_url(req, headers), req["timestamp_start"], headers,
                  req["content"], response, cap, warnings)
+
+
+#: The fields of mitmproxy 11's request and response records. A record with exactly these is checked no
+#: further; any other goes to the installed mitmproxy's own list (importing mitmproxy.http costs a worker
+#: 0.15 s, so it is done only then), so a mitmproxy with other fields reads as mitmproxy reads it.
+_USUAL_REQUEST = frozenset({"authority", "content", "headers", "host", "http_version", "method", "path", "port",
+                            "scheme", "timestamp_end", "timestamp_start", "trailers"})
+_USUAL_RESPONSE = frozenset({"content", "headers", "http_version", "reason", "status_code", "timestamp_end",
+                             "timestamp_start", "trailers"})
 
 
 @cache
