@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from auditor.pii.biometric import BiometricClassifier, decode_payload
 from auditor.pii.data import EntitySpec, FieldSpec, RecognizerData, load_recognizer_data
@@ -95,6 +95,10 @@ def _as_text(value: object) -> str | None:
     return None
 
 
+# One shape check of a plain key: the value's regex, its validator, and the entity, category and score of a pass.
+_Check = tuple[Callable[[str], object], Callable[[str], bool], str, str, float]
+
+
 @dataclass(slots=True)
 class _KeyFacts:
     """What a field name says, worked out once per distinct key (APIs repeat their keys)."""
@@ -109,7 +113,7 @@ class _KeyFacts:
     # For a key whose every entry is a plain shape check (no axis, no weak key, no payload), the
     # checks in order with the score of a pass: a fresh value (an OAID per event) then costs a
     # regex and a validator, not the general walk through specs and entities. None otherwise.
-    checks: tuple[tuple[Callable[[str], object], Callable[[str], bool], str, str, float], ...] | None
+    checks: tuple[_Check, ...] | None
     # The short value seen under this key last and what key and value said (see scan_field). A key
     # repeats its value from event to event and request to request (the IMEI in every event of a
     # batch), and one value per key catches that without a per-value cache, which unique values
@@ -299,21 +303,16 @@ class PIScanner:
             text = value.strip() if type(value) is str else _as_text(value)
             if not text:
                 continue  # scan_field gives nothing for it either
-            if len(text) < _MIN_PAYLOAD_CHARS:
-                for i, (fullmatch, valid, entity, category, score) in enumerate(checks):
-                    if fullmatch(text) and valid(text):
-                        got = found.get(i)
-                        if got is None:
-                            found[i] = DistinctHits(Hit(entity, category, 0, len(text), text, score, ("key", "value")),
-                                                    pos, 1, {text})
-                        else:
-                            got.count += 1
-                            got.texts.add(text)
-                        break
-                else:
-                    rest.append(pos)
-            else:
+            i = _passed(checks, text) if len(text) < _MIN_PAYLOAD_CHARS else -1
+            if i < 0:
                 rest.append(pos)
+                continue
+            got = found.get(i)
+            if got is None:
+                found[i] = DistinctHits(_check_hit(checks[i], text), pos, 1, {text})
+            else:
+                got.count += 1
+                got.texts.add(text)
         return list(found.values()), rest
 
     def _key_hit_by_value(self, facts: _KeyFacts, key: str, text: str) -> tuple[bool, Hit | None]:
@@ -322,10 +321,8 @@ class PIScanner:
         Axes, ambiguous keys and payload keys need the record, so their values are scanned afresh each time.
         """
         if facts.checks is not None:  # text is shorter than _MIN_PAYLOAD_CHARS here, so within _FIELD_MAX
-            for fullmatch, valid, entity, category, score in facts.checks:
-                if fullmatch(text) and valid(text):
-                    return True, Hit(entity, category, 0, len(text), text, score, ("key", "value"))
-            return True, None
+            i = _passed(facts.checks, text)
+            return True, (_check_hit(facts.checks[i], text) if i >= 0 else None)
         try:
             return True, self._first_key_hit(facts.specs, key, text, None)
         except _RecordNeeded:
@@ -352,9 +349,9 @@ class PIScanner:
             checks=self._plain_checks(specs),
         )
 
-    def _plain_checks(self, specs: tuple[FieldSpec, ...]) -> tuple[tuple[Any, ...], ...] | None:
+    def _plain_checks(self, specs: tuple[FieldSpec, ...]) -> tuple[_Check, ...] | None:
         """What _key_hit does for these specs, unrolled, when it needs neither the record nor the URL."""
-        checks = []
+        checks: list[_Check] = []
         for spec in specs:
             if spec.role is not None or spec.weight < _WEAK_KEY:
                 return None
@@ -429,6 +426,19 @@ class PIScanner:
     def scan_bytes(self, path: str, key: str, data: bytes, *, mime: str = "", url: str = "") -> list[Hit]:
         """A binary payload is biometric only when key or URL says so and the content is of the right kind."""
         return self._bio.classify(key, url, data, mime, self._key_entities(key))
+
+
+def _passed(checks: tuple[_Check, ...], text: str) -> int:
+    """The index of the first of a plain key's checks the text passes (as _key_hit tries them), or -1."""
+    for i, (fullmatch, valid, _, _, _) in enumerate(checks):
+        if fullmatch(text) and valid(text):
+            return i
+    return -1
+
+
+def _check_hit(check: _Check, text: str) -> Hit:
+    _, _, entity, category, score = check
+    return Hit(entity, category, 0, len(text), text, score, ("key", "value"))
 
 
 def _known(record: _Record | None) -> _Record:
