@@ -223,10 +223,10 @@ def test_a_flow_that_breaks_the_scanner_is_a_warning_and_the_others_are_scanned(
 
     real = scan.FlowScanner.scan
 
-    def flaky(self: scan.FlowScanner, flow: scan.Flow, consent: object = None) -> object:
+    def flaky(self: scan.FlowScanner, flow: scan.Flow) -> object:
         if flow.index == 2:
             raise MemoryError("simulated")
-        return real(self, flow, consent)
+        return real(self, flow)
 
     monkeypatch.setattr(scan.FlowScanner, "scan", flaky)
     p = tmp_path / "c.mitm"

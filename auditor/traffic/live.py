@@ -123,7 +123,7 @@ class LiveAuditor:
             self.mark_consent("url", flow.url_without_query, flow.time)
         if not self.first_party_given and self.counts["flows"] == 0:
             self.resolver.guess_first_party([flow.host])
-        obs, warnings = self.scanner.scan(flow, None)
+        obs, warnings = self.scanner.scan(flow)
         with self.lock:
             before = None if self.consent_time is None else bool(flow.time and flow.time < self.consent_time)
             for o in obs:

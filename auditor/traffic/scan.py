@@ -50,16 +50,18 @@ class FlowScanner:
         self.scanner = scanner or get_scanner()
         self.inflate_limit = inflate_limit
 
-    def scan(self, flow: Flow, consent: ConsentMoment | None = None) -> tuple[list[Observation], list[str]]:
-        """Observations of one flow (both sides) and the decoding warnings met."""
+    def scan(self, flow: Flow) -> tuple[list[Observation], list[str]]:
+        """Observations of one flow (both sides) and the decoding warnings met.
+
+        ``before_consent`` is left None: the consent moment is placed by the caller, after the scan
+        (offline it needs every flow; live it can be marked while the flow is on its way)."""
         walker = Walker(self.inflate_limit)
         party = self.resolver.resolve(flow.host)
-        before = consent.is_before(flow) if consent is not None else None
         # where-fields shared by every observation of this flow, computed once (URL parsing and time
         # formatting per observation were a measurable part of the hot loop)
         at = {"url": flow.url_without_query, "method": flow.method, "scheme": flow.scheme, "host": flow.host,
               "time": flow.time.isoformat() if flow.time else None}
-        evidence = _Evidence(self, {"file": flow.file, "flow": flow.index}, at, party, before)
+        evidence = _Evidence(self, {"file": flow.file, "flow": flow.index}, at, party)
         req = flow.request
         sides: list[tuple[str, Iterable[Any]]] = [
             ("request", walker.request_pieces(flow.url, req.headers, req.body, decoded=req.content_decoded,
@@ -85,34 +87,32 @@ class FlowScanner:
         return evidence.observations(), [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
 
     def _scan_column(self, column: Column, side: str, url: str, evidence: _Evidence) -> None:
-        """A column's values, each with its own record as parent where the key needs it, else each
-        distinct value once, counted; an exact path is worked out only for a first hit."""
+        """A column's values: where the key does not need the record around a value, equal values are
+        scanned once and counted, and all-different ones judged together (scan_distinct); whatever is
+        left is scanned value by value with its own record as parent. An exact path is worked out
+        only for a first hit."""
         scan_field = self.scanner.scan_field
-        key, records = column.key, column.records
+        key, records, rows = column.key, column.records, column.rows
         folded = f"{_INDEX.sub('[*]', column.array)}[*].{key}"
-        if self.scanner.needs_record(key):
-            for i in column.rows:
-                record = records[i]
-                for hit in scan_field("", key, record[key], url=url, parent=record):
-                    evidence.add(side, hit, folded, partial(column.path, i))
-            return
-        values = [records[i][key] for i in column.rows]
-        kinds = list(zip(values, map(type, values), strict=True))  # the type too: 1, 1.0 and True are equal
-        counts = Counter(kinds)
-        if len(counts) == len(kinds):  # all different (a fresh OAID per event): judged together
-            judged, rest = self.scanner.scan_distinct(key, values)
-            for d in judged:
-                evidence.add(side, d.first, folded, partial(column.path, column.rows[d.position]), count=d.count,
-                             texts=d.texts)
-            for pos in rest:
-                i = column.rows[pos]
-                for hit in scan_field("", key, values[pos], url=url, parent=records[i]):
-                    evidence.add(side, hit, folded, partial(column.path, i))
-            return
-        first = dict(zip(reversed(kinds), reversed(column.rows), strict=True))  # the earliest row wins
-        for kind, n in counts.items():
-            for hit in scan_field("", key, kind[0], url=url, parent=records[first[kind]]):
-                evidence.add(side, hit, folded, partial(column.path, first[kind]), count=n)
+        values = [records[i][key] for i in rows]
+        if not self.scanner.needs_record(key):
+            kinds = list(zip(values, map(type, values), strict=True))  # the type too: 1, 1.0 and True are equal
+            counts = Counter(kinds)
+            if len(counts) < len(kinds):
+                first = dict(zip(reversed(kinds), reversed(rows), strict=True))  # the earliest row wins
+                for kind, n in counts.items():
+                    for hit in scan_field("", key, kind[0], url=url, parent=records[first[kind]]):
+                        evidence.add(side, hit, folded, partial(column.path, first[kind]), count=n)
+                return
+        # all different (a fresh OAID per event), or bound to their records: scan_distinct then hands
+        # back every position
+        judged, rest = self.scanner.scan_distinct(key, values)
+        for d in judged:
+            evidence.add(side, d.first, folded, partial(column.path, rows[d.position]), count=d.count, texts=d.texts)
+        for pos in rest:
+            i = rows[pos]
+            for hit in scan_field("", key, values[pos], url=url, parent=records[i]):
+                evidence.add(side, hit, folded, partial(column.path, i))
 
     def _hits(self, piece: Leaf | Text | Blob, url: str) -> tuple[list[Hit], Blob | None]:
         """The hits of one piece, and the piece itself when it is a binary payload (hashed, never kept)."""
@@ -123,8 +123,7 @@ class FlowScanner:
             return self.scanner.scan_text(piece.text), None
         return self.scanner.scan_bytes(piece.path, piece.key, piece.data, mime=piece.mime, url=url), piece
 
-    def _observation(self, where: dict[str, Any], hit: Any, party: Party, before: bool | None,
-                     payload: Blob | None = None) -> Observation:
+    def _observation(self, where: dict[str, Any], hit: Any, party: Party, payload: Blob | None = None) -> Observation:
         raw = hit.text
         if raw:
             value, digest = mask(raw, hit.entity), value_hash(raw, self.salt)
@@ -145,7 +144,7 @@ class FlowScanner:
             value_hash=digest,
             confidence=float(hit.score),
             evidence=list(hit.evidence),
-            before_consent=before,
+            before_consent=None,
         )
 
 
@@ -177,10 +176,9 @@ class _Evidence:
     a batch's repeats never need theirs.
     """
 
-    def __init__(self, scanner: FlowScanner, origin: dict[str, Any], at: dict[str, Any], party: Party,
-                 before: bool | None) -> None:
+    def __init__(self, scanner: FlowScanner, origin: dict[str, Any], at: dict[str, Any], party: Party) -> None:
         self._seen: dict[tuple[str, str, str], _Seen] = {}
-        self._scanner, self._origin, self._at, self._party, self._before = scanner, origin, at, party, before
+        self._scanner, self._origin, self._at, self._party = scanner, origin, at, party
 
     def add(self, side: str, hit: Hit, folded: str, path: str | Callable[[], str], payload: Blob | None = None,
             count: int = 1, texts: set[str] | None = None) -> None:
@@ -199,7 +197,7 @@ class _Evidence:
             return
         exact = path if type(path) is str else path()
         where = {**self._origin, "side": side, "path": exact, **self._at}
-        o = self._scanner._observation(where, hit, self._party, self._before, payload)
+        o = self._scanner._observation(where, hit, self._party, payload)
         self._seen[key] = _Seen(o, folded, set(texts) if texts else {hit.text.strip() or exact}, count, hit.score)
 
     def observations(self) -> list[Observation]:
