@@ -298,7 +298,7 @@ def check_framing(path: Path, records: list[Record], damage: str | None, label: 
 
 
 def read_mitm(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_BODY_CAP) -> ReadResult:
-    """Read a mitmproxy flow file with mitmproxy's own parser; damage keeps the flows before it."""
+    """Read a mitmproxy flow file as mitmproxy reads it (see load_mitm_record); damage keeps the flows before it."""
     label = label or path.name
     records, damage = frame_mitm(path)
     warnings = check_framing(path, records, damage, label)
@@ -340,10 +340,11 @@ def flow_from_state(req: dict[str, Any], resp: dict[str, Any] | None, label: str
         if req.keys() != request_fields or (resp is not None and resp.keys() != response_fields):
             raise ValueError("request or response record has other fields than mitmproxy's")  # mitmproxy refuses it
     headers = _state_headers(req["headers"])
+    method = _text(req["method"])
     response = None
     if resp is not None:
         response = (_state_headers(resp["headers"]), resp["content"], resp["status_code"])
-    return _flow(label, index, _text(req["method"]), _pretty_url(req, headers), req["timestamp_start"], headers,
+    return _flow(label, index, method, _pretty_url(req, method, headers), req["timestamp_start"], headers,
                  req["content"], response, cap, warnings)
 
 
@@ -378,7 +379,7 @@ def _folded(headers: list[tuple[str, str]], name: str) -> str:
     return ", ".join(v for k, v in headers if k.lower() == name)
 
 
-def _pretty_url(req: dict[str, Any], headers: list[tuple[str, str]]) -> str:
+def _pretty_url(req: dict[str, Any], method: str, headers: list[tuple[str, str]]) -> str:
     """mitmproxy's ``Request.pretty_url`` (mitmproxy 11), from the record: the Host header (or an
     HTTP/2 and HTTP/3 :authority) names the host, as the app addressed it."""
     from mitmproxy.net.http import url
@@ -388,7 +389,7 @@ def _pretty_url(req: dict[str, Any], headers: list[tuple[str, str]]) -> str:
         authority = req["authority"].decode("idna")
     except UnicodeError:
         authority = _text(req["authority"])
-    if _text(req["method"]).upper() == "CONNECT":
+    if method.upper() == "CONNECT":
         return authority
     host_header = _folded(headers, "host") or None
     if req["http_version"] in (b"HTTP/2.0", b"HTTP/3"):
