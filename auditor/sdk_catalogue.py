@@ -303,11 +303,12 @@ class NameIndex:
                 continue
             inside = any(ca <= a and b <= cb and (ca, cb) != (a, b) for ca, cb in companies)
             if pat.how == "vendor":
-                # A company names its SDK as the subject of a sentence (由每日互动股份有限公司提供推送服务),
-                # not in the brackets after another SDK's name, where it is that SDK's provider.
-                sid = next(iter(pat.ids))
+                # A company names its SDK as the subject of a sentence (由每日互动股份有限公司提供推送服务):
+                # the one of its SDKs whose purpose the sentence states; not in the brackets after
+                # another SDK's name, where it is that SDK's provider.
                 bracketed = folded[:a].rstrip().endswith(("(", "“"))
-                if len(pat.ids) == 1 and not bracketed and self._by_purpose([sid], ctx, a):
+                sid = None if bracketed else self._by_purpose(pat.ids, ctx, ctx.find(folded[a:b]))
+                if sid:
                     found.append(Mention(a, b, sid, "vendor"))
                 continue
             if inside:
@@ -329,7 +330,12 @@ class NameIndex:
     def _company_start(self, text: str, start: int, end: int) -> int:
         """Where the company name ending at `end` begins: after the last delimiter before it."""
         for i in range(end - 1, start - 1, -1):
-            if text[i] in _DELIM and not (text[i] in "（()）" and i > start):
+            ch = text[i]
+            if ch in "）)":  # 友盟同欣（北京）科技有限公司: a bracket inside the name
+                continue
+            if ch in "（(" and any(c in "）)" for c in text[i:end]):
+                continue
+            if ch in _DELIM:
                 return i + 1
         return start
 
@@ -344,11 +350,12 @@ class NameIndex:
         else:
             return None
         ids = sorted(pat.ids)
-        sid = self._by_purpose(ids, mid, 0) if mid else None
-        if sid is None:
+        if mid:  # 华为机器学习人脸检测SDK names its own product: only its words decide
+            sid = self._by_purpose(ids, mid, 0)
+        else:
             sid = self._by_purpose(ids, ctx, ctx.find(folded[a:b]))
-        if sid is None and len(ids) == 1 and not mid:
-            sid = ids[0]
+            if sid is None and len(ids) == 1:
+                sid = ids[0]
         return Mention(a, end, sid, "brand") if sid else None
 
     def _plain(self, mid: str) -> bool:
