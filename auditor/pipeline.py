@@ -112,13 +112,13 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
     app_category = resolve_app_category(category_value, ruleset)
 
     if inputs.apk:
-        _add_apk(c, inputs.apk, salt, has_policy=inputs.policy is not None)
+        _add_apk(c, inputs.apk, ruleset, salt, has_policy=inputs.policy is not None)
     if inputs.miniprogram:
-        _add_miniprogram(c, inputs.miniprogram, salt)
+        _add_miniprogram(c, inputs.miniprogram, ruleset, salt)
     if inputs.traffic:
         _add_traffic(c, inputs.traffic, ruleset, salt, consent_at, first_party, progress)
     if inputs.policy:
-        _add_policy(c, inputs.policy)
+        _add_policy(c, inputs.policy, ruleset)
 
     if app_category:
         entry = ruleset.necessary_scope[app_category]
@@ -201,10 +201,10 @@ def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, 
         c.warnings.append("no consent moment given or found: before_consent was not judged")
 
 
-def _add_policy(c: _Collected, path: Path) -> None:
+def _add_policy(c: _Collected, path: Path, ruleset: Ruleset) -> None:
     from auditor.policy import read_policy
 
-    r = read_policy(path)
+    r = read_policy(path, ruleset)
     c.policy_given = True
     c.declarations.extend(r.declarations)
     c.warnings.extend(f"{path.name}: {w}" for w in r.warnings)
@@ -213,10 +213,10 @@ def _add_policy(c: _Collected, path: Path) -> None:
         c.warnings.append(f"{path.name}: privacy policy unreadable: {r.unreadable}")
 
 
-def _add_apk(c: _Collected, path: Path, salt: str, *, has_policy: bool) -> None:
+def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_policy: bool) -> None:
     from auditor.apk import analyze_apk
 
-    r = analyze_apk(path, salt=salt)
+    r = analyze_apk(path, salt=salt, ruleset=ruleset)
     c.observations.extend(r.observations)
     c.warnings.extend(r.warnings)
     for k, v in r.app.items():
@@ -232,7 +232,8 @@ def _add_apk(c: _Collected, path: Path, salt: str, *, has_policy: bool) -> None:
         from auditor.policy import parse_policy_text
 
         name, text = r.policy_texts[0]
-        pr = parse_policy_text(text, html=text if name.lower().endswith((".html", ".htm")) else None)
+        pr = parse_policy_text(text, html=text if name.lower().endswith((".html", ".htm")) else None,
+                               ruleset=ruleset)
         c.policy_given = True
         c.declarations.extend(pr.declarations)
         c.app["bundled_policy"] = name
@@ -240,10 +241,10 @@ def _add_apk(c: _Collected, path: Path, salt: str, *, has_policy: bool) -> None:
             c.policy_unreadable = pr.unreadable
 
 
-def _add_miniprogram(c: _Collected, path: Path, salt: str) -> None:
+def _add_miniprogram(c: _Collected, path: Path, ruleset: Ruleset, salt: str) -> None:
     from auditor.miniprogram import analyze_miniprogram
 
-    r = analyze_miniprogram(path, salt=salt)
+    r = analyze_miniprogram(path, salt=salt, ruleset=ruleset)
     c.observations.extend(r.observations)
     c.declarations.extend(r.declarations)
     c.warnings.extend(r.warnings)
