@@ -192,6 +192,8 @@ def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, 
         c.warnings.append(f"first party guessed as the most frequent domain: {', '.join(r.first_party)}")
     if r.consent is not None:
         c.consent = r.consent.to_dict()
+        if r.consent.assumption:
+            c.warnings.append(r.consent.assumption)
         if r.consent.how == "auto":
             c.warnings.append(
                 f"consent moment taken from flow {r.consent.flow} of {r.consent.file} "
