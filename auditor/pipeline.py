@@ -8,6 +8,7 @@ CLI, the batch runner and the tests all call ``run_audit`` the same way and deci
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,6 +88,10 @@ class _Collected:
     consent: dict[str, Any] | None = None
     policy_given: bool = False
     policy_unreadable: str | None = None
+    #: bundles searched for a privacy policy that hold none (see check_no_policy)
+    policy_absent_in: list[str] = field(default_factory=list)
+    #: privacy-policy pages the capture loaded; None without a capture
+    policy_pages: list[str] | None = None
 
 
 def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str | None = None,
@@ -114,7 +119,7 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
     if inputs.apk:
         _add_apk(c, inputs.apk, ruleset, salt, has_policy=inputs.policy is not None)
     if inputs.miniprogram:
-        _add_miniprogram(c, inputs.miniprogram, ruleset, salt)
+        _add_miniprogram(c, inputs.miniprogram, ruleset, salt, has_policy=inputs.policy is not None)
     if inputs.traffic:
         _add_traffic(c, inputs.traffic, ruleset, salt, consent_at, first_party, progress)
     if inputs.policy:
@@ -127,9 +132,12 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         c.app["category_name_en"] = entry["en"]
     number(c.observations, "o")
     number(c.declarations, "d")
+    if inputs.traffic:
+        c.policy_pages = policy_pages_in(c.app.get("flows", []), ruleset, c.app.get("policy_urls") or [])
     findings = judge_findings(c.observations, c.declarations, c.app, ruleset, app_category=app_category,
                               policy_given=c.policy_given, policy_unreadable=c.policy_unreadable,
-                              scope_given=scope is not None)
+                              scope_given=scope is not None, policy_absent_in=tuple(c.policy_absent_in),
+                              policy_pages=c.policy_pages)
     return Audit(
         id=new_audit_id(),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -147,16 +155,34 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
 
 def judge_findings(observations: list[Observation], declarations: list[Declaration], app: dict[str, Any],
                    ruleset: Ruleset, *, app_category: str | None, policy_given: bool = False,
-                   policy_unreadable: str | None = None, scope_given: bool = False) -> list[Finding]:
+                   policy_unreadable: str | None = None, scope_given: bool = False,
+                   policy_absent_in: tuple[str, ...] = (), policy_pages: list[str] | None = None) -> list[Finding]:
     """Judge numbered observations and declarations into numbered findings (also used by the live proxy)."""
     ctx = JudgeContext(
         observations=observations, declarations=declarations, app=app, ruleset=ruleset,
         app_category=app_category, policy_given=policy_given, policy_unreadable=policy_unreadable,
-        scope_given=scope_given,
+        scope_given=scope_given, policy_absent_in=policy_absent_in, policy_pages=policy_pages,
     )
     findings = judge(ctx, all_checks())
     number(findings, "f")
     return findings
+
+
+def policy_pages_in(flows: list[dict[str, Any]], ruleset: Ruleset, known_urls: list[str]) -> list[str]:
+    """URLs of the capture's flows that fetched a privacy policy: a successful GET of an address the
+    APK names as its policy, or one named like a policy (rules/apk_policy_files.yaml ``url``)."""
+    pattern = re.compile(ruleset.load("apk_policy_files")["url"]["pattern"], re.I)
+    known = tuple(u.split("?")[0].rstrip("/") for u in known_urls)
+    out: list[str] = []
+    for f in flows:
+        url = str(f.get("url") or "")
+        status = f.get("status")
+        if f.get("method") != "GET" or (isinstance(status, int) and not 200 <= status < 400):
+            continue
+        path = url.split("://", 1)[-1].partition("/")[2]
+        if ((known and url.rstrip("/").startswith(known)) or pattern.search(path)) and url not in out:
+            out.append(url)
+    return out
 
 
 def _hash_inputs(inputs: AuditInputs) -> list[InputFile]:
@@ -230,6 +256,8 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
     c.app["components"] = r.components
     c.app["cleartext_allowed"] = r.cleartext_allowed
     c.app["policy_urls"] = r.policy_urls
+    if not r.policy_texts and not has_policy:
+        c.policy_absent_in.append("apk")
     if r.policy_texts and not has_policy:
         from auditor.policy import parse_policy_text
 
@@ -243,7 +271,7 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
             c.policy_unreadable = pr.unreadable
 
 
-def _add_miniprogram(c: _Collected, path: Path, ruleset: Ruleset, salt: str) -> None:
+def _add_miniprogram(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_policy: bool) -> None:
     from auditor.miniprogram import analyze_miniprogram
 
     r = analyze_miniprogram(path, salt=salt, ruleset=ruleset)
@@ -253,3 +281,7 @@ def _add_miniprogram(c: _Collected, path: Path, ruleset: Ruleset, salt: str) -> 
     for k, v in r.app.items():
         c.app.setdefault(k, v)
     c.app["miniprogram_privacy"] = r.privacy
+    # the privacy guideline (privacy.json) or a policy page is the mini-program's own policy
+    guideline_file = (r.privacy.get("guideline") or {}).get("file")
+    if not (has_policy or guideline_file or r.privacy.get("policy_pages")):
+        c.policy_absent_in.append("miniprogram")

@@ -8,32 +8,17 @@ A time without an offset is read as this machine's local time, and the audit say
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-START = datetime(2026, 11, 20, 9, 30, 0, tzinfo=UTC)
+from har_fixtures import entry, write_har
 
 
 @pytest.fixture
 def har8(tmp_path: Path) -> Path:
     """Eight flows, ten seconds apart, each sending a phone number."""
-    entries = [{
-        "startedDateTime": (START + timedelta(seconds=10 * i)).isoformat().replace("+00:00", "Z"),
-        "time": 5,
-        "request": {"method": "GET", "url": f"https://api.example.cn/step{i}?mobile=1391234567{i}",
-                    "httpVersion": "HTTP/1.1", "headers": [], "queryString": [], "cookies": [],
-                    "headersSize": -1, "bodySize": 0},
-        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
-                     "content": {"size": 0, "mimeType": "application/json", "text": ""}, "redirectURL": "",
-                     "headersSize": -1, "bodySize": 0},
-        "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0},
-    } for i in range(8)]
-    path = tmp_path / "eight.har"
-    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
-                                        "entries": entries}}), encoding="utf-8")
-    return path
+    return write_har(tmp_path / "eight.har",
+                     [entry(f"https://api.example.cn/step{i}?mobile=1391234567{i}", at=10 * i) for i in range(8)])
 
 
 def before_flows(doc: dict) -> set[int]:

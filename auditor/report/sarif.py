@@ -155,6 +155,7 @@ def _result(f: Finding, index: dict[str, int], obs: dict[str, Observation],
             "clauses": clause_ids,
             "observations": len(f.observations),
             "weak": f.weak,
+            "needs_review": f.needs_review,
         },
     }
     if f.rule in index:
