@@ -7,6 +7,7 @@ CLI, the batch runner and the tests all call ``run_audit`` the same way and deci
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import secrets
@@ -39,16 +40,42 @@ class AuditInputs:
         return not (self.apk or self.traffic or self.policy or self.scope or self.miniprogram)
 
 
+def _category_key(name: str) -> str:
+    """How category names are compared: case, spaces, hyphens, '类'/'App' suffixes and list numbers
+    such as '（二）' do not matter, so 网络约车类, 网络约车, ride-hailing and Ride hailing all match."""
+    key = re.sub(r"^[（(][一二三四五六七八九十\d]+[)）]\s*", "", name.strip()).lower()
+    key = re.sub(r"[\s_\-·&]+|\band\b", "", key)
+    return re.sub(r"(类)?(app|应用|应用程序)?$", "", key) or key
+
+
+def _category_names(entry: dict[str, Any], cid: str) -> list[str]:
+    return [cid, entry["zh"], f"{entry['zh']}类", entry["en"], *entry.get("aliases", [])]
+
+
 def resolve_app_category(value: str | None, ruleset: Ruleset) -> str | None:
-    """Accept an id (``ride_hailing``), the 中文 name (``网络约车``) or the rule's number (``2``)."""
+    """Accept an id (``ride_hailing``), a 中文 name as the 2021 rules write it (``网络约车类``) or short
+    (``网络约车``), the English name (``Ride hailing``, ``ride-hailing``), an alias of the rules data, or
+    the rules' number (``2``); suggest the closest name on a typo."""
     if value is None or str(value).strip() == "":
         return None
     v = str(value).strip()
+    key = _category_key(v)
+    names: dict[str, str] = {}
     for cid, entry in ruleset.necessary_scope.items():
-        if v in (cid, entry["zh"], str(entry["number"])) or v.lower() == entry["en"].lower():
+        if v == str(entry["number"]):
             return cid
-    choices = ", ".join(f"{cid} ({e['zh']})" for cid, e in ruleset.necessary_scope.items())
-    raise UsageError(f"unknown app category '{v}'; choose one of: {choices}")
+        for name in _category_names(entry, cid):
+            names.setdefault(_category_key(name), cid)
+            if _category_key(name) == key:
+                return cid
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.5)
+    if close:
+        cid = names[close[0]]
+        entry = ruleset.necessary_scope[cid]
+        hint = f"did you mean '{cid}' ({entry['zh']}类, {entry['en']})?"
+    else:
+        hint = "give an id, a name of the 2021 rules (e.g. 网络约车类, 地图导航类) or its number 1-39"
+    raise UsageError(f"--app-category: unknown app category '{v}'; {hint}")
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
