@@ -56,7 +56,8 @@ def output_options(f: F) -> F:
 def audit_options(f: F) -> F:
     f = click.option("--first-party", multiple=True, help="A domain of the app's own servers (repeatable).")(f)
     f = click.option("--consent-at", help="Consent moment: @INDEX, @FILE:INDEX, an ISO time, or a URL regex.")(f)
-    f = click.option("--app-category", help="App category of the 2021 necessary-PI rules (id or 中文 name).")(f)
+    f = click.option("--app-category", help="App category of the 2021 necessary-PI rules: its name there "
+                     "(网络约车类), English name, id or number.")(f)
     f = click.option("--scope", type=PathArg, help="Scope file (YAML) with app facts and declarations.")(f)
     return f
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from functools import cache, cached_property
 from pathlib import Path
@@ -19,19 +18,23 @@ import jsonschema
 import yaml
 
 from auditor.errors import RulesError
+from auditor.resources import data_dir
 from auditor.sdk_catalogue import signatures
 
+#: the source checkout, for tests and scripts only: the package reads its data through auditor.resources
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: libyaml's safe loader is ~10x faster than the pure-Python one; both refuse arbitrary objects.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def rules_dir() -> Path:
-    return Path(os.environ.get("AUDITOR_RULES_DIR", PROJECT_ROOT / "rules"))
+    """The installed rules, or the folder named by AUDITOR_RULES_DIR."""
+    return data_dir("rules")
 
 
 def recognizers_dir() -> Path:
-    return Path(os.environ.get("AUDITOR_RECOGNIZERS_DIR", PROJECT_ROOT / "recognizers"))
+    """The installed recognizer data, or the folder named by AUDITOR_RECOGNIZERS_DIR."""
+    return data_dir("recognizers")
 
 
 def normalise_field(name: str) -> str:

@@ -58,6 +58,7 @@ class FindingRow:
     sensitive: bool
     party: str
     weak: bool
+    needs_review: bool
     detail: str
     count: int
     first_seen: str
@@ -246,6 +247,7 @@ class _Builder:
             sensitive=self.rs.is_sensitive(f.category),
             party=self.party(f.party),
             weak=f.weak,
+            needs_review=f.needs_review,
             detail=(f.detail_en or f.detail) if self.lang == "en" else f.detail,
             count=total,
             first_seen=format_time(f.first_seen),

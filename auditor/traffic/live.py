@@ -202,6 +202,17 @@ class PIAuditorAddon:
         self.live.echo(f"[pi-auditor] audit {self.live.audit.id} -> {opts.pi_db}; mark consent by opening "
                        f"http://consent.pi-auditor/ on the device, or: kill -USR1 {os.getpid()}")
 
+    def http_connect(self, flow: Any) -> None:
+        """The https form of the marker (https://consent.pi-auditor/): a phone that upgrades to https
+        tunnels to it with CONNECT. The tunnel is answered here, since the host does not exist, and the
+        page inside it by ``request``."""
+        from mitmproxy import http
+
+        if self.live and self.live.is_marker(flow.request.host):
+            self.live.mark_consent("marker", f"https://{flow.request.host}/")
+            flow.response = http.Response.make(200)
+            flow.metadata["pi_auditor_marker"] = True
+
     def request(self, flow: Any) -> None:
         from mitmproxy import http
 
@@ -265,7 +276,13 @@ def _register_command(addon_cls: type) -> None:
 
 
 def run_proxy(*, db: Path, scope: Path | None, print_addon: bool, mitm_args: list[str]) -> int:
-    """Run mitmdump with the addon in this Python; returns its exit code."""
+    """Run mitmdump with the addon in this Python; returns its exit code, or 128 + the signal that stopped it.
+
+    Ctrl-C (SIGINT) and SIGTERM to this command are passed on to mitmdump, which shuts down cleanly: the
+    addon's ``done`` judges what was stored and closes the audit before this command exits (130 after
+    Ctrl-C, 143 after SIGTERM). Without the hand-over a service manager's SIGTERM left mitmdump running
+    and the audit unfinished.
+    """
     if print_addon:
         print(ADDON_SCRIPT)
         return 0
@@ -275,8 +292,17 @@ def run_proxy(*, db: Path, scope: Path | None, print_addon: bool, mitm_args: lis
         args += ["--set", f"pi_scope={scope}"]
     args += mitm_args
     proc = subprocess.Popen(args)
+    stopped_by: list[int] = []
+
+    def hand_over(signum: int, _frame: Any) -> None:
+        stopped_by.append(signum)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # mitmdump shuts down the same way for either signal
+
+    previous = {sig: signal.signal(sig, hand_over) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        return proc.wait()
+        rc = proc.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 + stopped_by[0] if stopped_by else rc
