@@ -15,11 +15,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from auditor.model import Audit
-from auditor.report.fmt import without_surrogates
 from auditor.report.fonts import SCREEN_WEIGHTS, font_face_css
 from auditor.report.i18n import Catalogue, catalogue
 from auditor.report.view import build_view
 from auditor.ruleset import PROJECT_ROOT, Ruleset
+from auditor.safetext import without_surrogates
 
 TEMPLATES = PROJECT_ROOT / "reports" / "templates"
 STYLESHEET = PROJECT_ROOT / "reports" / "css" / "report.css"

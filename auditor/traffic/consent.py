@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.errors import UsageError
+from auditor.masking import mask_url
 from auditor.ruleset import Ruleset
 from auditor.traffic.decode import to_text
 from auditor.traffic.flows import Flow
@@ -85,7 +86,7 @@ def resolve_consent(flows: list[Flow], spec: str | None, hints: Sequence[Hint | 
 
 
 def _at(f: Flow, how: str, spec: str) -> ConsentMoment:
-    return ConsentMoment(how=how, spec=spec, file=f.file, flow=f.index, time=f.time, url=f.url_without_query)
+    return ConsentMoment(how=how, spec=spec, file=f.file, flow=f.index, time=f.time, url=mask_url(f.url_without_query))
 
 
 def _by_index(flows: list[Flow], spec: str) -> ConsentMoment:
