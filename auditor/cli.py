@@ -153,9 +153,7 @@ def _decode_stdin(raw: bytes) -> str:
 def report(db: Path, audit_id: str | None, html_out: Path | None, json_out: str | None, sarif_out: Path | None,
            pdf_out: Path | None, lang: str) -> None:
     """Re-render a stored audit without re-running the analysis."""
-    if not db.exists():
-        raise AuditorError(f"{db}: no such database")
-    with Store(db) as store:
+    with Store(db, create=False) as store:
         aid = audit_id or store.latest_id()
         if aid is None:
             raise AuditorError(f"{db}: the database holds no audits")
@@ -169,9 +167,7 @@ def report(db: Path, audit_id: str | None, html_out: Path | None, json_out: str 
 @click.option("--db", type=PathArg, required=True, help="SQLite database with audits.")
 def audits(db: Path) -> None:
     """List the audits stored in a database."""
-    if not db.exists():
-        raise AuditorError(f"{db}: no such database")
-    with Store(db) as store:
+    with Store(db, create=False) as store:
         rows = store.list_audits()
     header = ("id", "created", "app", "status", "observations", "findings (high/medium/low)")
     table = []
