@@ -31,6 +31,8 @@ MAX_HASH_FILES = 100_000
 MAX_PDF_MEMORY = 1 << 30
 #: Seconds for reading one PDF's text.
 PDF_TIMEOUT_S = 120
+#: Memory RE2 may use to compile one user-supplied pattern (consent URL, rules' consent patterns).
+MAX_REGEX_MEMORY = 8 << 20
 #: Longest line an error message prints (a schema error can quote a whole document).
 MAX_MESSAGE_CHARS = 400
 
@@ -127,3 +129,22 @@ def regular_file(path: Path, max_bytes: int, bound: str) -> int:
     if st.st_size > max_bytes:
         raise ValueError(f"{st.st_size} bytes, more than {max_bytes} ({limit(bound)})")
     return st.st_size
+
+
+def bounded_regex(pattern: str) -> Any:
+    """A user-supplied pattern (``--consent-at URL-REGEX``, a scope's consent URL, the rules' consent
+    patterns) compiled for RE2, which matches in time linear in the text: a backtracking pattern such
+    as ``(a+)+$`` cannot hang an audit or the live proxy. RE2 has no look-around or back-references;
+    such a pattern, or one needing more than MAX_REGEX_MEMORY to compile, raises ValueError naming why.
+    The result has ``search`` like a compiled ``re`` pattern."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own message on stderr
+    options.max_mem = MAX_REGEX_MEMORY
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as e:
+        why = e.args[0].decode(errors="replace") if e.args and isinstance(e.args[0], bytes) else str(e)
+        raise ValueError(f"{why} (patterns run on RE2, linear time: no look-around or back-references; "
+                         f"{limit('MAX_REGEX_MEMORY')})") from None

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 
 from auditor.errors import RulesError
-from auditor.limits import MAX_MESSAGE_CHARS, YAMLInputError, load_yaml
+from auditor.limits import MAX_MESSAGE_CHARS, YAMLInputError, bounded_regex, load_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,7 +156,14 @@ class Ruleset:
 
     @cached_property
     def consent_patterns(self) -> dict[str, Any]:
-        return self.load("consent")
+        data = self.load("consent")
+        for kind in ("url_patterns", "body_patterns"):  # they run on RE2 (limits.bounded_regex)
+            for i, p in enumerate(data.get(kind) or []):
+                try:
+                    bounded_regex(p["regex"])
+                except ValueError as e:
+                    raise RulesError(self.root / "consent.yaml", f"{kind}[{i}] (id={p.get('id')})", str(e)) from None
+        return data
 
     @cached_property
     def necessary_scope(self) -> dict[str, dict[str, Any]]:

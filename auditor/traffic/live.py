@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.limits import bounded_regex
 from auditor.masking import mask_text, mask_url
 from auditor.model import Audit, Declaration, Observation
 from auditor.ruleset import Ruleset, default_ruleset
@@ -82,11 +82,11 @@ class LiveAuditor:
         self.store.begin(self.audit)
         self.next_number = 1
 
-    def _consent_patterns(self) -> list[re.Pattern[str]]:
-        pats = [re.compile(p["regex"]) for p in self.ruleset.consent_patterns["url_patterns"]]
+    def _consent_patterns(self) -> list[Any]:
+        pats = [bounded_regex(p["regex"]) for p in self.ruleset.consent_patterns["url_patterns"]]
         if self.scope and self.scope.consent_at and not self.scope.consent_at.startswith("@"):
-            with contextlib.suppress(re.error):
-                pats.insert(0, re.compile(self.scope.consent_at))
+            with contextlib.suppress(ValueError):
+                pats.insert(0, bounded_regex(self.scope.consent_at))
         return pats
 
     # --- consent ---------------------------------------------------------------------------------
