@@ -110,8 +110,9 @@ def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
     rs = ruleset or Ruleset()
     root = rs.recognizers_root
     regions = rs.load_recognizer_file("cn_regions")
+    issue = regions["issue_years"]
     table = RegionTable({p["code"] for p in regions["provinces"]},
-                        {c["code"] for c in regions["extra_region_codes"]})
+                        {c["code"] for c in regions["extra_region_codes"]}, issue["first"], issue["fifteen_digit_last"])
     surnames = rs.load_recognizer_file("surnames")
     names = NameLexicon.from_data(surnames)
     address = AddressGrammar.from_data(rs.load_recognizer_file("address"), [p["name"] for p in regions["provinces"]])
