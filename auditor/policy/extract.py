@@ -38,11 +38,29 @@ _STARTS_UNIT = re.compile(_STARTS_ITEM)
 _STARTS_UNIT_OR_KEY = re.compile(_STARTS_ITEM + r"|[^\s：:，,。；;]{2,14}[：:]")
 
 
+HEADING_MARK = "\x01"  # in html_text's output: the next character is an <hN>'s N
+
+
 @dataclass
 class Extracted:
     text: str
     warnings: list[str] = field(default_factory=list)
     unreadable: str | None = None
+    heading_levels: dict[int, int] = field(default_factory=dict)  # line number -> level of an HTML <hN>
+
+
+def heading_levels(text: str) -> tuple[str, dict[int, int]]:
+    """Take html_text's heading marks out of the text: the text, and the level of each heading line."""
+    if HEADING_MARK not in text:
+        return text, {}
+    levels: dict[int, int] = {}
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        m = re.match(f"\\s*{HEADING_MARK}([1-6])\\s*", line)
+        if m:
+            levels[i] = int(m.group(1))
+        lines[i] = re.sub(f"{HEADING_MARK}[1-6]?", "", line)
+    return "\n".join(lines), levels
 
 
 def read_bytes(path: Path) -> tuple[bytes, int]:
@@ -82,8 +100,8 @@ def extract(data: bytes, size: int, suffix: str) -> Extracted:
     decoded.warnings[:0] = warnings
     if decoded.unreadable:
         return decoded
-    decoded.text = html_text(decoded.text) if is_html else join_wrapped_lines(decoded.text)
-    decoded.text = cap_text(normalise(decoded.text), decoded.warnings)
+    decoded.text = html_text(decoded.text) if is_html else join_wrapped_lines(markdown_text(decoded.text))
+    decoded.text, decoded.heading_levels = heading_levels(cap_text(normalise(decoded.text), decoded.warnings))
     if not decoded.text.strip():
         decoded.unreadable = "no text in the file" + (" (HTML without visible text)" if is_html else "")
     elif not re.search(f"[{_CJK}]", decoded.text):
@@ -139,6 +157,7 @@ def decode(data: bytes, declared: str | None = None) -> Extracted:
 class _TextCollector(HTMLParser):
     """Visible text with block breaks; table rows as tab-separated lines; scripts and styles dropped."""
 
+    HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
     SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
     BLOCK = frozenset(
         {
@@ -197,6 +216,8 @@ class _TextCollector(HTMLParser):
             self.parts.append("\n")
         elif tag in self.BLOCK:
             self._break()
+            if tag in self.HEADINGS and not self.in_cell:
+                self.parts.append(HEADING_MARK + tag[1])  # its level, taken out again by heading_levels
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in {"br", "hr"}:
@@ -241,6 +262,30 @@ def html_text(html: str) -> str:
         lines.append("\t".join(cells) if any(cells) else "")
     # Source line breaks inside Chinese text become spaces in HTML; they are not word gaps.
     return re.sub(rf"(?<=[{_CJK}，。、；：（）])[ ]+(?=[{_CJK}，。、；：（）])", "", "\n".join(lines))
+
+
+_MD_RULES = (
+    (re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)"), ""),  # images
+    (re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # links: their text
+    (re.compile(r"_*\*{2,}_*|(?<![A-Za-z0-9])__+|__+(?![A-Za-z0-9])"), ""),  # bold, also unpaired
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1"),  # escapes: 8\. -> 8.
+    (re.compile(r"^[ \t]*[*+\-][ \t]+(?=#{1,6}[ \t])", re.MULTILINE), ""),  # a bullet before a heading
+    (re.compile(r"^[ \t]*[*+\-][ \t]+", re.MULTILINE), "• "),  # bullets
+    (re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE), ""),  # quotes
+    (re.compile(r"<br\s*/?>", re.IGNORECASE), "\n"),
+    (re.compile(r"^[ \t]*!!!.*$", re.MULTILINE), ""),  # admonition markers of archived pages
+)
+
+
+def markdown_text(text: str) -> str:
+    """Plain text of a policy published as markdown (or text carrying its marks, as corpus dumps
+    do): emphasis, links, escapes and bullets are dropped or simplified, while '#' headings and
+    '|' table rows are kept, because the reader uses them for structure."""
+    if not re.search(r"\*\*|__|\]\(|\\[.*_#]|^#{1,6}\s|^\s*[*+\-]\s|<br", text, re.MULTILINE):
+        return text
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def pdf_text(data: bytes) -> Extracted:

@@ -45,7 +45,9 @@ class Lexicon:
     separate_consent: re.Pattern[str]
     definition: re.Pattern[str]
     anaphora: tuple[str, ...]
-    skip_heading_words: tuple[str, ...]
+    skip_headings: re.Pattern[str]
+    chapter_titles: re.Pattern[str]
+    contents_cue: re.Pattern[str]
     verbs: re.Pattern[str]
     weak_term_verbs: re.Pattern[str]
     sdk_section_words: tuple[str, ...]
@@ -177,7 +179,9 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         separate_consent=_union(path, "separate_consent", data["separate_consent"]),
         definition=_union(path, "definition_cues", data["definition_cues"]),
         anaphora=tuple(data["anaphora"]["words"]),
-        skip_heading_words=tuple(w for e in data["skip_headings"] for w in e["words"]),
+        skip_headings=_union(path, "skip_headings", data["skip_headings"]),
+        chapter_titles=_union(path, "structure.chapter_titles", data["structure"]["chapter_titles"]),
+        contents_cue=_union(path, "structure.contents_cues", data["structure"]["contents_cues"]),
         verbs=_compile(path, "collection_verbs", data["collection_verbs"]["pattern"]),
         weak_term_verbs=_compile(path, "weak_term_verbs", data["weak_term_verbs"]["pattern"]),
         sdk_section_words=tuple(sdk["section_words"]["words"]),
