@@ -36,6 +36,11 @@ class Lexicon:
     neg_collection: re.Pattern[str]
     neg_other: re.Pattern[str]
     scoped: re.Pattern[str]
+    neg_scope: re.Pattern[str]
+    cessation: re.Pattern[str]
+    partial_before: re.Pattern[str]
+    partial_after: re.Pattern[str]
+    vetoes: dict[str, tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...]]
     delegated: re.Pattern[str]
     consent_qualifier: re.Pattern[str]
     continuation: tuple[str, ...]
@@ -167,6 +172,11 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         neg_collection=_union(path, "negation.collection", neg["collection"]),
         neg_other=_union(path, "negation.other", neg["other"]),
         scoped=_union(path, "negation.scoped", neg["scoped"]),
+        neg_scope=_union(path, "negation.scoping_conditions", neg["scoping_conditions"]),
+        cessation=_union(path, "negation.cessation", neg["cessation"]),
+        partial_before=_union(path, "negation.partial_before", neg["partial_before"]),
+        partial_after=_union(path, "negation.partial_after", neg["partial_after"]),
+        vetoes=_vetoes(path, data["context_vetoes"], known_categories),
         delegated=_union(path, "negation.delegated", neg["delegated"]),
         consent_qualifier=_union(path, "negation.consent_qualifiers", neg["consent_qualifiers"]),
         continuation=tuple(sorted(neg["continuation"], key=len, reverse=True)),
@@ -192,6 +202,22 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         sdk_intro_words=tuple(sdk["intro_words"]["words"]),
         sdk_generic_function_names=frozenset(_key(w) for w in sdk["generic_function_names"]["words"]),
     )
+
+
+def _vetoes(
+    path: Path, entries: list[dict[str, Any]], known: set[str]
+) -> dict[str, tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...]]:
+    """Per category, the (before, after) context patterns that veto a term of it."""
+    out: dict[str, list[tuple[re.Pattern[str] | None, re.Pattern[str] | None]]] = {}
+    for i, e in enumerate(entries):
+        entry = f"context_vetoes[{i}] (id={e['id']})"
+        before = _compile(path, entry, f"(?:{e['before']})$") if "before" in e else None
+        after = _compile(path, entry, e["after"]) if "after" in e else None
+        for cat in e["categories"]:
+            if cat not in known:
+                raise RulesError(path, entry, f"unknown category '{cat}'")
+            out.setdefault(cat, []).append((before, after))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def header_key(cell: str) -> str:
