@@ -13,16 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.model import Declaration, Party
-from auditor.policy.extract import (
-    Extracted,
-    extract,
-    heading_levels,
-    html_text,
-    join_wrapped_lines,
-    markdown_text,
-    normalise,
-    read_bytes,
-)
+from auditor.policy.extract import Extracted, extract, join_wrapped_lines, markdown_text, normalise, read_bytes
+from auditor.policy.htmltext import heading_levels, html_text
 from auditor.policy.lexicon import load_lexicon
 from auditor.policy.sdk_list import sdk_records
 from auditor.policy.segment import in_section, sentences
@@ -120,6 +112,7 @@ def _analyse(ex: Extracted, digest: str, ruleset: Ruleset | None) -> PolicyResul
                 party=Party("third", rec.name, rec.sdk),
                 sdk=rec.sdk,
                 sdk_name=rec.name,
+                sdk_company=rec.provider,
                 sdk_categories=rec.categories,
                 function=rec.purpose,
                 position=rec.position,

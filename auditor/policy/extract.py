@@ -16,12 +16,12 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
 from auditor.errors import InputError
+from auditor.policy.htmltext import heading_levels, html_text
 
 MAX_TEXT_BYTES = 4 * 1024 * 1024  # the longest real policies are ~300 kB; past this only the head is read
 MAX_TEXT_CHARS = 600_000  # analysis is linear but not free; no real policy comes near this
@@ -38,29 +38,12 @@ _STARTS_UNIT = re.compile(_STARTS_ITEM)
 _STARTS_UNIT_OR_KEY = re.compile(_STARTS_ITEM + r"|[^\s：:，,。；;]{2,14}[：:]")
 
 
-HEADING_MARK = "\x01"  # in html_text's output: the next character is an <hN>'s N
-
-
 @dataclass
 class Extracted:
     text: str
     warnings: list[str] = field(default_factory=list)
     unreadable: str | None = None
     heading_levels: dict[int, int] = field(default_factory=dict)  # line number -> level of an HTML <hN>
-
-
-def heading_levels(text: str) -> tuple[str, dict[int, int]]:
-    """Take html_text's heading marks out of the text: the text, and the level of each heading line."""
-    if HEADING_MARK not in text:
-        return text, {}
-    levels: dict[int, int] = {}
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        m = re.match(f"\\s*{HEADING_MARK}([1-6])\\s*", line)
-        if m:
-            levels[i] = int(m.group(1))
-        lines[i] = re.sub(f"{HEADING_MARK}[1-6]?", "", line)
-    return "\n".join(lines), levels
 
 
 def read_bytes(path: Path) -> tuple[bytes, int]:
@@ -152,116 +135,6 @@ def decode(data: bytes, declared: str | None = None) -> Extracted:
         return Extracted("", warnings, unreadable="undecodable text: neither UTF-8 nor GBK/GB18030")
     warnings.append(f"encoding guessed as {best.encoding}")
     return Extracted(str(best), warnings)
-
-
-class _TextCollector(HTMLParser):
-    """Visible text with block breaks; table rows as tab-separated lines; scripts and styles dropped."""
-
-    HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-    SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
-    BLOCK = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "section",
-            "article",
-            "table",
-            "thead",
-            "tbody",
-            "header",
-            "footer",
-            "blockquote",
-            "dd",
-            "dt",
-            "dl",
-            "pre",
-            "hr",
-            "tr",
-            "caption",
-            "main",
-            "nav",
-            "aside",
-            "form",
-            "title",
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip_depth = 0
-        self.in_cell = False  # inside a td/th, blocks and <br> must not break the table row
-
-    def _break(self) -> None:
-        self.parts.append("；" if self.in_cell else "\n")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skip_depth += 1
-        elif tag in {"td", "th"}:
-            self.in_cell = True
-            self.parts.append("\t")
-        elif tag in {"tr", "table"}:
-            self.in_cell = False
-            self.parts.append("\n")
-        elif tag in self.BLOCK:
-            self._break()
-            if tag in self.HEADINGS and not self.in_cell:
-                self.parts.append(HEADING_MARK + tag[1])  # its level, taken out again by heading_levels
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"br", "hr"}:
-            self._break()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in {"td", "th"}:
-            self.in_cell = False
-        elif tag in {"tr", "table"}:
-            self.in_cell = False
-            self.parts.append("\n")
-        elif tag in self.BLOCK:
-            self._break()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip_depth:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def _collect(html: str) -> list[str]:
-    parser = _TextCollector()
-    parser.feed(html)
-    parser.close()
-    return parser.parts
-
-
-def html_text(html: str) -> str:
-    try:
-        parts = _collect(html)
-    except AssertionError:
-        # Python 3.11's html.parser asserts on malformed marked sections (<![foo); read them as text.
-        parts = _collect(html.replace("<![", "&lt;!["))
-    lines = []
-    for raw in "".join(parts).split("\n"):
-        if "\t" not in raw:
-            lines.append(raw.strip())
-            continue
-        # Text before the first cell is markup whitespace; empty cells stay, to keep columns aligned.
-        cells = [re.sub(r"^[；\s]+|[；\s]+$", "", re.sub(r"(?:\s*；\s*)+", "；", c)) for c in raw.split("\t")[1:]]
-        lines.append("\t".join(cells) if any(cells) else "")
-    # Source line breaks inside Chinese text become spaces in HTML; they are not word gaps.
-    return re.sub(rf"(?<=[{_CJK}，。、；：（）])[ ]+(?=[{_CJK}，。、；：（）])", "", "\n".join(lines))
 
 
 _MD_RULES = (

@@ -60,6 +60,8 @@ class Lexicon:
     sdk_headers: dict[str, str]
     sdk_name_noise: tuple[str, ...]
     sdk_generic_names: frozenset[str]
+    sdk_name_particles: tuple[str, ...]
+    sdk_not_name_words: tuple[str, ...]
     sdk_intro_words: tuple[str, ...]
     sdk_generic_function_names: frozenset[str]
 
@@ -199,6 +201,8 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         sdk_headers=headers,
         sdk_name_noise=tuple(sorted(sdk["name_noise"]["words"], key=len, reverse=True)),
         sdk_generic_names=frozenset(_key(w) for w in sdk["generic_names"]["words"]),
+        sdk_name_particles=tuple(_key(w) for w in sdk["name_particles"]["words"]),
+        sdk_not_name_words=tuple(_key(w) for w in sdk["not_name_words"]["words"]),
         sdk_intro_words=tuple(sdk["intro_words"]["words"]),
         sdk_generic_function_names=frozenset(_key(w) for w in sdk["generic_function_names"]["words"]),
     )
