@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.miniprogram.apimap import ApiMap, default_api_map, load_api_map
+from auditor.miniprogram.bundle import ModuleTable, Summary, merge_summary
 from auditor.miniprogram.declare import (
     Site,
     authorization,
@@ -139,10 +140,15 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     code = project.code_files()
     sites: list[tuple[str, Hit]] = []
     parsed = 0
+    summaries: dict[str, Summary] = {}
     for rel, result in zip(code, _scan_code([(r, project.files[r]) for r in code], api_map), strict=True):
         warnings.extend(result.warnings)
         sites.extend((rel, hit) for hit in result.hits)
         parsed += result.parsed
+        for module_id, summary in (result.modules or {}).items():
+            summaries[module_id] = merge_summary(summaries.get(module_id), summary)
+    table = ModuleTable(summaries)
+    sites = [(rel, hit) for rel, hit in sites if hit.receiver is None or table.is_receiver(hit.receiver)]
     markup = project.markup_files()
     for rel in markup:
         hits, problems = scan_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map)
