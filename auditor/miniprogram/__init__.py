@@ -18,6 +18,7 @@ from typing import Any
 
 from auditor.miniprogram.apimap import ApiMap, default_api_map, load_api_map
 from auditor.miniprogram.bundle import ModuleTable, Summary, merge_summary
+from auditor.miniprogram.components import Components
 from auditor.miniprogram.declare import (
     Site,
     authorization,
@@ -28,7 +29,7 @@ from auditor.miniprogram.declare import (
 )
 from auditor.miniprogram.jsscan import Hit, ScanResult, scan_js
 from auditor.miniprogram.project import Project, load_project
-from auditor.miniprogram.wxmlscan import scan_wxml
+from auditor.miniprogram.wxmlscan import read_wxml
 from auditor.model import Declaration, Observation, Party
 from auditor.ruleset import Ruleset, default_ruleset
 
@@ -132,7 +133,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     """
     ruleset = ruleset or default_ruleset()
     api_map = default_api_map() if ruleset is default_ruleset() else load_api_map(ruleset)
-    project = load_project(Path(path), api_map.max_file_bytes)
+    project = load_project(Path(path), api_map)
     warnings = list(project.warnings)
     app = _app_info(project)
     first = Party("first", app["appid"] or app["name"] or "mini-program")
@@ -150,10 +151,12 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     table = ModuleTable(summaries)
     sites = [(rel, hit) for rel, hit in sites if hit.receiver is None or table.is_receiver(hit.receiver)]
     markup = project.markup_files()
+    docs = {rel: read_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map) for rel in markup}
+    components = Components(project, api_map, docs)
     for rel in markup:
-        hits, problems = scan_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map)
-        sites.extend((rel, hit) for hit in hits)
-        warnings.extend(problems)
+        sites.extend((rel, hit) for hit in docs[rel].hits)
+        sites.extend((rel, hit) for hit in components.hits(rel))
+        warnings.extend(docs[rel].problems)
 
     observations: list[Observation] = []
     calls: list[Site] = []

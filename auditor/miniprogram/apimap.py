@@ -23,6 +23,7 @@ class WxmlMatch:
     tag: str
     attr: str | None = None
     value: str | None = None
+    off: str | None = None
 
     def display(self) -> str:
         """How a report shows the element: ``<button open-type=getPhoneNumber>``."""
@@ -120,7 +121,7 @@ class ApiMap:
 
 
 def _wxml(d: dict[str, Any] | None) -> WxmlMatch | None:
-    return WxmlMatch(d["tag"], d.get("attr"), d.get("value")) if d else None
+    return WxmlMatch(d["tag"], d.get("attr"), d.get("value"), d.get("off_attr")) if d else None
 
 
 def _compile(path: object, entry: str, patterns: list[str]) -> tuple[re.Pattern[str], ...]:
