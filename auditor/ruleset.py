@@ -19,6 +19,7 @@ import jsonschema
 import yaml
 
 from auditor.errors import RulesError
+from auditor.sdk_catalogue import signatures
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: libyaml's safe loader is ~10x faster than the pure-Python one; both refuse arbitrary objects.
@@ -156,6 +157,9 @@ class Ruleset:
         for i, s in enumerate(data["sdks"]):
             for cat in s.get("categories", []):
                 self.require_category(path, f"sdks[{i}] (id={s['id']})", cat)
+            if not signatures(s):
+                raise RulesError(path, f"sdks[{i}] (id={s['id']})", "no code or network signature (packages, "
+                                 "native_libs, components, domains or miniprogram packages/domains)")
         return {s["id"]: s for s in data["sdks"]}
 
     @cached_property
