@@ -2,7 +2,8 @@
 declares and bundles.
 
 ``analyze_apk`` is the one entry point the pipeline calls. It checks the archive (archive.py), runs
-androguard once (loader.py), finds the call sites of PI APIs (callsites.py), attributes each to the
+androguard for the manifest and our dex reader for the code (loader.py), finds the call sites of PI
+APIs (callsites.py), attributes each to the
 app or a named SDK (sdks.py), and reads the manifest (manifest.py, permissions.py) and any bundled
 privacy policy (policy.py); call sites reachable from app start are flagged (startup.py). APKs
 carried under assets/ (plugins loaded at run time) are analysed the same way and their call sites
@@ -11,19 +12,18 @@ reported with ``where["apk"]``; they run with the host's permissions.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from androguard.core.analysis.analysis import MethodAnalysis
 from androguard.core.axml import ARSCParser
 
 from auditor.apk.apis import ApiRule, load_api_rules
 from auditor.apk.archive import EntryReader, check_archive
 from auditor.apk.callsites import CallSite, find_call_sites
+from auditor.apk.code import Method
 from auditor.apk.hiding import HidingRules, detect_packers, dynamic_loading
 from auditor.apk.loader import Loaded, load
 from auditor.apk.manifest import app_metadata, cleartext, components
@@ -106,7 +106,7 @@ class _Part:
     sites: list[CallSite]
     policy_texts: list[tuple[str, str]]
     policy_urls: list[str]
-    startup: set[MethodAnalysis]
+    startup: set[Method]
 
 
 def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> ApkResult:
@@ -119,17 +119,7 @@ def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> Apk
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file")
-    rules = _rules(ruleset or default_ruleset())
-    # androguard builds millions of objects (about 6 million for 50,000 classes) that all live until
-    # the analysis ends; each full pass of the cyclic collector rescans them (~4 s at that size) and
-    # finds nothing to free. Paused here, it runs once afterwards and then frees the whole graph.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _analyze(path, rules)
-    finally:
-        if collecting:
-            gc.enable()
+    return _analyze(path, _rules(ruleset or default_ruleset()))
 
 
 def _analyze(path: Path, rules: _Rules) -> ApkResult:
@@ -162,14 +152,14 @@ def _analyze(path: Path, rules: _Rules) -> ApkResult:
         if j.sdk:
             sdk_categories.setdefault(j.sdk["id"], set()).add(j.use.category)
     all_files = [f for p in parts for f in p.files]
-    all_classes = [str(c.name) for p in parts for c in p.loaded.dx.get_internal_classes()]
+    all_classes = [c for p in parts for c in p.loaded.code.classes]
     packers = detect_packers(rules.hiding, all_files, all_classes)
     warnings += [
         f"{path}: packed by {p['name_zh']} ({p['name']}, {p['evidence'][0]}): the real code is encrypted and only "
         "the unpacking stub was analysed; rely on the traffic capture"
         for p in packers
     ]
-    loaders = [d | {"apk": p.where} for p in parts for d in dynamic_loading(rules.hiding, p.loaded.dx)]
+    loaders = [d | {"apk": p.where} for p in parts for d in dynamic_loading(rules.hiding, p.loaded.code)]
     if loaders:
         warnings.append(
             f"{path}: loads code at run time ({loaders[0]['api']} in {loaders[0]['class']}.{loaders[0]['method']}"
@@ -208,7 +198,7 @@ def _collect(
     entries = check_archive(source, label)
     loaded = load(source, label, expect_manifest=where is None)
     files = [e.name for e in entries]
-    sites = find_call_sites(loaded.dx, loaded.dexes, rules.apis)
+    sites = find_call_sites(loaded.code, rules.apis)
     arsc = _resources(loaded)
 
     def third_party(cls: str) -> bool:
@@ -218,8 +208,8 @@ def _collect(
         texts = bundled_policies(files, reader.read, rules.policy) + string_policies(arsc, rules.policy)
         texts = [(f"{where}!{p}" if where else p, t) for p, t in texts]
         # a nested APK is loaded by the host's code at some point, not started by Android
-        startup = startup_methods(loaded.apk, loaded.dx) if where is None else set()
-        urls = policy_urls(arsc, loaded.dx, third_party, rules.policy)
+        startup = startup_methods(loaded.apk, loaded.code) if where is None else set()
+        urls = policy_urls(arsc, loaded.code, third_party, rules.policy)
         part = _Part(where, loaded, files, sites, texts, urls, startup)
         parts.append(part)
         if depth >= MAX_NESTED_DEPTH:

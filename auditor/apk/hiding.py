@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from androguard.core.analysis.analysis import Analysis
-
 from auditor.apk.apis import Signature
-from auditor.apk.callsites import invokes
+from auditor.apk.code import CodeIndex, dotted
 from auditor.ruleset import Ruleset
 
 
@@ -57,11 +55,11 @@ def detect_packers(rules: HidingRules, files: Iterable[str], classes: Iterable[s
     return found
 
 
-def dynamic_loading(rules: HidingRules, dx: Analysis) -> list[dict[str, Any]]:
+def dynamic_loading(rules: HidingRules, code: CodeIndex) -> list[dict[str, Any]]:
     """Where the code creates a class loader for dex it carries or downloads."""
     sites = {
-        (str(m.class_name)[1:-1].replace("/", "."), str(m.name), api)
+        (dotted(code.signature(m)[0]), code.signature(m)[1], api)
         for api, sig in rules.loaders
-        for m, _target in invokes(dx, sig)
+        for m, _target in code.invokes(sig.cls, sig.name, sig.descriptor)
     }
     return [{"class": c, "method": m, "api": api} for c, m, api in sorted(sites)]

@@ -1,0 +1,204 @@
+"""The questions the audit asks of an app's code, answered from the dex files' operand arrays (dex.py).
+
+A method is named by ``Method(dex, slot)``: the dex it is in and its position among that dex's methods
+with code. Every answer keeps androguard's sense of a reference: an invoke refers to the method id it
+names (class, name, descriptor as written in the instruction), without resolving virtual dispatch or
+inheritance, so the call sites found are the ones androguard's cross-references give.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from functools import cached_property
+from typing import NamedTuple
+
+import numpy as np
+
+from auditor.apk.dex import SGET, Dex
+
+
+class Method(NamedTuple):
+    dex: int
+    slot: int
+
+
+def dotted(descriptor: str) -> str:
+    """'Lcom/amap/api/Foo;' -> 'com.amap.api.Foo'"""
+    return descriptor[1:-1].replace("/", ".")
+
+
+def package_of(descriptor: str) -> str:
+    """'Lcom/amap/api/Foo;' -> 'com.amap.api' ('' for the default package)."""
+    return descriptor[1:-1].rpartition("/")[0].replace("/", ".")
+
+
+class _Arrays:
+    """One dex's operand arrays as numpy views, with the range of each method's entries."""
+
+    def __init__(self, d: Dex) -> None:
+        r = d.refs
+        self.inv_m, self.inv_t = _np(r.inv_m), _np(r.inv_t)
+        self.fld_m, self.fld_f, self.fld_op = _np(r.fld_m), _np(r.fld_f), np.frombuffer(r.fld_op, dtype=np.uint8)
+        self.str_m, self.str_s = _np(r.str_m), _np(r.str_s)
+        self.typ_m, self.typ_t = _np(r.typ_m), _np(r.typ_t)
+
+    @staticmethod
+    def rows(owner: np.ndarray, slot: int) -> slice:
+        lo, hi = np.searchsorted(owner, [slot, slot + 1])
+        return slice(int(lo), int(hi))
+
+
+def _np(a) -> np.ndarray:
+    return np.frombuffer(a, dtype=np.uint32) if len(a) else np.zeros(0, dtype=np.uint32)
+
+
+class CodeIndex:
+    """All dex files of one APK, read once."""
+
+    def __init__(self, dexes: list[Dex]) -> None:
+        self.dexes = dexes
+        self._arrays = [_Arrays(d) for d in dexes]
+        # the runtime's class loader takes the first definition of a class (classes.dex first)
+        self._defined: dict[str, tuple[int, int]] = {}
+        for di, d in enumerate(dexes):
+            for ci, name in enumerate(d.class_names):
+                self._defined.setdefault(name, (di, ci))
+        self._sig: dict[Method, tuple[str, str, str]] = {}
+        self._by_signature: dict[tuple[int, int], dict[tuple[str, str], Method]] = {}
+
+    # --- classes and methods ------------------------------------------------------------------------
+
+    @property
+    def classes(self) -> list[str]:
+        """Descriptors of every class defined in the APK's dex files."""
+        return list(self._defined)
+
+    def is_internal(self, descriptor: str) -> bool:
+        return descriptor in self._defined
+
+    def signature(self, m: Method) -> tuple[str, str, str]:
+        """(class descriptor, name, descriptor) of a method with code."""
+        sig = self._sig.get(m)
+        if sig is None:
+            d = self.dexes[m.dex]
+            sig = self._sig[m] = d.method_parts(int(d.code_methods[m.slot]))
+        return sig
+
+    def methods_of(self, descriptor: str) -> list[Method]:
+        """The methods with code of a class defined here."""
+        where = self._defined.get(descriptor)
+        if where is None:
+            return []
+        di, ci = where
+        slots = np.flatnonzero(np.frombuffer(self.dexes[di].code_class, dtype=np.uint32) == ci)
+        return [Method(di, int(s)) for s in slots]
+
+    # --- who calls, reads, holds --------------------------------------------------------------------
+
+    def invokes(self, cls: str, name: str, descriptor: str | None = None) -> Iterator[tuple[Method, str]]:
+        """(caller, 'Lcls;->name(desc)ret') once per invoke instruction naming any matching overload."""
+        for di, d in enumerate(self.dexes):
+            ids = d.methods_named(cls, name)
+            texts = {i: d.proto_text(int(d.method_proto[i])) for i in ids}
+            ids = [i for i in ids if descriptor is None or texts[i] == descriptor]
+            if not ids:
+                continue
+            a = self._arrays[di]
+            for pos in np.flatnonzero(np.isin(a.inv_t, ids)):
+                t = int(a.inv_t[pos])
+                yield Method(di, int(a.inv_m[pos])), f"{cls}->{name}{texts[t]}"
+
+    def field_reads(self, cls: str, name: str, typ: str) -> Iterator[Method]:
+        """The reading method once per sget instruction of the static field."""
+        for di, d in enumerate(self.dexes):
+            ids = d.fields_named(cls, name, typ)
+            if not ids:
+                continue
+            a = self._arrays[di]
+            hit = np.isin(a.fld_f, ids) & (a.fld_op >= SGET.start) & (a.fld_op < SGET.stop)
+            for pos in np.flatnonzero(hit):
+                yield Method(di, int(a.fld_m[pos]))
+
+    def strings(self, m: Method) -> set[str]:
+        """The const-string values a method holds."""
+        a, d = self._arrays[m.dex], self.dexes[m.dex]
+        return {d.string(int(s)) for s in a.str_s[a.rows(a.str_m, m.slot)]}
+
+    def static_reads(self, m: Method) -> set[str]:
+        """The static fields a method reads, in smali form."""
+        a, d = self._arrays[m.dex], self.dexes[m.dex]
+        rows = a.rows(a.fld_m, m.slot)
+        ops, fids = a.fld_op[rows], a.fld_f[rows]
+        return {d.field_text(int(f)) for f, op in zip(fids, ops, strict=True) if op in SGET}
+
+    def string_users(self, text: str) -> set[Method]:
+        """Methods holding ``text`` as a const-string."""
+        out: set[Method] = set()
+        for di, d in enumerate(self.dexes):
+            s = d.find_string(text)
+            if s is None:
+                continue
+            a = self._arrays[di]
+            out.update(Method(di, int(x)) for x in np.unique(a.str_m[a.str_s == s]))
+        return out
+
+    def strings_containing(self, fragment: str) -> Iterator[tuple[str, set[Method]]]:
+        """(value, users) of every const-string value that contains ``fragment``."""
+        for di, d in enumerate(self.dexes):
+            a = self._arrays[di]
+            used = np.unique(a.str_s)
+            for s in used:
+                value = d.string(int(s))
+                if fragment in value:
+                    yield value, {Method(di, int(x)) for x in np.unique(a.str_m[a.str_s == s])}
+
+    def callees(self, m: Method) -> set[Method]:
+        """The methods with code (in any dex) that ``m`` invokes by their declared target."""
+        a, d = self._arrays[m.dex], self.dexes[m.dex]
+        out: set[Method] = set()
+        for t in set(a.inv_t[a.rows(a.inv_m, m.slot)].tolist()):
+            target = self._resolve(d.method_parts(t))
+            if target is not None:
+                out.add(target)
+        return out
+
+    def _resolve(self, sig: tuple[str, str, str]) -> Method | None:
+        where = self._defined.get(sig[0])
+        if where is None:
+            return None
+        table = self._by_signature.get(where)
+        if table is None:
+            table = self._by_signature[where] = {
+                self.signature(mm)[1:]: mm for mm in self.methods_of(sig[0])
+            }
+        return table.get(sig[1:])
+
+    def _internal(self, type_name: str) -> str | None:
+        """The class an (array) type names, when it is defined in the APK."""
+        name = type_name.lstrip("[")
+        return name if name in self._defined else None
+
+    # --- which classes use which --------------------------------------------------------------------
+
+    @cached_property
+    def referrers(self) -> dict[str, set[str]]:
+        """Internal class -> the internal classes whose code names it (call, field, type operand)."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for di, d in enumerate(self.dexes):
+            a = self._arrays[di]
+            owner_type = d.method_class[np.frombuffer(d.code_methods, dtype=np.uint32)].astype(np.int64)
+            pairs = [
+                (owner_type[a.inv_m], d.method_class[a.inv_t]),
+                (owner_type[a.fld_m], d.field_class[a.fld_f]),
+                (owner_type[a.typ_m], a.typ_t),
+            ]
+            keys = np.unique(np.concatenate([(src << 32) | dst.astype(np.int64) for src, dst in pairs if len(src)]
+                                            or [np.zeros(0, dtype=np.int64)]))
+            internal = [self._internal(d.type_name(t)) for t in range(len(d.type_str))]
+            for k in keys.tolist():
+                src, dst = internal[k >> 32], internal[k & 0xFFFFFFFF]
+                if src and dst and src != dst:
+                    out[dst].add(src)
+        return dict(out)
+
