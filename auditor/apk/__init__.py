@@ -20,7 +20,7 @@ from typing import Any
 
 from androguard.core.axml import ARSCParser
 
-from auditor.apk.apis import ApiRule, load_api_rules
+from auditor.apk.apis import ApiRule, Libraries, load_api_rules
 from auditor.apk.archive import EntryReader, check_archive
 from auditor.apk.callsites import CallSite, find_call_sites
 from auditor.apk.code import Method
@@ -30,7 +30,8 @@ from auditor.apk.manifest import app_metadata, cleartext, components
 from auditor.apk.observations import code_observation, judge, permission_observations
 from auditor.apk.permissions import PermissionRules, permission_table, requested_permissions
 from auditor.apk.policy import PolicyCues, bundled_policies, policy_urls, string_policies
-from auditor.apk.sdks import SdkIndex
+from auditor.apk.reach import LibraryReach
+from auditor.apk.sdks import Owners, SdkIndex, inventory
 from auditor.apk.startup import startup_methods
 from auditor.errors import InputError
 from auditor.model import Observation, Party
@@ -83,6 +84,7 @@ class _Rules:
     sdks: SdkIndex
     hiding: HidingRules
     policy: PolicyCues
+    libraries: Libraries
 
 
 @cache
@@ -93,6 +95,7 @@ def _rules(ruleset: Ruleset) -> _Rules:
         SdkIndex(ruleset.sdks),
         HidingRules.load(ruleset),
         PolicyCues.load(ruleset),
+        Libraries.load(ruleset),
     )
 
 
@@ -107,6 +110,8 @@ class _Part:
     policy_texts: list[tuple[str, str]]
     policy_urls: list[str]
     startup: set[Method]
+    owners: Owners
+    reach: LibraryReach
 
 
 def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> ApkResult:
@@ -141,11 +146,11 @@ def _analyze(path: Path, rules: _Rules) -> ApkResult:
     first = Party(kind="first", name=app.get("package") or path.name)
     sdk_categories: dict[str, set[str]] = {}
     judged = [
-        judge(site, rules.sdks, requested, apk=part.where, startup=site.caller in part.startup)
+        judge(site, part.owners, part.reach, requested, apk=part.where, startup=site.caller in part.startup)
         for part in parts
         for site in part.sites
     ]
-    perms = permission_table(apk, rules.permissions, [j.use for j in judged], requested)
+    perms = permission_table(apk, rules.permissions, [j.use for j in judged if not j.obstacle], requested)
     observations = permission_observations(perms, first)
     for j in judged:
         observations.append(code_observation(j, first))
@@ -159,14 +164,18 @@ def _analyze(path: Path, rules: _Rules) -> ApkResult:
         "the unpacking stub was analysed; rely on the traffic capture"
         for p in packers
     ]
-    loaders = [d | {"apk": p.where} for p in parts for d in dynamic_loading(rules.hiding, p.loaded.code)]
+    loaders = [
+        d | {"apk": p.where}
+        for p in parts
+        for d in dynamic_loading(rules.hiding, p.loaded.code)
+        if not d["class"].startswith(rules.libraries.own_dex_loaders)
+    ]
     if loaders:
         warnings.append(
             f"{path}: loads code at run time ({loaders[0]['api']} in {loaders[0]['class']}.{loaders[0]['method']}"
             f"{' and elsewhere' if len(loaders) > 1 else ''}); code not carried inside the APK was not analysed"
         )
-    component_names = [n for kind in ("activities", "services", "receivers", "providers") for n in comps[kind]]
-    sdks = rules.sdks.inventory(all_classes, all_files, component_names, sdk_categories)
+    sdks = inventory(rules.sdks, [p.owners for p in parts], sdk_categories)
     return ApkResult(
         app=app,
         observations=observations,
@@ -200,9 +209,17 @@ def _collect(
     files = [e.name for e in entries]
     sites = find_call_sites(loaded.code, rules.apis)
     arsc = _resources(loaded)
+    owners = Owners(
+        rules.sdks,
+        loaded.code,
+        files=files,
+        components=_component_names(components(loaded.apk)),
+        app_package=loaded.apk.get_package() if loaded.manifest_ok else None,
+        libraries=rules.libraries.prefixes,
+    )
 
     def third_party(cls: str) -> bool:
-        return rules.sdks.for_class(cls) is not None
+        return owners.owner(cls) is not None
 
     with EntryReader(source) as reader:
         texts = bundled_policies(files, reader.read, rules.policy) + string_policies(arsc, rules.policy)
@@ -210,7 +227,8 @@ def _collect(
         # a nested APK is loaded by the host's code at some point, not started by Android
         startup = startup_methods(loaded.apk, loaded.code) if where is None else set()
         urls = policy_urls(arsc, loaded.code, third_party, rules.policy)
-        part = _Part(where, loaded, files, sites, texts, urls, startup)
+        reach = LibraryReach(loaded.code, rules.libraries)
+        part = _Part(where, loaded, files, sites, texts, urls, startup, owners, reach)
         parts.append(part)
         if depth >= MAX_NESTED_DEPTH:
             return
@@ -226,6 +244,10 @@ def _collect(
                 _collect(data, f"{label}!{name}", inner, rules, depth + 1, parts, warnings)
             except InputError as e:
                 warnings.append(f"nested {inner} skipped: {e.message}")
+
+
+def _component_names(comps: dict[str, Any]) -> list[str]:
+    return [n for kind in ("activities", "services", "receivers", "providers") for n in comps[kind]]
 
 
 def _resources(loaded: Loaded) -> ARSCParser | None:

@@ -179,6 +179,46 @@ class CodeIndex:
         name = type_name.lstrip("[")
         return name if name in self._defined else None
 
+    def supertypes(self, descriptor: str) -> list[str]:
+        """The superclass and interfaces of a class defined here, as descriptors."""
+        where = self._defined.get(descriptor)
+        if where is None:
+            return []
+        d = self.dexes[where[0]]
+        row = d.class_defs[where[1] * 8 : where[1] * 8 + 8]
+        out = [d.type_name(int(row[2]))] if int(row[2]) != 0xFFFFFFFF else []
+        return out + d.type_list(int(row[3]))
+
+    @cached_property
+    def subclasses(self) -> dict[str, list[str]]:
+        """Internal class -> the internal classes that extend or implement it directly."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for cls in self._defined:
+            for sup in self.supertypes(cls):
+                if sup in self._defined:
+                    out[sup].append(cls)
+        return dict(out)
+
+    def callers(self, m: Method) -> set[Method]:
+        """Methods whose invoke can reach ``m``: naming it, naming it through a subclass that inherits it,
+        or naming a method of a supertype defined here that it overrides."""
+        cls, name, desc = self.signature(m)
+        names = {cls}
+        stack = [cls]
+        while stack:
+            for sub in self.subclasses.get(stack.pop(), []):
+                if sub not in names:
+                    names.add(sub)
+                    stack.append(sub)
+        if name not in ("<init>", "<clinit>"):
+            stack = [cls]
+            while stack:
+                for sup in self.supertypes(stack.pop()):
+                    if sup in self._defined and sup not in names:
+                        names.add(sup)
+                        stack.append(sup)
+        return {caller for c in names for caller, _t in self.invokes(c, name, desc)}
+
     # --- which classes use which --------------------------------------------------------------------
 
     @cached_property

@@ -191,14 +191,16 @@ class Dex:
         i = int(np.searchsorted(self.type_str, s))  # type_ids are sorted by string index
         return i if i < len(self.type_str) and self.type_str[i] == s else None
 
+    def type_list(self, off: int) -> list[str]:
+        """The type names of a type_list (parameters, interfaces); [] for offset 0."""
+        if not off:
+            return []
+        n = struct.unpack_from("<I", self.data, off)[0]
+        return [self.type_name(t) for t in struct.unpack_from(f"<{n}H", self.data, off + 4)]
+
     def proto_text(self, idx: int) -> str:
         """'(Landroid/content/Context;I)V': parameters and return type as smali writes them."""
-        off = int(self.proto_params[idx])
-        params = ""
-        if off:
-            n = struct.unpack_from("<I", self.data, off)[0]
-            idxs = struct.unpack_from(f"<{n}H", self.data, off + 4)
-            params = "".join(self.type_name(t) for t in idxs)
+        params = "".join(self.type_list(int(self.proto_params[idx])))
         return f"({params}){self.type_name(int(self.proto_return[idx]))}"
 
     def method_parts(self, idx: int) -> tuple[str, str, str]:
