@@ -96,13 +96,14 @@ class JudgeContext:
         return _with_implied(set(entry["necessary"])) if entry else None
 
     def collected(self) -> list[Observation]:
-        """Observations of actual collection or access: a requested permission alone is not one."""
+        """Observations of actual collection or access: a requested permission alone is not one, nor a
+        read the app cannot perform (``Observation.collects``)."""
         return self._collected
 
     @cached_property
     def _collected(self) -> list[Observation]:
         # every check walks it; a big capture has hundreds of thousands of observations
-        return [o for o in self.observations if o.entity != "PERMISSION"]
+        return [o for o in self.observations if o.entity != "PERMISSION" and o.collects]
 
     def sdk_declared(self, party: Party) -> bool:
         sdks = self.declared_sdks
