@@ -23,6 +23,7 @@ from androguard.core.axml import ARSCParser
 from auditor.apk.apis import ApiRule, Libraries, load_api_rules
 from auditor.apk.archive import EntryReader, check_archive
 from auditor.apk.callsites import CallSite, find_call_sites
+from auditor.apk.capabilities import Capability, find_capabilities
 from auditor.apk.code import Method
 from auditor.apk.hiding import HidingRules, detect_packers, dynamic_loading
 from auditor.apk.loader import Loaded, load
@@ -58,6 +59,7 @@ class ApkResult:
     nested: list[dict[str, Any]] = field(default_factory=list)
     packers: list[dict[str, Any]] = field(default_factory=list)
     dynamic_loading: list[dict[str, Any]] = field(default_factory=list)
+    capabilities: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``auditor apk F --json``: everything, observations in pi-auditor/1 form."""
@@ -73,6 +75,7 @@ class ApkResult:
             "nested": self.nested,
             "packers": self.packers,
             "dynamic_loading": self.dynamic_loading,
+            "capabilities": self.capabilities,
             "warnings": self.warnings,
         }
 
@@ -85,6 +88,7 @@ class _Rules:
     hiding: HidingRules
     policy: PolicyCues
     libraries: Libraries
+    capabilities: tuple[Capability, ...]
 
 
 @cache
@@ -96,6 +100,7 @@ def _rules(ruleset: Ruleset) -> _Rules:
         HidingRules.load(ruleset),
         PolicyCues.load(ruleset),
         Libraries.load(ruleset),
+        Capability.load_all(ruleset),
     )
 
 
@@ -192,6 +197,11 @@ def _analyze(path: Path, rules: _Rules) -> ApkResult:
         ],
         packers=packers,
         dynamic_loading=loaders,
+        capabilities=[
+            c | {"apk": p.where}
+            for p in parts
+            for c in find_capabilities(rules.capabilities, p.loaded.code, p.owners.sdk_of)
+        ],
     )
 
 

@@ -69,6 +69,7 @@ class ApiRule:
     permissions: tuple[str, ...]
     source: str
     near: Near | None = None
+    requires: Near | None = None
     reflection: str | None = None
     sdk_kind_category: dict[str, str] = field(default_factory=dict)
     coarse_without: str | None = None
@@ -89,6 +90,14 @@ class ApiRule:
         return self.category
 
 
+def _near(spec: dict | None) -> Near | None:
+    if not spec:
+        return None
+    return Near(
+        frozenset(spec.get("strings", [])), tuple(spec.get("string_prefixes", [])), frozenset(spec.get("fields", []))
+    )
+
+
 def load_api_rules(ruleset: Ruleset) -> list[ApiRule]:
     """Read rules/android_apis.yaml; unknown categories are a RulesError naming the entry."""
     path = ruleset.root / "android_apis.yaml"
@@ -102,7 +111,6 @@ def load_api_rules(ruleset: Ruleset) -> list[ApiRule]:
             sigs = tuple(Signature.parse(s) for s in e["signatures"])
         except ValueError as err:
             raise RulesError(path, entry, str(err)) from None
-        near = e.get("near")
         rules.append(
             ApiRule(
                 id=e["id"],
@@ -110,13 +118,8 @@ def load_api_rules(ruleset: Ruleset) -> list[ApiRule]:
                 category=e["category"],
                 permissions=tuple(e["permissions"]),
                 source=e["source"],
-                near=Near(
-                    frozenset(near.get("strings", [])),
-                    tuple(near.get("string_prefixes", [])),
-                    frozenset(near.get("fields", [])),
-                )
-                if near
-                else None,
+                near=_near(e.get("near")),
+                requires=_near(e.get("requires")),
                 reflection=e.get("reflection"),
                 sdk_kind_category=dict(e.get("sdk_kind_category", {})),
                 coarse_without=e.get("coarse_without"),

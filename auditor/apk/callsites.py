@@ -5,7 +5,11 @@ operand arrays, not a walk over the app. Three things a plain call does not show
 
 - the argument that decides whether a call reads PI (``Settings.Secure.getString(cr, "android_id")``,
   ``ContentResolver.query`` on the contacts URI): the caller's own ``const-string`` and ``sget``
-  operands, looked at only for the few callers of such APIs;
+  operands, and the strings the app's own static fields it reads were set to (``INBOX =
+  Uri.parse("content://sms/inbox")``), looked at only for the few callers of such APIs. When the
+  caller is a helper that gets the argument passed in (``getProperty(key)`` reflecting on
+  SystemProperties.get, ``exec("getprop " + key)``), the helper's callers that hold it are the sites
+  (``via`` "wrapper" or "reflection-wrapper");
 - reads of framework fields (``Build.SERIAL``): the ``sget`` instructions naming the field;
 - reflection: methods that call ``Class.getMethod``/``getDeclaredMethod`` and hold the API's name (and,
   for generic names, its class name) as constant strings.
@@ -16,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from auditor.apk.apis import ApiRule, Signature
+from auditor.apk.apis import ApiRule, Near, Signature
 from auditor.apk.code import CodeIndex, Method
 
 _REFLECTION = ("Ljava/lang/Class;", ("getMethod", "getDeclaredMethod"))
@@ -41,21 +45,31 @@ class _Sites:
         self._facts: dict[Method, tuple[set[str], set[str]]] = {}
 
     def facts(self, m: Method) -> tuple[set[str], set[str]]:
-        """Constant strings and static field reads of a method, read once and only on demand."""
+        """Constant strings (its own and those its app's static fields hold) and static field reads of a
+        method, read once and only on demand."""
         f = self._facts.get(m)
         if f is None:
-            f = self._facts[m] = (self.code.strings(m), self.code.static_reads(m))
+            fields = self.code.static_reads(m)
+            strings = self.code.strings(m).union(*(self.code.static_field_strings(x) for x in fields))
+            f = self._facts[m] = (strings, fields)
         return f
 
     def site(self, rule: ApiRule, m: Method, target: str, via: str, count: int) -> CallSite:
         cls, name, desc = self.code.signature(m)
         return CallSite(rule, m, cls, f"{name}{desc}", target, via, count)
 
-    def near_ok(self, rule: ApiRule, m: Method) -> bool:
-        if rule.near is None:
-            return True
-        strings, fields = self.facts(m)
-        return rule.near.matches(strings, fields)
+    def holds(self, near: Near | None, m: Method) -> bool:
+        return near is None or near.matches(*self.facts(m))
+
+    def sites(self, rule: ApiRule, m: Method, target: str, via: str, count: int) -> list[CallSite]:
+        """The site itself when its method holds the rule's evidence, else its callers that hold it."""
+        if not self.holds(rule.requires, m):
+            return []
+        if self.holds(rule.near, m):
+            return [self.site(rule, m, target, via, count)]
+        wrapped = "reflection-wrapper" if via == "reflection" else "wrapper"
+        callers = sorted(self.code.callers(m))
+        return [self.site(rule, c, target, wrapped, 1) for c in callers if self.holds(rule.near, c)]
 
 
 def find_call_sites(code: CodeIndex, rules: list[ApiRule]) -> list[CallSite]:
@@ -71,18 +85,28 @@ def find_call_sites(code: CodeIndex, rules: list[ApiRule]) -> list[CallSite]:
                 found += [ctx.site(rule, m, sig.smali, "field", n) for m, n in hits.items()]
                 continue
             calls = Counter(code.invokes(sig.cls, sig.name, sig.descriptor))
-            found += [
-                ctx.site(rule, m, target, "invoke", n) for (m, target), n in calls.items() if ctx.near_ok(rule, m)
-            ]
+            for (m, target), n in calls.items():
+                found += ctx.sites(rule, m, target, "invoke", n)
             if rule.reflection:
-                found += [
-                    ctx.site(rule, m, f"{sig.cls}->{sig.name}", "reflection", 1)
-                    for m in _reflective(code, sig, rule.reflection, reflectors)
-                    if ctx.near_ok(rule, m)
-                ]
+                for m in _reflective(code, sig, rule.reflection, reflectors):
+                    found += ctx.sites(rule, m, f"{sig.cls}->{sig.name}", "reflection", 1)
         found.sort(key=lambda s: (s.caller_class, s.caller_method, s.via))
-        sites += found
+        sites += _merged(found)
     return sites
+
+
+def _merged(found: list[CallSite]) -> list[CallSite]:
+    """One site per caller and target: a method that reads directly and through a helper (or calls two
+    helpers) is one site, counted once per way, shown by its most direct way."""
+    out: dict[tuple, CallSite] = {}
+    for s in found:
+        key = (s.caller, s.target)
+        prev = out.get(key)
+        if prev is not None:
+            direct = prev if not prev.via.endswith("wrapper") else s
+            s = CallSite(s.rule, s.caller, s.caller_class, s.caller_method, s.target, direct.via, prev.count + s.count)
+        out[key] = s
+    return list(out.values())
 
 
 def callers(code: CodeIndex, cls: str, names: tuple[str, ...]) -> set[Method]:

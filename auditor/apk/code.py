@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from auditor.apk.dex import SGET, Dex
+from auditor.apk.dex import SGET, SPUT, Dex, instructions
 
 
 class Method(NamedTuple):
@@ -31,6 +31,38 @@ def dotted(descriptor: str) -> str:
 def package_of(descriptor: str) -> str:
     """'Lcom/amap/api/Foo;' -> 'com.amap.api' ('' for the default package)."""
     return descriptor[1:-1].rpartition("/")[0].replace("/", ".")
+
+
+def _stored_strings(d: Dex, start: int, end: int, field_ids: set[int]) -> set[str]:
+    """Register tracking over one method, just enough for ``static_field_strings``."""
+    regs: dict[int, str] = {}
+    pending: str | None = None
+    out: set[str] = set()
+    data = d.data
+    for p, op in instructions(data, start, end):
+        if op in (0x1A, 0x1B):
+            idx = data[p + 2] | data[p + 3] << 8 if op == 0x1A else int.from_bytes(data[p + 2 : p + 6], "little")
+            regs[data[p + 1]] = d.string(idx)
+        elif op == 0x07:  # move-object vA, vB
+            src = regs.get(data[p + 1] >> 4)
+            _put(regs, data[p + 1] & 0xF, src)
+        elif op == 0x08:  # move-object/from16 vAA, vBBBB
+            _put(regs, data[p + 1], regs.get(data[p + 2] | data[p + 3] << 8))
+        elif 0x6E <= op <= 0x72:  # invoke-*: a call taking a known string first passes it on (Uri.parse)
+            pending = regs.get(data[p + 4] & 0xF) if data[p + 1] >> 4 else None
+        elif op == 0x0C:  # move-result-object vAA
+            _put(regs, data[p + 1], pending)
+            pending = None
+        elif op == 0x69 and (data[p + 2] | data[p + 3] << 8) in field_ids and data[p + 1] in regs:
+            out.add(regs[data[p + 1]])
+    return out
+
+
+def _put(regs: dict[int, str], reg: int, value: str | None) -> None:
+    if value is None:
+        regs.pop(reg, None)
+    else:
+        regs[reg] = value
 
 
 class _Arrays:
@@ -109,6 +141,14 @@ class CodeIndex:
                 t = int(a.inv_t[pos])
                 yield Method(di, int(a.inv_m[pos])), f"{cls}->{name}{texts[t]}"
 
+    def call_places(self, cls: str, name: str, descriptor: str | None = None) -> list[tuple[str, str, str]]:
+        """(dotted caller class, caller method with descriptor, called member) once each, sorted."""
+        places = set()
+        for m, target in self.invokes(cls, name, descriptor):
+            c, n, d = self.signature(m)
+            places.add((dotted(c), n + d, target))
+        return sorted(places)
+
     def field_reads(self, cls: str, name: str, typ: str) -> Iterator[Method]:
         """The reading method once per sget instruction of the static field."""
         for di, d in enumerate(self.dexes):
@@ -131,6 +171,25 @@ class CodeIndex:
         rows = a.rows(a.fld_m, m.slot)
         ops, fids = a.fld_op[rows], a.fld_f[rows]
         return {d.field_text(int(f)) for f, op in zip(fids, ops, strict=True) if op in SGET}
+
+    def static_field_strings(self, field_text: str) -> set[str]:
+        """Strings an app class stores in its own static field (``INBOX = Uri.parse("content://sms/inbox")``
+        in <clinit>): followed from const-string through moves and a call taking it first (Uri.parse) to
+        the sput naming the field, in each method that writes the field."""
+        cls, _, rest = field_text.partition("->")
+        name, _, typ = rest.partition(":")
+        if cls not in self._defined:
+            return set()
+        out: set[str] = set()
+        for di, d in enumerate(self.dexes):
+            ids = set(d.fields_named(cls, name, typ))
+            if not ids:
+                continue
+            a = self._arrays[di]
+            writes = np.isin(a.fld_f, list(ids)) & (a.fld_op >= SPUT.start) & (a.fld_op < SPUT.stop)
+            for slot in np.unique(a.fld_m[writes]).tolist():
+                out |= _stored_strings(d, *d.span(slot), ids)
+        return out
 
     def string_users(self, text: str) -> set[Method]:
         """Methods holding ``text`` as a const-string."""

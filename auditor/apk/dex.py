@@ -56,6 +56,7 @@ def _opcode_tables() -> tuple[bytes, bytes]:
 _SIZE, _KIND = _opcode_tables()
 # field opcodes that read: iget* 0x52-0x58, sget* 0x60-0x66
 SGET = range(0x60, 0x67)
+SPUT = range(0x67, 0x6E)
 IGET_OR_SGET = frozenset([*range(0x52, 0x59), *SGET])
 
 
@@ -334,3 +335,12 @@ def _payload_units(data: bytes, p: int) -> int:
         count = int.from_bytes(data[p + 4 : p + 8], "little")
         return 4 + (width * count + 1) // 2
     return 1
+
+
+def instructions(data: bytes, start: int, end: int):
+    """(offset, opcode) of each instruction of one method's code, payloads skipped."""
+    p = start
+    while p < end:
+        op = data[p]
+        yield p, op
+        p += 2 * (_payload_units(data, p) if op == 0 and data[p + 1] else _SIZE[op])

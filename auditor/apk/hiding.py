@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from auditor.apk.apis import Signature
-from auditor.apk.code import CodeIndex, dotted
+from auditor.apk.code import CodeIndex
 from auditor.ruleset import Ruleset
 
 
@@ -58,8 +58,8 @@ def detect_packers(rules: HidingRules, files: Iterable[str], classes: Iterable[s
 def dynamic_loading(rules: HidingRules, code: CodeIndex) -> list[dict[str, Any]]:
     """Where the code creates a class loader for dex it carries or downloads."""
     sites = {
-        (dotted(code.signature(m)[0]), code.signature(m)[1], api)
+        (c, m.partition("(")[0], api)
         for api, sig in rules.loaders
-        for m, _target in code.invokes(sig.cls, sig.name, sig.descriptor)
+        for c, m, _target in code.call_places(sig.cls, sig.name, sig.descriptor)
     }
     return [{"class": c, "method": m, "api": api} for c, m, api in sorted(sites)]

@@ -18,6 +18,7 @@ from auditor.model import Observation, Party
 
 PERMISSION_CONFIDENCE = 0.6
 REFLECTION_CONFIDENCE = 0.7
+WRAPPER_CONFIDENCE = 0.8
 CANNOT_COLLECT_CONFIDENCE = 0.3
 
 
@@ -59,9 +60,12 @@ def permission_observations(perms: list[dict[str, Any]], first: Party) -> list[O
 def code_observation(j: Judged, first: Party) -> Observation:
     site = j.use.site
     party = Party(kind="third", name=j.sdk["name"], sdk=j.sdk["id"]) if j.sdk else first
-    reflected = site.via == "reflection"
+    reflected = "reflection" in site.via
     confidence = min(site.rule.confidence, REFLECTION_CONFIDENCE) if reflected else site.rule.confidence
     evidence = ["api", "reflection"] if reflected else ["api"]
+    if site.via.endswith("wrapper"):
+        confidence = min(confidence, WRAPPER_CONFIDENCE)
+        evidence.append("wrapper")
     if j.obstacle:
         confidence = min(confidence, CANNOT_COLLECT_CONFIDENCE)
         evidence.append(j.obstacle)
