@@ -228,6 +228,7 @@ def _add_apk(c: _Collected, path: Path, salt: str, *, has_policy: bool) -> None:
     c.app["components"] = r.components
     c.app["cleartext_allowed"] = r.cleartext_allowed
     c.app["policy_urls"] = r.policy_urls
+    c.app["capabilities"] = r.capabilities
     if r.policy_texts and not has_policy:
         from auditor.policy import parse_policy_text
 
