@@ -163,11 +163,16 @@ def _analyze(path: Path, rules: _Rules) -> ApkResult:
             sdk_categories.setdefault(j.sdk["id"], set()).add(j.use.category)
     all_files = [f for p in parts for f in p.files]
     all_classes = [c for p in parts for c in p.loaded.code.classes]
-    packers = detect_packers(rules.hiding, all_files, all_classes)
+    packers = detect_packers(rules.hiding.packers, all_files, all_classes)
     warnings += [
         f"{path}: packed by {p['name_zh']} ({p['name']}, {p['evidence'][0]}): the real code is encrypted and only "
         "the unpacking stub was analysed; rely on the traffic capture"
         for p in packers
+    ]
+    warnings += [
+        f"{path}: {b['name']} build ({b['name_zh']}, {b['evidence'][0]}): the app's own code is not in classes*.dex "
+        "and was not analysed, only the bootstrap that loads it; rely on the traffic capture or a release build"
+        for b in detect_packers(rules.hiding.elsewhere, all_files, all_classes)
     ]
     loaders = [
         d | {"apk": p.where}
