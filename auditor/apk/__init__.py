@@ -219,9 +219,9 @@ def _collect(
     parts: list[_Part],
     warnings: list[str],
 ) -> None:
-    entries = check_archive(source, label)
-    loaded = load(source, label, expect_manifest=where is None)
-    files = [e.name for e in entries]
+    archive = check_archive(source, label)
+    loaded = load(source, label, archive.dex, expect_manifest=where is None)
+    files = archive.files
     sites = find_call_sites(loaded.code, rules.apis)
     arsc = _resources(loaded)
     owners = Owners(
@@ -253,7 +253,8 @@ def _collect(
             data = reader.read(name, MAX_NESTED_BYTES)
             inner = f"{where}!{name}" if where else name
             if data is None:
-                warnings.append(f"{label}: nested {name} is unreadable or larger than {MAX_NESTED_BYTES >> 20} MB")
+                why = reader.problems.get(name, "unreadable")
+                warnings.append(f"{label}: nested {name} skipped (limit {MAX_NESTED_BYTES >> 20} MB): {why}")
                 continue
             try:
                 _collect(data, f"{label}!{name}", inner, rules, depth + 1, parts, warnings)

@@ -29,8 +29,8 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
 
 
-def load(source: Path | bytes, label: str, *, expect_manifest: bool = True) -> Loaded:
-    """androguard's view of an APK that ``archive.check_archive`` has already accepted.
+def load(source: Path | bytes, label: str, dex: dict[str, bytes], *, expect_manifest: bool = True) -> Loaded:
+    """An APK that ``archive.check_archive`` has already accepted, with the dex files it inflated.
 
     ``expect_manifest=False`` for archives nested in assets/, where a dex-only jar is normal.
     """
@@ -46,14 +46,14 @@ def load(source: Path | bytes, label: str, *, expect_manifest: bool = True) -> L
             "metadata are unknown, code was still analysed"
         )
     dexes: list[Dex] = []
-    for name in sorted(apk.get_dex_names(), key=_dex_order):
+    for name in sorted(dex, key=_dex_order):
         try:
-            dex = Dex(apk.get_file(name), name)
-            dex.read_code()
+            d = Dex(dex[name], name)
+            d.read_code()
         except (DexError, IndexError, ValueError) as e:  # IndexError: an operand runs past the file's end
             warnings.append(f"{label}: {name} is malformed and was skipped ({type(e).__name__}: {e})")
             continue
-        dexes.append(dex)
+        dexes.append(d)
     if not dexes and not manifest_ok:
         raise InputError(label, "neither the manifest nor any dex file could be read")
     return Loaded(apk, CodeIndex(dexes), manifest_ok, warnings)
