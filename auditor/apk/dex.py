@@ -87,7 +87,10 @@ def mutf8(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        text = raw.replace(b"\xc0\x80", b"\x00").decode("utf-8", "surrogatepass")
+        try:
+            text = raw.replace(b"\xc0\x80", b"\x00").decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:  # not even modified UTF-8: a damaged string table
+            return raw.decode("utf-8", "replace")
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
@@ -162,10 +165,10 @@ class Dex:
     def string(self, idx: int) -> str:
         s = self._strings.get(idx)
         if s is None:
-            if idx >= len(self.string_off):
-                raise DexError(f"string index {idx} out of range")
-            off = int(self.string_off[idx])
-            _n, start = _uleb(self.data, off)
+            try:
+                _n, start = _uleb(self.data, int(self.string_off[idx]))
+            except (IndexError, DexError):  # validate() keeps offsets inside the file; the length may not be
+                start = len(self.data)
             end = self.data.find(b"\x00", start)
             s = self._strings[idx] = mutf8(self.data[start : end if end >= 0 else len(self.data)])
         return s
@@ -193,11 +196,15 @@ class Dex:
         return i if i < len(self.type_str) and self.type_str[i] == s else None
 
     def type_list(self, off: int) -> list[str]:
-        """The type names of a type_list (parameters, interfaces); [] for offset 0."""
-        if not off:
+        """The type names of a type_list (parameters, interfaces); [] for offset 0 or a list that does not
+        fit in the file."""
+        if not off or off + 4 > len(self.data):
             return []
         n = struct.unpack_from("<I", self.data, off)[0]
-        return [self.type_name(t) for t in struct.unpack_from(f"<{n}H", self.data, off + 4)]
+        if off + 4 + 2 * n > len(self.data):
+            return []
+        types = len(self.type_str)
+        return [self.type_name(t) if t < types else "?" for t in struct.unpack_from(f"<{n}H", self.data, off + 4)]
 
     def proto_text(self, idx: int) -> str:
         """'(Landroid/content/Context;I)V': parameters and return type as smali writes them."""
@@ -319,6 +326,34 @@ class Dex:
                     if code_off:
                         yield ci, code_off, midx
 
+    def validate(self) -> None:
+        """Every index the tables and the code name points inside its table, so lookups cannot fail later."""
+        n_str, n_type, n_proto = len(self.string_off), len(self.type_str), len(self.proto_return)
+        n_field, n_meth = len(self.field_name), len(self.method_name)
+        r = self.refs
+        checks = [
+            ("string offset", self.string_off, len(self.data)),
+            ("type name", self.type_str, n_str),
+            ("prototype return type", self.proto_return, n_type),
+            ("field class", self.field_class, n_type),
+            ("field type", self.field_type, n_type),
+            ("field name", self.field_name, n_str),
+            ("method class", self.method_class, n_type),
+            ("method prototype", self.method_proto, n_proto),
+            ("method name", self.method_name, n_str),
+            ("class", self.class_defs[0::8], n_type),
+            ("invoked method", np.frombuffer(r.inv_t, dtype=np.uint32), n_meth),
+            ("field operand", np.frombuffer(r.fld_f, dtype=np.uint32), n_field),
+            ("string operand", np.frombuffer(r.str_s, dtype=np.uint32), n_str),
+            ("type operand", np.frombuffer(r.typ_t, dtype=np.uint32), n_type),
+        ]
+        for what, values, bound in checks:
+            if len(values) and int(values.max()) >= bound:
+                raise DexError(f"a {what} index points outside its table")
+        supers = self.class_defs[2::8]
+        if len(supers) and int(supers[supers != _NO_INDEX].max(initial=0)) >= max(n_type, 1):
+            raise DexError("a superclass index points outside its table")
+
     def span(self, slot: int) -> tuple[int, int]:
         return self.code_span[2 * slot], self.code_span[2 * slot + 1]
 
@@ -338,9 +373,12 @@ def _payload_units(data: bytes, p: int) -> int:
 
 
 def instructions(data: bytes, start: int, end: int):
-    """(offset, opcode) of each instruction of one method's code, payloads skipped."""
+    """(offset, opcode) of each whole instruction of one method's code, payloads skipped."""
     p = start
     while p < end:
         op = data[p]
+        units = _payload_units(data, p) if op == 0 and data[p + 1] else _SIZE[op]
+        if p + 2 * units > end:
+            return
         yield p, op
-        p += 2 * (_payload_units(data, p) if op == 0 and data[p + 1] else _SIZE[op])
+        p += 2 * units

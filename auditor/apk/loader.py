@@ -50,6 +50,7 @@ def load(source: Path | bytes, label: str, dex: dict[str, bytes], *, expect_mani
         try:
             d = Dex(dex[name], name)
             d.read_code()
+            d.validate()
         except (DexError, IndexError, ValueError) as e:  # IndexError: an operand runs past the file's end
             warnings.append(f"{label}: {name} is malformed and was skipped ({type(e).__name__}: {e})")
             continue
