@@ -240,4 +240,3 @@ def test_dex_only_jar_in_assets_is_analysed_quietly(sample_apks, tmp_path):  # n
         "assets/ext/plugin.jar"
     ]
     assert r.warnings == []
-

@@ -116,9 +116,14 @@ def inflate(raw: BinaryIO, info: zipfile.ZipInfo, limit: int, *, keep: bool = Tr
     if len(head) < _LOCAL.size:
         raise EntryError("truncated zip archive: local header is missing")
     _sig, _ver, _flags, method, _t, _d, _crc, compressed, size, n_name, n_extra = _LOCAL.unpack(head)
-    if 0xFFFFFFFF not in (compressed, size) and (compressed or size) and (compressed, size) != (
-        info.compress_size,
-        info.file_size,
+    if (
+        0xFFFFFFFF not in (compressed, size)
+        and (compressed or size)
+        and (compressed, size)
+        != (
+            info.compress_size,
+            info.file_size,
+        )
     ):
         raise EntryError("zip bomb suspected: the local header disagrees with the central directory")
     declared = info.file_size
@@ -147,17 +152,17 @@ def inflate(raw: BinaryIO, info: zipfile.ZipInfo, limit: int, *, keep: bool = Tr
             chunk = inflater.unconsumed_tail if inflater else b""
             total += len(piece)
             if total > declared:
-                raise EntryError(
-                    f"zip bomb suspected: inflates beyond the {declared} bytes its headers declare"
-                )
+                raise EntryError(f"zip bomb suspected: inflates beyond the {declared} bytes its headers declare")
             crc = zlib.crc32(piece, crc)
             if keep:
                 out.append(piece)
             if inflater and inflater.eof:
                 break
     if total != declared or crc != info.CRC:
-        raise EntryError(f"corrupt entry: {total} bytes with CRC {crc:08x} where the headers say "
-                         f"{declared} bytes, CRC {info.CRC:08x}")
+        raise EntryError(
+            f"corrupt entry: {total} bytes with CRC {crc:08x} where the headers say "
+            f"{declared} bytes, CRC {info.CRC:08x}"
+        )
     return b"".join(out) if keep else None
 
 

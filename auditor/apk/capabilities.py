@@ -39,7 +39,14 @@ def find_capabilities(rules: tuple[Capability, ...], code: CodeIndex, owner: Any
             for cls, method, api in code.call_places(sig.cls, sig.name, sig.descriptor):
                 sdk = owner("L" + cls.replace(".", "/") + ";")
                 out.append(
-                    {"id": cap.id, "name": cap.name, "name_zh": cap.name_zh, "class": cls, "method": method,
-                     "api": api, "sdk": sdk["id"] if sdk else None}
+                    {
+                        "id": cap.id,
+                        "name": cap.name,
+                        "name_zh": cap.name_zh,
+                        "class": cls,
+                        "method": method,
+                        "api": api,
+                        "sdk": sdk["id"] if sdk else None,
+                    }
                 )
     return out

@@ -228,9 +228,7 @@ class CodeIndex:
             return None
         table = self._by_signature.get(where)
         if table is None:
-            table = self._by_signature[where] = {
-                self.signature(mm)[1:]: mm for mm in self.methods_of(sig[0])
-            }
+            table = self._by_signature[where] = {self.signature(mm)[1:]: mm for mm in self.methods_of(sig[0])}
         return table.get(sig[1:])
 
     def _internal(self, type_name: str) -> str | None:
@@ -292,12 +290,15 @@ class CodeIndex:
                 (owner_type[a.fld_m], d.field_class[a.fld_f]),
                 (owner_type[a.typ_m], a.typ_t),
             ]
-            keys = np.unique(np.concatenate([(src << 32) | dst.astype(np.int64) for src, dst in pairs if len(src)]
-                                            or [np.zeros(0, dtype=np.int64)]))
+            keys = np.unique(
+                np.concatenate(
+                    [(src << 32) | dst.astype(np.int64) for src, dst in pairs if len(src)]
+                    or [np.zeros(0, dtype=np.int64)]
+                )
+            )
             internal = [self._internal(d.type_name(t)) for t in range(len(d.type_str))]
             for k in keys.tolist():
                 src, dst = internal[k >> 32], internal[k & 0xFFFFFFFF]
                 if src and dst and src != dst:
                     out[dst].add(src)
         return dict(out)
-

@@ -126,9 +126,26 @@ class Dex:
             raise DexError("not a dex file (bad magic)")
         h = _HEADER.unpack_from(data, 0)
         (
-            _file_size, _header_size, _endian, _link_size, _link_off, _map_off,
-            n_str, o_str, n_type, o_type, n_proto, o_proto, n_field, o_field,
-            n_meth, o_meth, n_class, o_class, _data_size, _data_off,
+            _file_size,
+            _header_size,
+            _endian,
+            _link_size,
+            _link_off,
+            _map_off,
+            n_str,
+            o_str,
+            n_type,
+            o_type,
+            n_proto,
+            o_proto,
+            n_field,
+            o_field,
+            n_meth,
+            o_meth,
+            n_class,
+            o_class,
+            _data_size,
+            _data_off,
         ) = h[3:]
         if h[5] != 0x12345678:
             raise DexError("big-endian or damaged dex header")

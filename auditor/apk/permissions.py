@@ -120,8 +120,18 @@ def permission_table(
 # android:protectionLevel as compiled into a manifest: base level in the low 4 bits, then flags
 # (developer.android.com/reference/android/R.attr#protectionLevel, PermissionInfo.PROTECTION_*)
 _BASE = {0: "normal", 1: "dangerous", 2: "signature", 3: "signatureOrSystem", 4: "internal"}
-_FLAGS = {0x10: "privileged", 0x20: "development", 0x40: "appop", 0x80: "pre23", 0x100: "installer",
-          0x200: "verifier", 0x400: "preinstalled", 0x800: "setup", 0x1000: "instant", 0x2000: "runtime"}
+_FLAGS = {
+    0x10: "privileged",
+    0x20: "development",
+    0x40: "appop",
+    0x80: "pre23",
+    0x100: "installer",
+    0x200: "verifier",
+    0x400: "preinstalled",
+    0x800: "setup",
+    0x1000: "instant",
+    0x2000: "runtime",
+}
 
 
 def declared_levels(apk: APK) -> dict[str, str]:

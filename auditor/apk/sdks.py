@@ -275,5 +275,3 @@ def inventory(index: SdkIndex, owners: Iterable[Owners], categories: dict[str, s
             }
         )
     return out
-
-

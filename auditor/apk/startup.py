@@ -34,9 +34,7 @@ def entry_classes(apk: APK) -> set[str]:
 
 def startup_methods(apk: APK, code: CodeIndex) -> set[Method]:
     """Methods reachable from the entry callbacks within MAX_DEPTH direct calls."""
-    frontier = {
-        m for cls in entry_classes(apk) for m in code.methods_of(cls) if code.signature(m)[1] in ENTRY_METHODS
-    }
+    frontier = {m for cls in entry_classes(apk) for m in code.methods_of(cls) if code.signature(m)[1] in ENTRY_METHODS}
     seen = set(frontier)
     for _ in range(MAX_DEPTH):
         frontier = {callee for m in frontier for callee in code.callees(m) if callee not in seen}

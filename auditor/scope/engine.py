@@ -129,8 +129,9 @@ def group(observations: Iterable[Observation], rule: str, detail: str = "", deta
         key = (o.category, o.party.key)
         d = drafts.get(key)
         if d is None:
-            d = drafts[key] = FindingDraft(rule=rule, category=o.category, party=o.party, detail=detail,
-                                           detail_en=detail_en)
+            d = drafts[key] = FindingDraft(
+                rule=rule, category=o.category, party=o.party, detail=detail, detail_en=detail_en
+            )
         d.observations.append(o.id)
     return list(drafts.values())
 
@@ -169,8 +170,12 @@ def _finish(d: FindingDraft, ruleset: Ruleset, by_id: dict[str, Observation]) ->
             severity = _lower(severity)
     times = sorted(str(o.where["time"]) for o in obs if o.where.get("time"))
     clauses = [
-        Clause(id=c, instrument=ruleset.clauses[c]["instrument"], article=ruleset.clauses[c]["article"],
-               text=ruleset.clauses[c]["text"])
+        Clause(
+            id=c,
+            instrument=ruleset.clauses[c]["instrument"],
+            article=ruleset.clauses[c]["article"],
+            text=ruleset.clauses[c]["text"],
+        )
         for c in rule["clauses"]
     ]
     return Finding(
