@@ -75,6 +75,18 @@ class _Arrays:
         self.str_m, self.str_s = _np(r.str_m), _np(r.str_s)
         self.typ_m, self.typ_t = _np(r.typ_m), _np(r.typ_t)
 
+    @cached_property
+    def by_target(self) -> tuple[np.ndarray, np.ndarray]:
+        """Invoke positions ordered by the method they call, and those methods: a call's callers are a slice."""
+        order = np.argsort(self.inv_t, kind="stable")
+        return order, self.inv_t[order]
+
+    def calls_to(self, ids: list[int]) -> np.ndarray:
+        """Positions of the invokes naming any of ``ids``, in instruction order."""
+        order, targets = self.by_target
+        parts = [order[np.searchsorted(targets, i) : np.searchsorted(targets, i, side="right")] for i in ids]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
     @staticmethod
     def rows(owner: np.ndarray, slot: int) -> slice:
         lo, hi = np.searchsorted(owner, [slot, slot + 1])
@@ -137,7 +149,7 @@ class CodeIndex:
             if not ids:
                 continue
             a = self._arrays[di]
-            for pos in np.flatnonzero(np.isin(a.inv_t, ids)):
+            for pos in a.calls_to(ids):
                 t = int(a.inv_t[pos])
                 yield Method(di, int(a.inv_m[pos])), f"{cls}->{name}{texts[t]}"
 

@@ -254,7 +254,17 @@ class Dex:
         n = self.find_string(name) if t is not None else None
         if n is None:
             return []
-        return [int(i) for i in np.flatnonzero((self.method_class == t) & (self.method_name == n))]
+        # method_ids are sorted by (class, name, prototype): the overloads are one contiguous run
+        first = int(np.searchsorted(self._method_keys, (t << 32) | n))
+        last = int(np.searchsorted(self._method_keys, (t << 32) | n, side="right"))
+        return list(range(first, last))
+
+    @cached_property
+    def _method_keys(self) -> np.ndarray:
+        keys = (self.method_class.astype(np.int64) << 32) | self.method_name.astype(np.int64)
+        if len(keys) > 1 and bool((keys[1:] < keys[:-1]).any()):  # not sorted as the format requires
+            raise DexError("method ids are not sorted")
+        return keys
 
     def fields_named(self, cls: str, name: str, typ: str) -> list[int]:
         t, ty, n = self.find_type(cls), self.find_type(typ), self.find_string(name)
@@ -367,6 +377,7 @@ class Dex:
         for what, values, bound in checks:
             if len(values) and int(values.max()) >= bound:
                 raise DexError(f"a {what} index points outside its table")
+        _ = self._method_keys  # raises here, not in a later lookup, when the ids are out of order
         supers = self.class_defs[2::8]
         if len(supers) and int(supers[supers != _NO_INDEX].max(initial=0)) >= max(n_type, 1):
             raise DexError("a superclass index points outside its table")
