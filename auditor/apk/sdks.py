@@ -6,8 +6,9 @@ readers of IMEI, MAC and cell towers in ``com.loc``), helper libraries only they
 them in one APK by every signal:
 
 1. package prefix from the catalogue, by whole package components, longest first (``com.umeng`` claims
-   ``com.umeng.analytics.Foo`` but not ``com.umengx.Foo``; ``com.tencent.mm.opensdk`` wins over a broader
-   entry of another SDK); never the app's own package tree unless the prefix is more specific;
+   ``com.umeng.analytics.Foo`` but not ``com.umengx.Foo``; ``com.huawei.hms.ads.identifier`` wins over a
+   broader entry of another SDK; the lookups live in the shared catalogue, auditor/sdk_catalogue.py);
+   never the app's own package tree unless the prefix is more specific;
 2. a manifest component the catalogue lists for the SDK: its package is the SDK's;
 3. a native library of the SDK (lib/*/libX.so): the package of the class that loads it
    (``System.loadLibrary("X")``) is the SDK's;
@@ -26,6 +27,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from auditor.apk.code import CodeIndex, package_of
+from auditor.sdk_catalogue import Catalogue
 
 #: Calls that load a native library by name (the const-string in the caller names it).
 _LOADERS = (
@@ -38,51 +40,31 @@ MAX_WALK = 400
 
 
 class SdkIndex:
-    """The catalogue as lookups."""
+    """The APK view of the SDK catalogue (auditor/sdk_catalogue.py): entries by class, library, component."""
 
     def __init__(self, sdks: dict[str, dict[str, Any]]) -> None:
         self.sdks = sdks
-        self._prefixes = {tuple(p.split(".")): sid for sid, s in sdks.items() for p in s["packages"]}
-        self._longest = max((len(p) for p in self._prefixes), default=0)
-        self._cache: dict[str, tuple[str, str] | None] = {}
+        self.catalogue = Catalogue.of(sdks)
 
     def match_package(self, package: str) -> tuple[str, str] | None:
         """(sdk id, matching prefix) for a dotted package or class name, else None."""
-        if package in self._cache:
-            return self._cache[package]
-        parts = tuple(package.split("."))
-        hit = None
-        for n in range(min(len(parts), self._longest), 0, -1):
-            sid = self._prefixes.get(parts[:n])
-            if sid is not None:
-                hit = (sid, ".".join(parts[:n]))
-                break
-        self._cache[package] = hit
-        return hit
+        return self.catalogue.by_package(package)
 
     def for_class(self, smali_class: str) -> dict[str, Any] | None:
         """The SDK entry owning 'Lcom/umeng/analytics/Foo;' by its package prefix alone, else None."""
-        package = package_of(smali_class)
-        hit = self.match_package(package) if package else None
-        return self.sdks[hit[0]] if hit else None
+        sid = self.catalogue.by_class(smali_class)
+        return self.sdks[sid] if sid else None
 
     def for_native_lib(self, path: str) -> str | None:
-        stem = PurePosixPath(path).stem
-        for sid, s in self.sdks.items():
-            if any(stem.startswith(lib) for lib in s.get("native_libs", [])):
-                return sid
-        return None
+        return self.catalogue.by_native_lib(path)
+
+    def for_component(self, name: str) -> str | None:
+        return self.catalogue.by_component(name)
 
     def listed_component(self, name: str) -> str | None:
         """The SDK whose catalogue entry lists this manifest component by name."""
-        for sid, s in self.sdks.items():
-            if name in s.get("components", []):
-                return sid
-        return None
-
-    def for_component(self, name: str) -> str | None:
-        hit = self.match_package(name.rpartition(".")[0])
-        return self.listed_component(name) or (hit[0] if hit else None)
+        sid = self.catalogue.by_component(name)
+        return sid if sid and name in self.sdks[sid].get("components", []) else None
 
 
 @dataclass
