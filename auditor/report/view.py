@@ -148,7 +148,7 @@ class _Builder:
         self.lang = t.lang
         self.obs_by_id = {o.id: o for o in audit.observations}
         # what the app was seen collecting; policy observations are statements, not collection
-        self.collected = [o for o in audit.observations if o.source != "policy"]
+        self.collected = [o for o in audit.observations if o.source != "policy" and o.collects]
         self.warnings: list[str] = list(audit.warnings)
 
     def category(self, cat: str | None) -> str:

@@ -101,13 +101,14 @@ class JudgeContext:
         return _with_implied(set(entry["necessary"])) if entry else None
 
     def collected(self) -> list[Observation]:
-        """Observations of actual collection or access: a requested permission alone is not one."""
+        """Observations of actual collection or access: a requested permission alone is not one, nor a
+        read the app cannot perform (``Observation.collects``)."""
         return self._collected
 
     @cached_property
     def _collected(self) -> list[Observation]:
         # every check walks it; a big capture has hundreds of thousands of observations
-        return [o for o in self.observations if o.entity != "PERMISSION"]
+        return [o for o in self.observations if o.entity != "PERMISSION" and o.collects]
 
     def sdk_declared(self, party: Party) -> bool:
         sdks = self.declared_sdks
@@ -133,8 +134,9 @@ def group(observations: Iterable[Observation], rule: str, detail: str = "", deta
         key = (o.category, o.party.key)
         d = drafts.get(key)
         if d is None:
-            d = drafts[key] = FindingDraft(rule=rule, category=o.category, party=o.party, detail=detail,
-                                           detail_en=detail_en)
+            d = drafts[key] = FindingDraft(
+                rule=rule, category=o.category, party=o.party, detail=detail, detail_en=detail_en
+            )
         d.observations.append(o.id)
     return list(drafts.values())
 
@@ -173,8 +175,12 @@ def _finish(d: FindingDraft, ruleset: Ruleset, by_id: dict[str, Observation]) ->
             severity = _lower(severity)
     times = sorted(str(o.where["time"]) for o in obs if o.where.get("time"))
     clauses = [
-        Clause(id=c, instrument=ruleset.clauses[c]["instrument"], article=ruleset.clauses[c]["article"],
-               text=ruleset.clauses[c]["text"])
+        Clause(
+            id=c,
+            instrument=ruleset.clauses[c]["instrument"],
+            article=ruleset.clauses[c]["article"],
+            text=ruleset.clauses[c]["text"],
+        )
         for c in rule["clauses"]
     ]
     return Finding(
