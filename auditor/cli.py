@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from auditor import __version__
@@ -24,6 +23,7 @@ from auditor.batch.cli import batch
 from auditor.errors import AuditorError, RulesError
 from auditor.model import SEVERITY_ORDER, Audit
 from auditor.pipeline import AuditInputs, run_audit
+from auditor.progress import make_progress
 from auditor.ruleset import default_ruleset
 from auditor.store import Store
 
@@ -32,13 +32,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SEVERITIES = click.Choice(["high", "medium", "low"])
 PathArg = click.Path(path_type=Path)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
-    )
 
 
 def output_options(f: F) -> F:
@@ -213,7 +206,7 @@ def _run(inputs: AuditInputs, *, scope: Path | None, app_category: str | None, c
     inputs.first_party = list(first_party)
     store = Store(db) if db else None
     try:
-        with _progress() as progress:
+        with make_progress(err) as progress:
             a = run_audit(inputs, ruleset=default_ruleset(), salt=store.salt if store else None, progress=progress)
         if store:
             store.save(a)
