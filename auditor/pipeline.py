@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import secrets
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.errors import InputError, UsageError
+from auditor.limits import MAX_HASH_BYTES, MAX_HASH_FILES, limit, regular_file
 from auditor.masking import new_salt
 from auditor.model import Audit, Declaration, Finding, InputFile, Observation, number
 from auditor.ruleset import Ruleset, default_ruleset
@@ -79,27 +82,62 @@ def resolve_app_category(value: str | None, ruleset: Ruleset) -> str | None:
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
-    """Content hash of a file, or of a directory tree (relative names and file hashes, sorted)."""
+    """Content hash of a file, or of a directory tree (relative names and file hashes, sorted).
+
+    Bounded: a file must be a regular file of at most MAX_HASH_BYTES (a FIFO would block, a sparse
+    40 GiB file read for minutes); inside a tree, symbolic links are hashed as the link text and never
+    followed (a link to /dev/zero or out of the tree), other special files by their name only, and at
+    most MAX_HASH_FILES files are hashed."""
     try:
         if path.is_dir():
-            h = hashlib.sha256()
-            size = 0
-            for p in sorted(q for q in path.rglob("*") if q.is_file()):
-                fh, n = sha256_of(p)
-                h.update(p.relative_to(path).as_posix().encode() + b"\0" + fh.encode() + b"\n")
-                size += n
-            return h.hexdigest(), size
-        h = hashlib.sha256()
-        size = 0
-        with path.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-                size += len(chunk)
-        return h.hexdigest(), size
+            return _tree_sha256(path)
+        regular_file(path, MAX_HASH_BYTES, "MAX_HASH_BYTES")
+        return _file_sha256(path)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    except ValueError as e:
+        raise InputError(path, str(e)) from None
+
+
+def _file_sha256(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+            if size > MAX_HASH_BYTES:  # grew while read
+                raise ValueError(f"more than {MAX_HASH_BYTES} bytes ({limit('MAX_HASH_BYTES')})")
+    return h.hexdigest(), size
+
+
+def _tree_sha256(root: Path) -> tuple[str, int]:
+    entries: list[tuple[str, bytes]] = []
+    size = 0
+    for folder, dirs, files in os.walk(root):  # followlinks=False: linked folders are not entered
+        for name in sorted(dirs) + sorted(files):
+            p = Path(folder, name)
+            st = p.lstat()
+            rel = p.relative_to(root).as_posix()
+            if stat.S_ISLNK(st.st_mode):
+                entries.append((rel, b"link:" + os.fsencode(os.readlink(p))))
+            elif stat.S_ISREG(st.st_mode):
+                if st.st_size > MAX_HASH_BYTES:
+                    raise ValueError(f"{rel}: {st.st_size} bytes, more than {MAX_HASH_BYTES} "
+                                     f"({limit('MAX_HASH_BYTES')})")
+                digest, n = _file_sha256(p)
+                entries.append((rel, digest.encode()))
+                size += n
+            elif not stat.S_ISDIR(st.st_mode):
+                entries.append((rel, b"special"))
+            if len(entries) > MAX_HASH_FILES:
+                raise ValueError(f"more than {MAX_HASH_FILES} files ({limit('MAX_HASH_FILES')})")
+    h = hashlib.sha256()
+    for rel, digest in sorted(entries):
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0" + digest + b"\n")
+    return h.hexdigest(), size
 
 
 def new_audit_id() -> str:

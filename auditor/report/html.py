@@ -15,12 +15,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from auditor.model import Audit
-from auditor.report.fmt import without_surrogates
 from auditor.report.fonts import SCREEN_WEIGHTS, font_face_css
 from auditor.report.i18n import Catalogue, catalogue
 from auditor.report.view import build_view
 from auditor.resources import installed_dir
 from auditor.ruleset import Ruleset
+from auditor.safetext import without_surrogates
 
 TEMPLATES = installed_dir("reports") / "templates"
 STYLESHEET = installed_dir("reports") / "css" / "report.css"

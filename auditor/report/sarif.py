@@ -27,8 +27,9 @@ from urllib.parse import quote
 import jsonschema
 
 from auditor.model import SEVERITY_ORDER, Audit, Finding, InputFile, Observation
-from auditor.report.fmt import strip_query, without_surrogates
+from auditor.report.fmt import strip_query
 from auditor.ruleset import Ruleset
+from auditor.safetext import without_surrogates
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "sarif-2.1.0.json"
 LEVELS = {"high": "error", "medium": "warning", "low": "note"}

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.errors import UsageError
+from auditor.limits import bounded_regex
+from auditor.masking import mask_url
 from auditor.ruleset import Ruleset
 from auditor.traffic.decode import to_text
 from auditor.traffic.flows import Flow
@@ -110,8 +112,8 @@ def resolve_consent(flows: list[Flow], spec: str | None, hints: Sequence[Hint | 
         _check_time(flows, spec, t, assumption)
         return ConsentMoment(how="time", spec=spec, time=t, assumption=assumption)
     try:
-        rx = re.compile(spec)
-    except re.error as e:
+        rx = bounded_regex(spec)
+    except ValueError as e:
         raise UsageError(f"--consent-at: '{spec}' is neither @INDEX, an ISO time nor a valid regex ({e})") from None
     for f in flows:
         if rx.search(f.url):
@@ -120,7 +122,7 @@ def resolve_consent(flows: list[Flow], spec: str | None, hints: Sequence[Hint | 
 
 
 def _at(f: Flow, how: str, spec: str) -> ConsentMoment:
-    return ConsentMoment(how=how, spec=spec, file=f.file, flow=f.index, time=f.time, url=f.url_without_query)
+    return ConsentMoment(how=how, spec=spec, file=f.file, flow=f.index, time=f.time, url=mask_url(f.url_without_query))
 
 
 def _by_index(flows: list[Flow], spec: str) -> ConsentMoment:
@@ -153,8 +155,8 @@ class ConsentPatterns:
     def __init__(self, ruleset: Ruleset) -> None:
         pats = ruleset.consent_patterns
         self.hosts = {h.lower() for h in pats["marker_hosts"]}
-        self.urls = [(p["id"], re.compile(p["regex"])) for p in pats["url_patterns"]]
-        self.bodies = [(p["id"], re.compile(p["regex"])) for p in pats["body_patterns"]]
+        self.urls = [(p["id"], bounded_regex(p["regex"])) for p in pats["url_patterns"]]
+        self.bodies = [(p["id"], bounded_regex(p["regex"])) for p in pats["body_patterns"]]
 
     def match(self, f: Flow) -> Hint | None:
         if f.host in self.hosts:
