@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,3 +31,16 @@ def test_lang_en_summaries_are_english(run_cli) -> None:
     assert res.returncode == 0, res.stderr
     findings = [line for line in res.stderr.splitlines() if line.startswith("  [")]
     assert findings and not any(CJK.search(line) for line in findings)
+
+
+def test_shell_completion_as_the_readme_sets_it_up() -> None:
+    """Through the console script, as a shell calls it (click names the variable after the program)."""
+    auditor = Path(sys.executable).with_name("auditor")
+
+    def complete(**env: str) -> str:
+        return subprocess.run([str(auditor)], env={**os.environ, **env}, capture_output=True, text=True,
+                              timeout=120, check=True).stdout
+
+    assert "_auditor_completion()" in complete(_AUDITOR_COMPLETE="bash_source")
+    words = complete(_AUDITOR_COMPLETE="bash_complete", COMP_WORDS="auditor mini", COMP_CWORD="1")
+    assert "plain,miniprogram" in words.splitlines()
