@@ -204,8 +204,8 @@ class PIScanner:
                for start, end in self._names.find(window)]
         grammar = self.data.address
         for start, end in grammar.find(window):
-            full = grammar.provinces.search(window, start, end) or grammar.admin_unit.search(window, start, end)
-            out.append(self._word_hit("ADDRESS", window, start, end, 0.6 if full else 0.45, self._address_context))
+            full = grammar.has_place(window, start, end) or grammar.admin_unit.search(window, start, end)
+            out.append(self._word_hit("ADDRESS", window, start, end, 0.6 if full else 0.5, self._address_context))
         return out
 
     def _word_hit(self, entity: str, text: str, start: int, end: int, score: float, context: tuple[str, ...],
