@@ -112,6 +112,7 @@ class Declaration:
     party: Party | None = None
     sdk: str | None = None
     sdk_name: str | None = None
+    sdk_company: str | None = None  # the company the policy names for the SDK, as written
     sdk_categories: list[str] = field(default_factory=list)
     separate_consent: bool = False
     function: str | None = None
@@ -134,6 +135,7 @@ class Declaration:
             party=Party.from_dict(d["party"]) if d.get("party") else None,
             sdk=d.get("sdk"),
             sdk_name=d.get("sdk_name"),
+            sdk_company=d.get("sdk_company"),
             sdk_categories=list(d.get("sdk_categories") or []),
             separate_consent=bool(d.get("separate_consent", False)),
             function=d.get("function"),
@@ -174,6 +176,8 @@ class Finding:
     last_seen: str | None = None
     sources: list[str] = field(default_factory=list)
     id: str = ""
+    #: the evidence cannot settle it and a person must check (e.g. a policy that may be online only)
+    needs_review: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -196,6 +200,7 @@ class Finding:
             detail=d.get("detail", ""),
             detail_en=d.get("detail_en", ""),
             weak=bool(d.get("weak", False)),
+            needs_review=bool(d.get("needs_review", False)),
             count=int(d.get("count", 0)),
             first_seen=d.get("first_seen"),
             last_seen=d.get("last_seen"),
