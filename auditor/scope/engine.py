@@ -35,6 +35,7 @@ class FindingDraft:
     severity: str | None = None
     weak: bool | None = None
     detail_en: str = ""
+    cap: str | None = None  # the highest severity the evidence allows (a guess of the first party)
 
 
 @dataclass
@@ -166,6 +167,8 @@ def _finish(d: FindingDraft, ruleset: Ruleset, by_id: dict[str, Observation]) ->
         severity = rule["severity_sensitive"] if ruleset.is_sensitive(d.category) else rule["severity"]
         if weak:
             severity = _lower(severity)
+    if d.cap and SEVERITY_ORDER[severity] < SEVERITY_ORDER[d.cap]:
+        severity = d.cap
     times = sorted(str(o.where["time"]) for o in obs if o.where.get("time"))
     clauses = [
         Clause(id=c, instrument=ruleset.clauses[c]["instrument"], article=ruleset.clauses[c]["article"],
