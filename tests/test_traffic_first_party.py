@@ -113,3 +113,17 @@ def test_unknown_hosts_of_an_sdk_are_attributed_by_its_brand_and_mini_program_do
     given = PartyResolver(Ruleset(rules, default_ruleset().recognizers_root), ["guance.com"])
     assert given.resolve("static.guance.com").kind == "first"
     assert given.resolve("rum-openway.guance.com").sdk == "guance_rum"
+
+
+def test_a_sites_pages_posting_the_login_to_its_back_end_make_both_first_party(tmp_path: Path) -> None:
+    page = "https://www.shop-site.cn/login"
+    entries = [entry(page, pageref="page_1", response_mime="text/html", headers=[("Accept", "text/html")])]
+    entries += [entry(f"https://static.cdnstatic-img.net/{i}.png", pageref="page_1", headers=[("Referer", page)])
+                for i in range(10)]
+    entries.append(entry("https://passport.shop-api.com/v1/login", method="POST", pageref="page_1",
+                         headers=[("Origin", "https://www.shop-site.cn"), ("Referer", page)],
+                         body=json.dumps({"mobile": MOBILE, "smsCode": "123456"}), body_mime="application/json"))
+    r = audit(write_har(tmp_path / "login.har", entries, [{"id": "page_1", "title": page}]))
+    assert r.first_party == ["shop-site.cn", "shop-api.com"]
+    assert r.inferred is not None and r.inferred.confidence == "high"
+    assert {o.party.kind for o in r.observations} == {"first"}

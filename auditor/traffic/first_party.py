@@ -41,6 +41,8 @@ class FlowHints:
     """What one flow says about whose app it is; worked out where the flow's headers and body are."""
 
     host: str
+    file: str = ""
+    index: int = -1
     referrers: tuple[str, ...] = ()  # hosts named by Origin and Referer
     navigation: bool = False  # a top-level page load
     credentials: bool = False  # a login: password, SMS code, captcha...
@@ -77,7 +79,7 @@ def flow_hints(flow: Flow, credential_keys: frozenset[str]) -> FlowHints:
     navigation = html and (dest == "document" or not refs)
     ua = req.header("user-agent")
     m = _JAVA_PACKAGE.match(ua.split("/", 1)[0]) if "/" in ua else None
-    return FlowHints(flow.host, refs, navigation, _has_credentials(flow, credential_keys),
+    return FlowHints(flow.host, flow.file, flow.index, refs, navigation, _has_credentials(flow, credential_keys),
                      m.group(0) if m and m.end() == len(ua.split("/", 1)[0]) else None)
 
 
@@ -171,7 +173,8 @@ def infer_first_party(hints: Sequence[FlowHints], observations: Iterable[Observa
     creds = Counter(registrable(h.host) for h in hints if h.credentials and h.host)
     for d, n in creds.items():
         credit(d, _STRONG, f"receives credentials ({n} request(s))")
-    typed = Counter(_site(o) for o in observations if _user_entered(o, user_categories))
+    typed_obs = [o for o in observations if _user_entered(o, user_categories)]
+    typed = Counter(_site(o) for o in typed_obs)
     for d, n in typed.items():
         credit(d, _STRONG, f"receives what the user typed ({n} field(s))")
     ref_total = sum(w for _, w in referrers.values())
@@ -180,12 +183,22 @@ def infer_first_party(hints: Sequence[FlowHints], observations: Iterable[Observa
 
     ranked = sorted(score, key=lambda d: (-score[d], -candidates[d], d))
     top = ranked[0]
+    # a site's pages post logins and forms to its own back end on another domain: a domain receiving
+    # credentials or typed PI from pages of the chosen one (by Origin/Referer) is the first party too
+    typed_flows = {(str(o.where.get("file")), o.where.get("flow")) for o in typed_obs}
+    backends = sorted({registrable(h.host) for h in hints
+                       if (h.credentials or (h.file, h.index) in typed_flows) and h.host
+                       and any(registrable(r) == top for r in h.referrers)} - {top})
+    backends = [d for d in backends if d in score]
+    for d in backends:
+        why[top].append(f"its pages send credentials or typed PI to {d}")
+    ranked = [top, *(d for d in ranked[1:] if d not in backends)]
     runner = ranked[1] if len(ranked) > 1 else None
     how = why[top] or [f"the most frequent domain ({candidates[top]} of {total} flows)"]
     confidence = _confidence(strong[top], strong[runner] if runner else 0, bool(why[top]),
                              score[top] / score[runner] if runner and score[runner] else float("inf"))
     cands = [{"domain": d, "score": round(score[d], 2), "flows": candidates[d], "evidence": why[d]} for d in ranked[:3]]
-    return FirstParty([top], confidence, how, cands)
+    return FirstParty([top, *backends], confidence, how, cands)
 
 
 def _confidence(strong_top: int, strong_runner: int, evidence: bool, lead: float) -> str:

@@ -506,9 +506,9 @@ def _run_job(job: _Job, ctx: _Context) -> _JobResult:
         except Exception as e:  # noqa: BLE001 - one bad flow must not sink the audit of the others (as live)
             scanned = Scanned([], [f"{f.file}: flow {f.index}: not scanned: {type(e).__name__}: {e}"])
         out.warnings += scanned.warnings
+        hints = flow_hints(f, ctx.credential_keys) if ctx.credential_keys else FlowHints(f.host, f.file, f.index)
         out.results.append(FlowResult(f.without_bodies(), scanned.observations,
-                                      ctx.consent.match(f) if ctx.consent else None,
-                                      flow_hints(f, ctx.credential_keys) if ctx.credential_keys else FlowHints(f.host),
+                                      ctx.consent.match(f) if ctx.consent else None, hints,
                                       scanned.held, scanned.echoes))
     return out
 
