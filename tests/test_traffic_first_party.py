@@ -97,22 +97,23 @@ def test_unknown_hosts_of_an_sdk_are_attributed_by_its_brand_and_mini_program_do
     shutil.copytree(PROJECT_ROOT / "rules", rules)
     doc = yaml.safe_load((rules / "sdks.yaml").read_text(encoding="utf-8"))
     doc["sdks"].append({
-        "id": "guance_rum", "name": "Guance RUM", "name_zh": "观测云", "aliases": ["观测云", "Guance"],
-        "vendor": "上海观测未来信息技术有限公司", "kind": "apm", "categories": ["device_id"], "packages": [],
-        "domains": ["rum-openway.guance.com"], "miniprogram": {"domains": ["mp-rum.guance-cloud.example.com"]},
+        "id": "acme_rum", "name": "Acmerum RUM", "name_zh": "阿克姆监测", "aliases": ["阿克姆", "Acmerum"],
+        "vendor": "阿克姆信息技术有限公司", "kind": "apm", "categories": ["device_id"], "packages": ["com.acmerum.sdk"],
+        "domains": ["rum-openway.acmerum.com"], "miniprogram": {"domains": ["mp-rum.acmerum-cloud.com"]},
         "source": "test entry"})
     (rules / "sdks.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     resolver = PartyResolver(Ruleset(rules, default_ruleset().recognizers_root))
-    got = {h: resolver.resolve(h).sdk for h in ("rum-openway.guance.com", "static.guance.com",
-                                                 "mp-rum.guance-cloud.example.com", "collect.sensorsdata.com",
-                                                 "www.qq.com", "map.baidu.example.com")}
-    assert got == {"rum-openway.guance.com": "guance_rum", "static.guance.com": "guance_rum",
-                   "mp-rum.guance-cloud.example.com": "guance_rum", "collect.sensorsdata.com": "sensorsdata",
-                   "www.qq.com": None, "map.baidu.example.com": None}
+    hosts = ("rum-openway.acmerum.com", "static.acmerum.com", "mp-rum.acmerum-cloud.com", "collect.sensorsdata.com",
+             "rum-openway.guance.com", "www.qq.com", "www.baidu.com", "map.baidu-maps-example.com")
+    got = {h: resolver.resolve(h).sdk for h in hosts}
+    assert got == {"rum-openway.acmerum.com": "acme_rum", "static.acmerum.com": "acme_rum",
+                   "mp-rum.acmerum-cloud.com": "acme_rum", "collect.sensorsdata.com": "sensorsdata",
+                   "rum-openway.guance.com": "guance_rum", "www.qq.com": None, "www.baidu.com": None,
+                   "map.baidu-maps-example.com": None}
     # a first party given by the user wins over a brand guess, never over a listed domain
-    given = PartyResolver(Ruleset(rules, default_ruleset().recognizers_root), ["guance.com"])
-    assert given.resolve("static.guance.com").kind == "first"
-    assert given.resolve("rum-openway.guance.com").sdk == "guance_rum"
+    given = PartyResolver(Ruleset(rules, default_ruleset().recognizers_root), ["acmerum.com"])
+    assert given.resolve("static.acmerum.com").kind == "first"
+    assert given.resolve("rum-openway.acmerum.com").sdk == "acme_rum"
 
 
 def test_a_sites_pages_posting_the_login_to_its_back_end_make_both_first_party(tmp_path: Path) -> None:

@@ -2,8 +2,7 @@
 
 Runs the shared scorer as a user would (the real `auditor traffic` command on every capture) and checks
 its SUMMARY figures, plus one the scorer does not print: high findings on the benign loads (ordinary page
-loads with no PI of the user), which the audit must not raise from traffic evidence. ``no_policy`` is
-not traffic evidence (it says no policy was given) and is counted apart by its own area.
+loads with no PI of the user), of which there must be none.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from realworld import auditor_cmd, check_floors, figure, realworld_dir, run_scor
 
 
 def _benign_high(work: Path, shared: Path) -> int:
-    """High findings other than no_policy on the captures judged benign."""
+    """High findings on the captures judged benign."""
     unlabelled = set(json.loads((shared / "truth" / "benign_judgments.json").read_text(encoding="utf-8"))
                      ["unlabelled_files"])
     for t in (shared / "truth").glob("*.har.json"):
@@ -28,7 +27,7 @@ def _benign_high(work: Path, shared: Path) -> int:
         out = work / "results" / "auditor" / f"{name}.json"
         if out.exists():
             doc = json.loads(out.read_text(encoding="utf-8"))
-            n += sum(f["severity"] == "high" and f["rule"] != "no_policy" for f in doc["findings"])
+            n += sum(f["severity"] == "high" for f in doc["findings"])
     return n
 
 

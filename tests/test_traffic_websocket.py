@@ -50,7 +50,7 @@ def test_websocket_messages_of_a_flow_file_are_scanned_with_side_and_message_ind
 
 def test_messages_after_the_consent_moment_are_not_before_it(tmp_path: Path) -> None:
     """A socket opened before the user agreed carries messages sent after: each message has its own time."""
-    consent = mitm_flow("https://www.chat.example.cn/privacy/agree")
+    consent = mitm_flow("https://www.chat.example.cn/privacy/agree", time=1_795_000_200.0)
     path = write_flows(tmp_path / "ws.mitm", [_ws_flow([(True, json.dumps({"mobile": MOBILE})),
                                                          (True, json.dumps({"sfzh": RESIDENT_ID}))]), consent])
     # between the two messages (sent at 1795000100 and 1795000101)

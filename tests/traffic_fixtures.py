@@ -64,14 +64,14 @@ def write_flows(path: Path, flows: Iterable[Any]) -> Path:
 
 
 def mitm_flow(url: str, *, method: str = "GET", headers: Iterable[tuple[str, str]] = (), body: bytes = b"",
-              response: bytes = b"{}", response_type: str = "application/json") -> Any:
-    """A mitmproxy HTTPFlow with the given request and a response."""
+              response: bytes = b"{}", response_type: str = "application/json", time: float = 1_795_000_000.0) -> Any:
+    """A mitmproxy HTTPFlow with the given request and a response, sent at ``time`` (epoch seconds)."""
     from mitmproxy import http
     from mitmproxy.test import tflow
 
     f = tflow.tflow(resp=True)
     f.request = http.Request.make(method, url, body, dict(headers))
-    f.request.timestamp_start = 1_795_000_000.0
+    f.request.timestamp_start = time
     f.response = http.Response.make(200, response, {"content-type": response_type})
     return f
 

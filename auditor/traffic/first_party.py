@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from auditor.masking import mask_host
 from auditor.model import Observation
 from auditor.pii.keys import normalise_key
 from auditor.traffic.flows import Flow
@@ -68,6 +69,11 @@ class FirstParty:
     def to_dict(self) -> dict[str, Any]:
         return {"domains": self.domains, "confidence": self.confidence, "how": self.how,
                 "candidates": self.candidates}
+
+    def masked(self) -> FirstParty:
+        """As outputs show it: domains come from the capture and may carry PI in a label."""
+        return FirstParty([mask_host(d) for d in self.domains], self.confidence, self.how,
+                          [{**c, "domain": mask_host(c["domain"])} for c in self.candidates])
 
 
 def flow_hints(flow: Flow, credential_keys: frozenset[str]) -> FlowHints:
@@ -191,7 +197,7 @@ def infer_first_party(hints: Sequence[FlowHints], observations: Iterable[Observa
                        and any(registrable(r) == top for r in h.referrers)} - {top})
     backends = [d for d in backends if d in score]
     for d in backends:
-        why[top].append(f"its pages send credentials or typed PI to {d}")
+        why[top].append(f"its pages send credentials or typed PI to {mask_host(d)}")
     ranked = [top, *(d for d in ranked[1:] if d not in backends)]
     runner = ranked[1] if len(ranked) > 1 else None
     how = why[top] or [f"the most frequent domain ({candidates[top]} of {total} flows)"]

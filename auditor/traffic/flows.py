@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 from auditor.errors import InputError, parse_json_bytes
+from auditor.masking import clip
 from auditor.traffic import tnetstring
 
 #: Bodies longer than this are cut before scanning (the audit notes it); configurable per call.
@@ -103,6 +104,35 @@ class ReadResult:
     pages: list[str] = field(default_factory=list)  # hosts of the pages a browser recorded (HAR log.pages)
 
 
+def checked_url(url: str) -> str:
+    """A captured URL as the audit keeps it, or ValueError naming what is wrong with it.
+
+    Bytes no decoder could read (a GBK path in a flow file, a lone surrogate in a HAR) and control
+    characters are percent-encoded, as they travelled, so every writer can store and print the URL;
+    a URL whose authority cannot be parsed (``http://[::1/ping``, a port of 99999) is refused here,
+    so its record is skipped with a warning instead of failing the audit later, where it is split.
+    """
+    if not url.isascii() or not url.isprintable():
+        url = "".join(c if c.isprintable() and not ("\ud800" <= c <= "\udfff") else _escaped(c) for c in url)
+    parts = urlsplit(url)
+    if parts.netloc.count(":") > 1 and "[" not in parts.netloc:
+        # mitmproxy's pretty_url writes an IPv6 host without brackets (http://::1:8080/path)
+        host, _, port = parts.netloc.rpartition(":")
+        url = parts._replace(netloc=f"[{host}]:{port}" if port.isdigit() else f"[{parts.netloc}]").geturl()
+        parts = urlsplit(url)
+    _ = parts.hostname, parts.port  # both raise ValueError on a malformed authority
+    return url
+
+
+def _escaped(c: str) -> str:
+    return quote(c.encode("utf-8", "surrogateescape" if "\udc80" <= c <= "\udcff" else "surrogatepass"), safe="")
+
+
+def checked_status(value: Any) -> int | None:
+    """An HTTP status as kept: an int in 100..999, or None (a 5,000-digit status must not reach a writer)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 999 else None
+
+
 def _parse_time(value: Any) -> datetime | None:
     if not value or not isinstance(value, str):
         return None
@@ -180,8 +210,8 @@ def read_har(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_BO
     for i, entry in enumerate(log["entries"]):
         try:
             flows.append(_har_entry(entry, label, i, body_cap, warnings))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            warnings.append(f"{label}: entry {i} skipped: {type(e).__name__}: {e}")
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError) as e:
+            warnings.append(f"{label}: entry {i} skipped: {type(e).__name__}: {clip(e)}")
     return ReadResult(flows, warnings, _har_pages(log))
 
 
@@ -237,9 +267,9 @@ def _har_entry(entry: dict[str, Any], label: str, i: int, cap: int, warnings: li
             _har_headers(resp.get("headers")), rbody, content_decoded=True, truncated=rcut,
             mime=str(content.get("mimeType", "")),
         )
-        status = resp.get("status") if isinstance(resp.get("status"), int) else None
+        status = checked_status(resp.get("status"))
     return Flow(
-        file=label, index=i, method=str(req.get("method", "GET")).upper(), url=str(req["url"]),
+        file=label, index=i, method=checked_method(str(req.get("method", "GET"))), url=checked_url(str(req["url"])),
         time=_parse_time(entry.get("startedDateTime")), request=request, response=response, status=status,
         messages=_har_ws_messages(entry.get("_webSocketMessages"), label, i, cap, warnings),
     )
@@ -269,18 +299,11 @@ def _har_ws_messages(items: Any, label: str, i: int, cap: int, warnings: list[st
         if cut:
             warnings.append(f"{label}: flow {i}: WebSocket message {len(out)} cut at {cap} bytes for scanning")
         t = m.get("time")
-        when = _epoch_time(t) if isinstance(t, int | float) else None
+        when = _from_timestamp(t, label, i, warnings) if isinstance(t, int | float) else None
         out.append(WsMessage(m["type"] == "send", text, content, when))
     if skipped:
         warnings.append(f"{label}: flow {i}: {skipped} WebSocket message(s) of an unknown shape not scanned")
     return out
-
-
-def _epoch_time(t: float) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(t, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -397,8 +420,8 @@ def read_mitm_records(path: Path, records: list[Record], *, label: str,
             warnings: list[str] = []
             try:
                 f = load_mitm_record(fh.read(rec.length), label, rec.index, body_cap, warnings)
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
-                warning = f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {e})"
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OverflowError) as e:
+                warning = f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {clip(e)})"
                 yield RecordRead(rec, None, [warning], str(e) if isinstance(e, FormatVersionError) else "")
                 continue
             yield RecordRead(rec, f, warnings)
@@ -497,7 +520,7 @@ def _ws_messages(items: Iterable[tuple[int, bool, bytes, float | None]], label: 
         if cut:
             warnings.append(f"{label}: flow {index}: WebSocket message {len(out)} cut at {cap} bytes for scanning")
         out.append(WsMessage(bool(from_client), opcode == _WS_TEXT, body,
-                             _epoch_time(ts) if isinstance(ts, int | float) and ts else None))
+                             _from_timestamp(ts, label, index, warnings) if isinstance(ts, int | float) else None))
     return out
 
 
@@ -568,11 +591,28 @@ def _flow(label: str, index: int, method: str, url: str, started: float | None, 
             warnings.append(f"{label}: flow {index}: response body cut at {cap} bytes for scanning")
         resp = Message(rheaders, rbody, truncated=rcut, mime=_folded(rheaders, "content-type"))
     return Flow(
-        file=label, index=index, method=method.upper(), url=url,
-        time=datetime.fromtimestamp(started, tz=UTC) if started else None,
+        file=label, index=index, method=checked_method(method), url=checked_url(url),
+        time=_from_timestamp(started, label, index, warnings), status=checked_status(status),
         request=Message(headers, body, truncated=cut, mime=_folded(headers, "content-type")), response=resp,
-        status=status,
     )
+
+
+def _from_timestamp(started: float | None, label: str, index: int, warnings: list[str]) -> datetime | None:
+    """A record's start time; one out of any calendar (1e300, NaN) leaves the flow's time unknown."""
+    if not started:
+        return None
+    try:
+        return datetime.fromtimestamp(started, tz=UTC)
+    except (OverflowError, OSError, ValueError, TypeError):
+        warnings.append(f"{label}: flow {index}: start time {clip(started)} is out of range; time unknown")
+        return None
+
+
+def checked_method(method: str) -> str:
+    """An HTTP method as kept: upper case, at most 32 printable ASCII characters (it is printed and stored)."""
+    method = method.upper()
+    return method if len(method) <= 32 and method.isascii() and method.isprintable() else "INVALID"
+
 
 
 def sniff_format(path: Path) -> str:

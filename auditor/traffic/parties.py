@@ -14,8 +14,10 @@ from functools import cache
 
 import tldextract
 
+from auditor.masking import mask_host
 from auditor.model import Party
 from auditor.ruleset import Ruleset
+from auditor.sdk_catalogue import Catalogue
 
 
 @cache
@@ -29,11 +31,6 @@ def registrable(host: str) -> str:
     host = host.lower().strip(".")
     r = _extractor()(host)
     return r.top_domain_under_public_suffix or host
-
-
-def _sdk_domains(sdk: dict) -> list[str]:
-    """Every network signature of a catalogue entry: its app SDK's domains and its mini-program SDK's."""
-    return [*sdk["domains"], *(sdk.get("miniprogram") or {}).get("domains", [])]
 
 
 def _brand_names(sdk: dict) -> set[str]:
@@ -75,10 +72,8 @@ class PartyResolver:
     def __init__(self, ruleset: Ruleset, first_party: Iterable[str] = ()) -> None:
         self.first = {registrable(d) for d in first_party if d}
         self._by_host: dict[str, Party] = {}  # a capture has thousands of flows and a few dozen hosts
-        self._sdk_domains: list[tuple[str, dict]] = sorted(
-            ((d.lower(), s) for s in ruleset.sdks.values() for d in _sdk_domains(s)),
-            key=lambda x: -len(x[0]),
-        )
+        self._sdks = ruleset.sdks
+        self._catalogue = Catalogue.of(ruleset.sdks)
         self._brands = _unique_brands(ruleset.sdks.values())
         self._sdk_by_host: dict[str, tuple[dict | None, bool]] = {}
 
@@ -90,8 +85,12 @@ class PartyResolver:
         host = host.lower()
         got = self._sdk_by_host.get(host)
         if got is None:
-            got = next(((sdk, True) for dom, sdk in self._sdk_domains if host == dom or host.endswith("." + dom)),
-                       (self._brands.get(registrable(host).split(".", 1)[0]) if host else None, False))
+            # an app SDK's domains first, then its mini-program SDK's (the catalogue's own lookups)
+            sid = self._catalogue.by_domain(host) or self._catalogue.by_miniprogram_domain(host) if host else None
+            if sid is not None:
+                got = (self._sdks[sid], True)
+            else:
+                got = (self._brands.get(registrable(host).split(".", 1)[0]) if host else None, False)
             self._sdk_by_host[host] = got
         return got
 
@@ -124,6 +123,7 @@ class PartyResolver:
         reg = registrable(host)
         if sdk is not None and (listed or reg not in self.first):
             return Party(kind="third", name=sdk["name"], sdk=sdk["id"])
+        # the name is shown in every output; a domain can carry PI (a phone number as a label)
         if reg in self.first:
-            return Party(kind="first", name=reg)
-        return Party(kind="third", name=reg)
+            return Party(kind="first", name=mask_host(reg))
+        return Party(kind="third", name=mask_host(reg))
