@@ -112,6 +112,7 @@ class Declaration:
     party: Party | None = None
     sdk: str | None = None
     sdk_name: str | None = None
+    sdk_company: str | None = None  # the company the policy names for the SDK, as written
     sdk_categories: list[str] = field(default_factory=list)
     separate_consent: bool = False
     function: str | None = None
@@ -134,6 +135,7 @@ class Declaration:
             party=Party.from_dict(d["party"]) if d.get("party") else None,
             sdk=d.get("sdk"),
             sdk_name=d.get("sdk_name"),
+            sdk_company=d.get("sdk_company"),
             sdk_categories=list(d.get("sdk_categories") or []),
             separate_consent=bool(d.get("separate_consent", False)),
             function=d.get("function"),
