@@ -36,6 +36,7 @@ class FindingDraft:
     weak: bool | None = None
     detail_en: str = ""
     needs_review: bool = False
+    cap: str | None = None  # the highest severity the evidence allows (a guess of the first party)
 
 
 @dataclass
@@ -173,6 +174,8 @@ def _finish(d: FindingDraft, ruleset: Ruleset, by_id: dict[str, Observation]) ->
         severity = rule["severity_sensitive"] if ruleset.is_sensitive(d.category) else rule["severity"]
         if weak:
             severity = _lower(severity)
+    if d.cap and SEVERITY_ORDER[severity] < SEVERITY_ORDER[d.cap]:
+        severity = d.cap
     times = sorted(str(o.where["time"]) for o in obs if o.where.get("time"))
     clauses = [
         Clause(
