@@ -182,6 +182,9 @@ def _policy_wide(text: str, neg: _Clause, term: _Term, lex: Lexicon) -> bool:
     取消授权后，我们将不再… / 在基本模式下), by one means (不会通过该权限获取), or for part of what the
     term names (不会读取您相册的所有内容 / 您的其他短信 / 口令以外的剪切板信息)?"""
     before = text[: neg.neg_at]
+    parties = list(lex.other_party.finditer(before))
+    if parties and not lex.first_person.search(before, parties[-1].end()):
+        return False  # 以上SDK…不会收集您的姓名: another party's practice, not the app's
     if lex.scoped.search(before) or lex.neg_scope.search(before) or lex.limiting.search(text, neg.neg_at, neg.neg_end):
         return False
     # What the negation is of: up to the term, or its whole object when the term was named before it.
