@@ -176,6 +176,8 @@ class Finding:
     last_seen: str | None = None
     sources: list[str] = field(default_factory=list)
     id: str = ""
+    #: the evidence cannot settle it and a person must check (e.g. a policy that may be online only)
+    needs_review: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -198,6 +200,7 @@ class Finding:
             detail=d.get("detail", ""),
             detail_en=d.get("detail_en", ""),
             weak=bool(d.get("weak", False)),
+            needs_review=bool(d.get("needs_review", False)),
             count=int(d.get("count", 0)),
             first_seen=d.get("first_seen"),
             last_seen=d.get("last_seen"),

@@ -2,7 +2,8 @@
 
 Matching is by whole package components, longest prefix first, so ``com.umeng`` claims
 ``com.umeng.analytics.Foo`` but not ``com.umengx.Foo``, and a specific entry such as
-``com.tencent.mm.opensdk`` wins over a broader one of another SDK.
+``com.huawei.hms.ads.identifier`` wins over a broader one of another SDK; the lookups themselves live
+in the shared catalogue.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
+
+from auditor.sdk_catalogue import Catalogue
 
 
 @dataclass
@@ -22,45 +24,26 @@ class _Evidence:
 
 
 class SdkIndex:
+    """The APK view of the SDK catalogue (auditor/sdk_catalogue.py): entries by class, library, component."""
+
     def __init__(self, sdks: dict[str, dict[str, Any]]) -> None:
         self.sdks = sdks
-        self._prefixes = {tuple(p.split(".")): sid for sid, s in sdks.items() for p in s["packages"]}
-        self._longest = max((len(p) for p in self._prefixes), default=0)
-        self._cache: dict[str, tuple[str, str] | None] = {}
+        self.catalogue = Catalogue.of(sdks)
 
     def match_package(self, package: str) -> tuple[str, str] | None:
         """(sdk id, matching prefix) for a dotted package or class name, else None."""
-        if package in self._cache:
-            return self._cache[package]
-        parts = tuple(package.split("."))
-        hit = None
-        for n in range(min(len(parts), self._longest), 0, -1):
-            sid = self._prefixes.get(parts[:n])
-            if sid is not None:
-                hit = (sid, ".".join(parts[:n]))
-                break
-        self._cache[package] = hit
-        return hit
+        return self.catalogue.by_package(package)
 
     def for_class(self, smali_class: str) -> dict[str, Any] | None:
         """The SDK entry owning 'Lcom/umeng/analytics/Foo;' (judged by its package), else None."""
-        package = smali_class[1:-1].rpartition("/")[0].replace("/", ".")
-        hit = self.match_package(package) if package else None
-        return self.sdks[hit[0]] if hit else None
+        sid = self.catalogue.by_class(smali_class)
+        return self.sdks[sid] if sid else None
 
     def for_native_lib(self, path: str) -> str | None:
-        stem = PurePosixPath(path).stem
-        for sid, s in self.sdks.items():
-            if any(stem.startswith(lib) for lib in s.get("native_libs", [])):
-                return sid
-        return None
+        return self.catalogue.by_native_lib(path)
 
     def for_component(self, name: str) -> str | None:
-        for sid, s in self.sdks.items():
-            if name in s.get("components", []):
-                return sid
-        hit = self.match_package(name.rpartition(".")[0])
-        return hit[0] if hit else None
+        return self.catalogue.by_component(name)
 
     def inventory(
         self,

@@ -10,6 +10,8 @@ Parsing is the cost, so large trees are scanned in a process pool.
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.miniprogram.apimap import ApiMap, default_api_map, load_api_map
+from auditor.miniprogram.bundle import ModuleTable, Summary, merge_summary
+from auditor.miniprogram.components import Components
 from auditor.miniprogram.declare import (
     Site,
     authorization,
@@ -27,7 +31,7 @@ from auditor.miniprogram.declare import (
 )
 from auditor.miniprogram.jsscan import Hit, ScanResult, scan_js
 from auditor.miniprogram.project import Project, load_project
-from auditor.miniprogram.wxmlscan import scan_wxml
+from auditor.miniprogram.wxmlscan import read_wxml
 from auditor.model import Declaration, Observation, Party
 from auditor.ruleset import Ruleset, default_ruleset
 
@@ -89,6 +93,27 @@ def _app_info(project: Project) -> dict[str, Any]:
     }
 
 
+def _policy_pages(project: Project, ruleset: Ruleset) -> list[str]:
+    """Pages of the package that show a privacy policy (its text, or a web-view to it).
+
+    The no_policy rule asks whether the bundle carries a policy; a page named like one (the naming
+    cues of rules/apk_policy_files.yaml) whose markup or code names a policy title or opens a web-view
+    is taken as one. Permission descriptions in app.json are not a policy.
+    """
+    cues = ruleset.load("apk_policy_files")
+    name = re.compile(cues["file_name"]["pattern"], re.I)
+    signs = [*cues["titles"]["terms"], "web-view"]
+    out = []
+    for page in project.pages:
+        if not name.search(page):
+            continue
+        base = posixpath.join(project.app_root, page)
+        text = b"".join(project.files.get(base + ext, b"") for ext in (".wxml", ".js", ".ts", ".json"))
+        if any(sign.encode() in text for sign in signs):
+            out.append(page)
+    return out
+
+
 def _party(project: Project, rel: str, first: Party) -> Party:
     third = project.party_of(rel)
     return Party("third", third[1]) if third else first
@@ -131,7 +156,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     """
     ruleset = ruleset or default_ruleset()
     api_map = default_api_map() if ruleset is default_ruleset() else load_api_map(ruleset)
-    project = load_project(Path(path), api_map.max_file_bytes)
+    project = load_project(Path(path), api_map)
     warnings = list(project.warnings)
     app = _app_info(project)
     first = Party("first", app["appid"] or app["name"] or "mini-program")
@@ -139,15 +164,22 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     code = project.code_files()
     sites: list[tuple[str, Hit]] = []
     parsed = 0
+    summaries: dict[str, Summary] = {}
     for rel, result in zip(code, _scan_code([(r, project.files[r]) for r in code], api_map), strict=True):
         warnings.extend(result.warnings)
         sites.extend((rel, hit) for hit in result.hits)
         parsed += result.parsed
+        for module_id, summary in (result.modules or {}).items():
+            summaries[module_id] = merge_summary(summaries.get(module_id), summary)
+    table = ModuleTable(summaries)
+    sites = [(rel, hit) for rel, hit in sites if hit.receiver is None or table.is_receiver(hit.receiver)]
     markup = project.markup_files()
+    docs = {rel: read_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map) for rel in markup}
+    components = Components(project, api_map, docs)
     for rel in markup:
-        hits, problems = scan_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map)
-        sites.extend((rel, hit) for hit in hits)
-        warnings.extend(problems)
+        sites.extend((rel, hit) for hit in docs[rel].hits)
+        sites.extend((rel, hit) for hit in components.hits(rel))
+        warnings.extend(docs[rel].problems)
 
     observations: list[Observation] = []
     calls: list[Site] = []
@@ -172,6 +204,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
         "guideline": guideline(project, api_map, warnings),
         "authorization": auth,
         "first_call": first_call.to_dict() if first_call else None,
+        "policy_pages": _policy_pages(project, ruleset),
     }
     decls = declarations(project, api_map, ruleset, privacy, first)
     app["files_scanned"] = len(code) + len(markup)

@@ -163,7 +163,21 @@ def markdown_text(text: str) -> str:
 
 
 def pdf_text(data: bytes) -> Extracted:
-    """Text layer of a PDF; a scanned PDF (images only) is unreadable, not an error."""
+    """Text layer of a PDF; a scanned PDF (images only) is unreadable, not an error.
+
+    pdfminer inflates streams whole and has no bound of its own (a FlateDecode bomb of 30 kB grew to
+    6 GiB): it runs in a child process limited to MAX_PDF_MEMORY and PDF_TIMEOUT_S (auditor.sandbox)."""
+    from auditor.limits import MAX_PDF_MEMORY, PDF_TIMEOUT_S, limit
+    from auditor.sandbox import BoundExceeded, run_bounded
+
+    try:
+        return run_bounded(_pdf_text, data, memory=MAX_PDF_MEMORY, timeout=PDF_TIMEOUT_S)
+    except BoundExceeded as e:
+        bound = {"memory": "MAX_PDF_MEMORY", "time": "PDF_TIMEOUT_S"}.get(e.kind)
+        return Extracted("", unreadable=f"PDF not read: reading it {e}" + (f" ({limit(bound)})" if bound else ""))
+
+
+def _pdf_text(data: bytes) -> Extracted:
     from pdfminer.high_level import extract_text
     from pdfminer.pdfexceptions import PDFException, PSException
 

@@ -236,15 +236,11 @@ def header_key(cell: str) -> str:
 
 
 def load_lexicon(ruleset: Ruleset | None = None) -> Lexicon:
-    """The lexicon of `ruleset`, or the default rules' lexicon (compiled once per process)."""
-    return _build(ruleset) if ruleset is not None else _default_lexicon()
-
-
-def _build(rs: Ruleset) -> Lexicon:
-    data = rs.load("policy_lexicon")
-    return compile_lexicon(data, rs.root / "policy_lexicon.yaml", set(rs.categories))
+    """The lexicon of `ruleset` (default: the installed rules), compiled once per ruleset and process."""
+    return _build(ruleset or default_ruleset())
 
 
 @cache
-def _default_lexicon() -> Lexicon:
-    return _build(default_ruleset())
+def _build(rs: Ruleset) -> Lexicon:
+    data = rs.load("policy_lexicon")
+    return compile_lexicon(data, rs.root / "policy_lexicon.yaml", set(rs.categories))

@@ -9,12 +9,13 @@ unknown name is kept as written, because an SDK we do not know is still a disclo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from auditor.policy.lexicon import Lexicon, header_key, term_regex
+from auditor.policy.lexicon import Lexicon, header_key
 from auditor.policy.segment import Sentence, drop_numbering, in_section
 from auditor.policy.statements import categories_in
+from auditor.sdk_catalogue import Catalogue, Mention
 
 _TITLE_MAX = 30
 NAME_HEADER_MIN = 4
@@ -82,41 +83,29 @@ def normalise_name(name: str, lex: Lexicon) -> str:
 
 
 class SdkMatcher:
-    """Name / alias / vendor lookup over rules/sdks.yaml entries."""
+    """Name / alias / brand / vendor lookup over rules/sdks.yaml, through the shared SDK catalogue
+    (auditor/sdk_catalogue.py), with the lexicon's noise words dropped from names."""
 
     def __init__(self, sdks: dict[str, dict[str, Any]], lex: Lexicon) -> None:
         self.lex = lex
-        self.by_alias: dict[str, str] = {}
-        vendors: dict[str, set[str]] = {}
-        for sid, s in sdks.items():
-            for a in [sid, s["name"], s["name_zh"], *s.get("aliases", [])]:
-                key = normalise_name(a, lex)
-                if len(key) >= 2:
-                    self.by_alias.setdefault(key, sid)
-            if s.get("vendor"):
-                vendors.setdefault(normalise_name(s["vendor"], lex), set()).add(sid)
-        self.by_vendor = {v: next(iter(ids)) for v, ids in vendors.items() if len(ids) == 1}
-        self.aliases_longest_first = sorted(self.by_alias, key=len, reverse=True)
-        # Prose is searched for names as written (OAID SDK, not the bare OAID its key reduces to),
-        # so a data word never passes for an SDK.
-        written = {a for s in sdks.values() for a in [s["name"], s["name_zh"], *s.get("aliases", [])] if len(a) >= 2}
-        self.prose_alias = re.compile(
-            "|".join(term_regex(a) for a in sorted(written, key=len, reverse=True)), re.IGNORECASE
-        )
+        self.index = Catalogue.of(sdks).names(lex.sdk_name_noise)
 
-    def match(self, name: str, provider: str | None = None) -> str | None:
+    def match_all(self, name: str, provider: str | None = None, purpose: str | None = None) -> list[str]:
+        """Every SDK a record names (分享SDK（微博、QQ、微信） names three); its company column decides
+        only when the name says nothing, or names a brand that company alone makes (快手 + 北京快手广告)."""
         key = normalise_name(name, self.lex)
-        if key in self.by_alias:
-            return self.by_alias[key]
-        for alias in self.aliases_longest_first:
-            if len(alias) >= 2 and alias in key:
-                return self.by_alias[alias]
-        if provider and (not key or key in self.lex.sdk_generic_function_names):
-            pkey = normalise_name(provider, self.lex)
-            for vendor, sid in self.by_vendor.items():
-                if vendor and (vendor in pkey or pkey in vendor) and len(pkey) >= 4:
-                    return sid
-        return None
+        ids = self.index.match(name, None, purpose or "") if key else []
+        if ids or not provider:
+            return ids
+        generic = not key or key in self.lex.sdk_generic_function_names
+        return self.index.match("" if generic else name, provider, f"{name} {purpose or ''}")
+
+    def match(self, name: str, provider: str | None = None, purpose: str | None = None) -> str | None:
+        ids = self.match_all(name, provider, purpose)
+        return ids[0] if ids else None
+
+    def mentions(self, text: str) -> list[Mention]:
+        return self.index.mentions(text)
 
 
 def _header_field(cell: str, lex: Lexicon) -> str | None:
@@ -347,11 +336,14 @@ def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher,
         if in_sdk and lead and _is_title(lead.group("n"), lex):
             a = len(text) - len(drop_numbering(text)) + lead.start("n")
             spans.append((a, a + len(lead.group("n"))))
-        for m in matcher.prose_alias.finditer(text):
-            tail = re.match(r"[\w+]{0,8}?\s*SDK", text[m.end() :])
-            span = (m.start(), m.end() + (tail.end() if tail else 0))
+        named: dict[tuple[int, int], str] = {}
+        for m in matcher.mentions(text):
+            said_sdk = text[m.start : m.end].casefold().endswith("sdk")
+            tail = None if said_sdk else re.match(r"[\w+]{0,8}?\s*SDK", text[m.end :])
+            span = (m.start, m.end + (tail.end() if tail else 0))
             if not any(x < span[1] and span[0] < y for x, y in spans):
                 spans.append(span)
+                named[span] = m.sdk
         for m in _PROSE_UNKNOWN.finditer(text):
             a, b = m.start("n"), m.end()
             if any(x < b and a < y for x, y in spans) or not plausible_name(m.group("n"), lex):
@@ -363,7 +355,7 @@ def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher,
         # a 人脸检测SDK that "collects no PI" collects no face).
         for k, (a, b) in enumerate(spans):
             end = spans[k + 1][0] if k + 1 < len(spans) else len(text)
-            out.append(_prose_record(text, text[a:b], start + a, text[b:end]))
+            out.append(_prose_record(text, text[a:b], start + a, text[b:end], named.get((a, b))))
     return out
 
 
@@ -402,8 +394,8 @@ def _prose_units(sentences: list[Sentence], lex: Lexicon, used: set[int]) -> lis
     return units
 
 
-def _prose_record(text: str, name: str, position: int, said: str) -> SdkRecord:
-    rec = SdkRecord(name.strip(), position, text.strip(), data=said)
+def _prose_record(text: str, name: str, position: int, said: str, sdk: str | None) -> SdkRecord:
+    rec = SdkRecord(name.strip(), position, text.strip(), data=said, sdk=sdk)
     m = _PAREN_COMPANY.match(said.lstrip())
     if m:
         rec.provider = m.group("p")
@@ -424,18 +416,24 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
     records += _item_records(lines, lex, used, sdk_lines)
     records += _prose_records(sentences, lex, matcher, used)
     out: dict[str, SdkRecord] = {}
-    for rec in records:
-        rec.sdk = matcher.match(rec.name, rec.provider)
-        rec.name = rec.name.strip(" ：:")
-        rec.categories = categories_in(rec.data if rec.data is not None else "", lex)
-        key = rec.sdk or normalise_name(rec.name, lex)
-        if not key or (rec.sdk is None and not plausible_name(rec.name, lex)):
-            continue
-        if key in out:
-            kept = out[key]
-            kept.categories = sorted(set(kept.categories) | set(rec.categories))
-            kept.provider = kept.provider or rec.provider
-            kept.purpose = kept.purpose or rec.purpose
-        else:
-            out[key] = rec
+    for found in records:
+        ids = [found.sdk] if found.sdk else matcher.match_all(found.name, found.provider, found.purpose)
+        for rec in [replace(found, sdk=sid) for sid in ids] or [found]:
+            _keep(rec, lex, out)
     return sorted(out.values(), key=lambda r: r.position)
+
+
+def _keep(rec: SdkRecord, lex: Lexicon, out: dict[str, SdkRecord]) -> None:
+    """Add a record to `out`, merged with an earlier one of the same SDK (or the same unknown name)."""
+    rec.name = rec.name.strip(" ：:")
+    rec.categories = categories_in(rec.data if rec.data is not None else "", lex)
+    key = rec.sdk or normalise_name(rec.name, lex)
+    if not key or (rec.sdk is None and not plausible_name(rec.name, lex)):
+        return
+    if key in out:
+        kept = out[key]
+        kept.categories = sorted(set(kept.categories) | set(rec.categories))
+        kept.provider = kept.provider or rec.provider
+        kept.purpose = kept.purpose or rec.purpose
+    else:
+        out[key] = rec
