@@ -174,6 +174,9 @@ class Finding:
     last_seen: str | None = None
     sources: list[str] = field(default_factory=list)
     id: str = ""
+    #: where the fix goes when that is not an observation's place (app.json's requiredPrivateInfos for a
+    #: mini-program declaration finding): ``file``, ``line``, ``column`` and ``key`` like an observation's
+    where: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -200,6 +203,7 @@ class Finding:
             first_seen=d.get("first_seen"),
             last_seen=d.get("last_seen"),
             sources=list(d.get("sources", [])),
+            where=dict(d["where"]) if d.get("where") else None,
         )
 
 

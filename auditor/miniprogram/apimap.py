@@ -44,6 +44,8 @@ class PrivacyApi:
     precise: bool = False
     separate_prompt: bool = False
     scope: str | None = None
+    #: WeChat's official privacy popup does not ask for this one: the app must (input type=nickname)
+    no_official_popup: bool = False
 
     @property
     def is_handler(self) -> bool:
@@ -168,6 +170,7 @@ def load_api_map(ruleset: Ruleset) -> ApiMap:
                 precise=bool(a.get("precise", False)),
                 separate_prompt=bool(a.get("separate_prompt", False)),
                 scope=a.get("scope"),
+                no_official_popup=bool(a.get("no_official_popup", False)),
             )
         )
     handlers = tuple(
