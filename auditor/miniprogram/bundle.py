@@ -62,8 +62,6 @@ def _query(language: tree_sitter.Language) -> tree_sitter.Query:
 
 def find_modules(scopes: Scopes, language: tree_sitter.Language) -> None:
     """Register the file's webpack module functions with ``scopes``."""
-    if not any(m in scopes.src for m in WEBPACK_MARKS):
-        return
     cursor = tree_sitter.QueryCursor(_query(language))
     for _pattern, caps in cursor.matches(scopes.root):
         keys, fns = caps.get("key", []), caps.get("fn", [])

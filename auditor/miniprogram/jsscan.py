@@ -2,7 +2,8 @@
 
 Why this shape: parsing is the cost (tree-sitter-javascript runs at about 3 MB/s here), and an API can
 only be reached if its name appears somewhere in the file (``wx.getLocation``, ``wx['getLocation']``,
-``const {getLocation} = wx``). So a file is parsed only when one of the table's names occurs in it, and
+``const {getLocation} = wx``). So a file is parsed only when one of the table's names occurs in it (or
+when it is a webpack chunk, whose modules other files may reach ``wx`` through), and
 then each occurrence is looked up in the syntax tree (``descendant_for_byte_range``) and judged there:
 a property of a receiver, a string subscript of one, or a destructuring key. The text search never
 decides; it only spares parsing files that cannot match. Syntax errors are therefore reported only for
@@ -34,7 +35,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 
 from auditor.miniprogram.apimap import ApiMap, PrivacyApi
-from auditor.miniprogram.bundle import Summary, find_modules, mark_initialized, summarize_file
+from auditor.miniprogram.bundle import WEBPACK_MARKS, Summary, find_modules, mark_initialized, summarize_file
 from auditor.miniprogram.jsscope import (
     FUNCTION_TYPES,
     MAX_ANCESTORS,
@@ -360,7 +361,8 @@ def _enclosing(node: tree_sitter.Node) -> tuple[bool, str | None, tree_sitter.No
 def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
     """Scan one JS/TS file; ``rel`` names it in warnings."""
     occurrences = _occurrences(src, api_map.by_js)
-    if not occurrences:
+    bundle = any(mark in src for mark in WEBPACK_MARKS)
+    if not occurrences and not bundle:
         return ScanResult([], [], parsed=False)
     limit = api_map.max_parse_bytes
     if len(src) > limit:
@@ -379,7 +381,7 @@ def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
     if root.has_error:
         warnings.append(f"{rel}:{_first_error_line(root)}: JS does not parse; skipped the unparsable code")
     scan = _FileScan(api_map, src, root, deadline)
-    modules = scan.prepare(language)
+    modules = scan.prepare(language) if bundle else {}
     found: list[tuple[int, PrivacyApi, tree_sitter.Node, str, Value]] = []
     for api, node, via, pending in scan.uses(occurrences):
         if via == "destructuring":
