@@ -47,6 +47,7 @@ from auditor.miniprogram.jsscope import (
     Value,
     ancestors,
     needs_project,
+    node_at,
     text,
 )
 
@@ -217,7 +218,11 @@ class _FileScan:
             if time.monotonic() > self.deadline:
                 self.stopped_at = self._line(start)
                 return
-            node = self.root.descendant_for_byte_range(start, end)
+            try:
+                node = node_at(self.root, start, end)
+            except TooDeep:
+                self.too_deep_at = self.too_deep_at or self._line(start)
+                continue
             if node is not None:
                 yield name, node
 
@@ -383,7 +388,12 @@ def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
     scan = _FileScan(api_map, src, root, deadline)
     modules = scan.prepare(language) if bundle else {}
     found: list[tuple[int, PrivacyApi, tree_sitter.Node, str, Value]] = []
+    cap = api_map.max_uses_per_file
     for api, node, via, pending in scan.uses(occurrences):
+        if len(found) >= cap:
+            warnings.append(f"{rel}:{node.start_point.row + 1}: more than {cap} privacy-API uses in one file "
+                            "(limits.max_uses_per_file); the rest of the file was not analysed")
+            break
         if via == "destructuring":
             scan.bound.setdefault(_destructured_local(node), []).append((api, node, via))
             continue
@@ -405,6 +415,9 @@ def _hits(scan: _FileScan, found: list[tuple[int, PrivacyApi, tree_sitter.Node, 
     cols = _Columns(scan.src)
     hits = []
     for _, api, node, via, pending in found:
+        if time.monotonic() > scan.deadline:
+            scan.stopped_at = scan.stopped_at or node.start_point.row + 1
+            break
         try:
             in_error, module, define = _enclosing(node)
             if in_error:
