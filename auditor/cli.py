@@ -18,13 +18,16 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from auditor import __version__
 from auditor.batch.cli import batch
 from auditor.errors import AuditorError, RulesError
+from auditor.limits import MAX_MESSAGE_CHARS
 from auditor.model import SEVERITY_ORDER, Audit
 from auditor.pipeline import AuditInputs, run_audit
 from auditor.ruleset import default_ruleset
+from auditor.safetext import LONE_SURROGATE, for_terminal, has_surrogates
 from auditor.store import Store
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -56,7 +59,8 @@ def output_options(f: F) -> F:
 def audit_options(f: F) -> F:
     f = click.option("--first-party", multiple=True, help="A domain of the app's own servers (repeatable).")(f)
     f = click.option("--consent-at", help="Consent moment: @INDEX, @FILE:INDEX, an ISO time, or a URL regex.")(f)
-    f = click.option("--app-category", help="App category of the 2021 necessary-PI rules (id or 中文 name).")(f)
+    f = click.option("--app-category", help="App category of the 2021 necessary-PI rules: its name there "
+                     "(网络约车类), English name, id or number.")(f)
     f = click.option("--scope", type=PathArg, help="Scope file (YAML) with app facts and declarations.")(f)
     return f
 
@@ -150,9 +154,7 @@ def _decode_stdin(raw: bytes) -> str:
 def report(db: Path, audit_id: str | None, html_out: Path | None, json_out: str | None, sarif_out: Path | None,
            pdf_out: Path | None, lang: str) -> None:
     """Re-render a stored audit without re-running the analysis."""
-    if not db.exists():
-        raise AuditorError(f"{db}: no such database")
-    with Store(db) as store:
+    with Store(db, create=False) as store:
         aid = audit_id or store.latest_id()
         if aid is None:
             raise AuditorError(f"{db}: the database holds no audits")
@@ -166,17 +168,16 @@ def report(db: Path, audit_id: str | None, html_out: Path | None, json_out: str 
 @click.option("--db", type=PathArg, required=True, help="SQLite database with audits.")
 def audits(db: Path) -> None:
     """List the audits stored in a database."""
-    if not db.exists():
-        raise AuditorError(f"{db}: no such database")
-    with Store(db) as store:
+    with Store(db, create=False) as store:
         rows = store.list_audits()
     header = ("id", "created", "app", "status", "observations", "findings (high/medium/low)")
     table = []
     for r in rows:
         s = r["summary"]
         sev = s.get("severity", {})
-        table.append((r["id"], r["created"], r["app"] or r["package"], r["status"], str(s.get("observations", 0)),
-                      f"{s.get('findings', 0)} ({sev.get('high', 0)}/{sev.get('medium', 0)}/{sev.get('low', 0)})"))
+        row = (r["id"], r["created"], r["app"] or r["package"], r["status"], str(s.get("observations", 0)),
+               f"{s.get('findings', 0)} ({sev.get('high', 0)}/{sev.get('medium', 0)}/{sev.get('low', 0)})")
+        table.append(tuple(for_terminal(str(cell)) for cell in row))  # an app's label is the app maker's text
     out = Console()
     if not out.is_terminal:  # pipes and scripts get one tab-separated line per audit
         for line in (header, *table):
@@ -184,7 +185,7 @@ def audits(db: Path) -> None:
         return
     t = Table(*header)
     for row in table:
-        t.add_row(*row)
+        t.add_row(*(Text(cell) for cell in row))  # Text: no rich markup read from an app's label
     out.print(t)
 
 
@@ -229,7 +230,7 @@ def _write_outputs(a: Audit, *, json_out: str | None, html_out: Path | None, sar
                    pdf_out: Path | None, lang: str) -> None:
     ruleset = default_ruleset()
     if json_out:
-        text = json.dumps(a.to_dict(), ensure_ascii=False, indent=2)
+        text = _utf8(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
         if json_out == "-":
             click.echo(text)
         else:
@@ -249,10 +250,16 @@ def _write_outputs(a: Audit, *, json_out: str | None, html_out: Path | None, sar
         write_pdf(a, ruleset, pdf_out, lang=lang)
 
 
+def _utf8(text: str) -> str:
+    """Text any UTF-8 writer takes: a lone surrogate (an undecodable byte in a file name or a field
+    path) becomes U+FFFD instead of failing the write and losing the audit."""
+    return LONE_SURROGATE.sub("\ufffd", text) if has_surrogates(text) else text
+
+
 def _write(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(_utf8(text), encoding="utf-8")
     except OSError as e:
         raise AuditorError(f"{path}: cannot write: {e.strerror or e}") from None
 
@@ -265,15 +272,21 @@ def _summary(a: Audit, db: Path | None) -> None:
     for f in a.findings[:30]:
         cat = ruleset.category_name(f.category).split("（")[0] if f.category else "-"
         who = f.party.name if f.party else "-"
-        err.print(f"  [{f.severity}] {f.rule}  {cat}  {who}  ({f.count})", markup=False)
+        err.print(for_terminal(f"  [{f.severity}] {f.rule}  {cat}  {who}  ({f.count})"), markup=False)
     if len(a.findings) > 30:
         err.print(f"  ... and {len(a.findings) - 30} more")
     for w in a.warnings[:10]:
-        err.print(f"  warning: {w}", markup=False)
+        err.print(for_terminal(f"  warning: {w}"), markup=False)
     if len(a.warnings) > 10:
         err.print(f"  ... and {len(a.warnings) - 10} more warnings")
     if db:
         err.print(f"stored in {db}")
+
+
+def one_line(error: Exception) -> str:
+    """An error as the CLI prints it: one line, at most MAX_MESSAGE_CHARS, nothing a terminal acts on."""
+    text = for_terminal(" ".join(str(error).split()))
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -287,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         e.show()
         sys.exit(e.exit_code)
     except (AuditorError, RulesError) as e:
-        click.echo(f"auditor: error: {e}", err=True)
+        click.echo(f"auditor: error: {one_line(e)}", err=True)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         click.echo("auditor: interrupted", err=True)
@@ -299,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as e:
         if os.environ.get("AUDITOR_DEBUG"):
             raise
-        click.echo(f"auditor: internal error: {type(e).__name__}: {e} (set AUDITOR_DEBUG=1 for a traceback)",
+        click.echo(f"auditor: internal error: {type(e).__name__}: {one_line(e)} (set AUDITOR_DEBUG=1 for a traceback)",
                    err=True)
         sys.exit(3)
 

@@ -34,9 +34,11 @@ def parse_json_bytes(label: object, data: bytes, *, what: str = "") -> object:
     """
     import json
 
+    from auditor.limits import json_int
+
     prefix = f"not {what}: " if what else ""
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return json.loads(data.decode("utf-8-sig"), parse_int=json_int)  # a 5,000-digit number is null
     except UnicodeDecodeError:
         raise InputError(label, f"{prefix}not UTF-8 text") from None
     except json.JSONDecodeError as e:

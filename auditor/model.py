@@ -112,6 +112,7 @@ class Declaration:
     party: Party | None = None
     sdk: str | None = None
     sdk_name: str | None = None
+    sdk_company: str | None = None  # the company the policy names for the SDK, as written
     sdk_categories: list[str] = field(default_factory=list)
     separate_consent: bool = False
     function: str | None = None
@@ -134,6 +135,7 @@ class Declaration:
             party=Party.from_dict(d["party"]) if d.get("party") else None,
             sdk=d.get("sdk"),
             sdk_name=d.get("sdk_name"),
+            sdk_company=d.get("sdk_company"),
             sdk_categories=list(d.get("sdk_categories") or []),
             separate_consent=bool(d.get("separate_consent", False)),
             function=d.get("function"),
@@ -177,6 +179,8 @@ class Finding:
     #: where the fix goes when that is not an observation's place (app.json's requiredPrivateInfos for a
     #: mini-program declaration finding): ``file``, ``line``, ``column`` and ``key`` like an observation's
     where: dict[str, Any] | None = None
+    #: the evidence cannot settle it and a person must check (e.g. a policy that may be online only)
+    needs_review: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -199,6 +203,7 @@ class Finding:
             detail=d.get("detail", ""),
             detail_en=d.get("detail_en", ""),
             weak=bool(d.get("weak", False)),
+            needs_review=bool(d.get("needs_review", False)),
             count=int(d.get("count", 0)),
             first_seen=d.get("first_seen"),
             last_seen=d.get("last_seen"),

@@ -9,29 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from auditor.errors import RulesError
+from auditor.limits import MAX_MESSAGE_CHARS, YAMLInputError, bounded_regex, load_yaml
+from auditor.resources import data_dir
 from auditor.sdk_catalogue import signatures
 
+#: the source checkout, for tests and scripts only: the package reads its data through auditor.resources
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-#: libyaml's safe loader is ~10x faster than the pure-Python one; both refuse arbitrary objects.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def rules_dir() -> Path:
-    return Path(os.environ.get("AUDITOR_RULES_DIR", PROJECT_ROOT / "rules"))
+    """The installed rules, or the folder named by AUDITOR_RULES_DIR."""
+    return data_dir("rules")
 
 
 def recognizers_dir() -> Path:
-    return Path(os.environ.get("AUDITOR_RECOGNIZERS_DIR", PROJECT_ROOT / "recognizers"))
+    """The installed recognizer data, or the folder named by AUDITOR_RECOGNIZERS_DIR."""
+    return data_dir("recognizers")
 
 
 def normalise_field(name: str) -> str:
@@ -73,17 +74,15 @@ def load_data_file(path: Path, schema_path: Path) -> Any:
     except UnicodeDecodeError:
         raise RulesError(path, "file", "not UTF-8 text") from None
     try:
-        data = yaml.load(text, Loader=_LOADER)  # _LOADER is a SafeLoader (C or Python)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "file"
-        raise RulesError(path, where, f"not valid YAML: {getattr(e, 'problem', e)}") from None
+        data = load_yaml(text)  # safe (libyaml's loader when present), expansion bounded
+    except YAMLInputError as e:
+        raise RulesError(path, f"line {e.line}" if e.line else "file", e.problem) from None
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda err: list(err.absolute_path))
     if errors:
         err = errors[0]
-        raise RulesError(path, _entry_name(data, err.absolute_path), err.message)
+        raise RulesError(path, _entry_name(data, err.absolute_path), err.message[:MAX_MESSAGE_CHARS])
     _check_unique_ids(path, data)
     return data
 
@@ -164,7 +163,14 @@ class Ruleset:
 
     @cached_property
     def consent_patterns(self) -> dict[str, Any]:
-        return self.load("consent")
+        data = self.load("consent")
+        for kind in ("url_patterns", "body_patterns"):  # they run on RE2 (limits.bounded_regex)
+            for i, p in enumerate(data.get(kind) or []):
+                try:
+                    bounded_regex(p["regex"])
+                except ValueError as e:
+                    raise RulesError(self.root / "consent.yaml", f"{kind}[{i}] (id={p.get('id')})", str(e)) from None
+        return data
 
     @cached_property
     def necessary_scope(self) -> dict[str, dict[str, Any]]:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from auditor.errors import InputError
+from auditor.limits import MAX_MESSAGE_CHARS, MAX_YAML_BYTES, YAMLInputError, load_yaml, regular_file
 from auditor.model import Declaration, Party
 from auditor.ruleset import Ruleset, _entry_name
 
@@ -34,6 +34,7 @@ class Scope:
 
 def load_scope(path: Path, ruleset: Ruleset) -> Scope:
     try:
+        regular_file(path, MAX_YAML_BYTES, "MAX_YAML_BYTES")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
@@ -41,17 +42,17 @@ def load_scope(path: Path, ruleset: Ruleset) -> Scope:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise InputError(path, "scope file is not UTF-8 text") from None
+    except ValueError as e:
+        raise InputError(path, f"scope file: {e}") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(path, f"scope file is not valid YAML{where}") from None
+        data = load_yaml(text)
+    except YAMLInputError as e:
+        raise InputError(path, f"scope file: {e}") from None
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
-        raise InputError(path, f"scope file: {_entry_name(data, err.absolute_path)}: {err.message}")
+        raise InputError(path, f"scope file: {_entry_name(data, err.absolute_path)}: {err.message[:MAX_MESSAGE_CHARS]}")
     for i, d in enumerate(data.get("declared", [])):
         if d["category"] not in ruleset.categories:
             raise InputError(path, f"scope file: declared[{i}]: unknown category '{d['category']}'")

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
 from auditor.errors import InputError
 from auditor.masking import new_salt
 from auditor.model import Audit, Declaration, Finding, Observation
+from auditor.safetext import without_surrogates
 
 SCHEMA_VERSION = 1
 
@@ -55,26 +58,95 @@ def _dumps(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_ours(path: Path) -> None:
+    """Refuse, before anything is written to it, a file that is not a pi-auditor database.
+
+    ``--db`` pointed at another program's SQLite file (a browser's history, an app's data) used to get
+    pi-auditor's tables added and its journal switched to WAL before any error: the file is only
+    read here, opened immutable (no lock, no journal, no -shm file), and refused unless it is empty
+    or holds pi-auditor's ``meta`` table."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise InputError(path, "is a directory, not a database file")
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise InputError(path, "not a regular file, not a database")
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+        if not head:
+            return  # an empty file (mktemp): ours to initialise
+        if head != SQLITE_MAGIC:
+            raise InputError(path, "not a SQLite database; pi-auditor keeps audits in its own SQLite databases")
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+        peek = sqlite3.connect(uri, uri=True)
+        try:
+            tables = {r[0] for r in peek.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            ours = "meta" in tables and peek.execute(
+                "SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone() is not None
+        finally:
+            peek.close()
+    except sqlite3.DatabaseError as e:
+        raise InputError(path, f"not a pi-auditor SQLite database ({e})") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    if tables and not ours:
+        shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        raise InputError(path, f"a SQLite database of another program (tables: {shown}); pi-auditor adds its "
+                               "tables only to its own databases (give a new file)")
+
+
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    """An audit database. A new one is created on the first write, not when opened: an audit whose
+    input is rejected leaves no empty database behind. ``create=False`` (listing, re-rendering)
+    opens only an existing one."""
+
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = Path(path)
-        if self.path.exists() and self.path.is_dir():
-            raise InputError(self.path, "is a directory, not a database file")
+        check_ours(self.path)
+        if not create and not self.path.exists():
+            raise InputError(self.path, "no such database")
+        self._conn: sqlite3.Connection | None = None
+        self._db: sqlite_utils.Database | None = None
+        self._new_salt = new_salt()  # the salt of a database not created yet
+        if self.path.exists():
+            self._open()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._open()
+        assert self._conn is not None
+        return self._conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            self._open()
+        assert self._db is not None
+        return self._db
+
+    def _open(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InputError(self.path, f"cannot create its folder: {e.strerror or e}") from None
+        check_ours(self.path)  # again: it may have appeared since
         try:
-            self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-            self.db = sqlite_utils.Database(self.conn)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            self._db = sqlite_utils.Database(self._conn)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
             self._ensure_schema()
         except sqlite3.DatabaseError as e:
             raise InputError(self.path, f"not a pi-auditor SQLite database ({e})") from None
 
     def close(self) -> None:
-        self.conn.close()
+        if self._conn is not None:
+            self._conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -95,7 +167,7 @@ class Store:
             if self._meta("schema_version") is None:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
             if self._meta("salt") is None:
-                self._set_meta("salt", new_salt())
+                self._set_meta("salt", self._new_salt)
 
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -106,13 +178,24 @@ class Store:
 
     @property
     def salt(self) -> str:
+        if self._conn is None:
+            return self._new_salt
         salt = self._meta("salt")
         assert salt is not None
         return salt
 
     # --- writing --------------------------------------------------------------------------------
     def save(self, audit: Audit, status: str = "complete") -> None:
-        """Write a whole audit in one transaction (replacing a partial one with the same id)."""
+        """Write a whole audit in one transaction (replacing a partial one with the same id).
+
+        Text SQLite cannot take (a lone surrogate from an undecodable byte in a file name or a field
+        path) is replaced with U+FFFD and the audit written again, rather than lost."""
+        try:
+            self._save(audit, status)
+        except UnicodeEncodeError:
+            self._save(Audit.from_dict(without_surrogates(audit.to_dict())), status)
+
+    def _save(self, audit: Audit, status: str) -> None:
         with self.conn:
             self._delete(audit.id)
             self.db["audits"].insert(self._audit_row(audit, status))
@@ -129,8 +212,13 @@ class Store:
             self.db["inputs"].insert_all({"audit_id": audit.id, **i.to_dict()} for i in audit.inputs)
 
     def append_observations(self, audit_id: str, observations: list[Observation]) -> None:
-        with self.conn:
-            self._insert_observations(audit_id, observations)
+        try:
+            with self.conn:
+                self._insert_observations(audit_id, observations)
+        except UnicodeEncodeError:
+            clean = [Observation.from_dict(without_surrogates(o.to_dict())) for o in observations]
+            with self.conn:
+                self._insert_observations(audit_id, clean)
 
     def next_observation_number(self, audit_id: str) -> int:
         row = self.conn.execute("SELECT COUNT(*) FROM observations WHERE audit_id = ?", (audit_id,)).fetchone()

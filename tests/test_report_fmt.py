@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.report.fmt import as_list, clip, format_time, short_label, strip_query, without_surrogates
+from auditor.report.fmt import as_list, clip, format_time, short_label, strip_query
+from auditor.safetext import without_surrogates
 
 
 def test_strip_query_keeps_a_marker_and_never_the_values() -> None:

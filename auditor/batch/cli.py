@@ -70,17 +70,19 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, time
     """Audit every app of a campaign MANIFEST (CSV or YAML; see docs/batch.md), resumably, in parallel."""
     # imported here so that every other `auditor` command starts without the batch and report machinery
     from auditor.batch.dashboard import REPORTS_SUBDIR, write_dashboard
+    from auditor.batch.lock import exclusive
     from auditor.batch.manifest import read_manifest
     from auditor.batch.runner import run_batch
     from auditor.errors import InputError
     from auditor.ruleset import Ruleset
-    from auditor.store import Store
+    from auditor.store import Store, check_ours
 
     m = read_manifest(manifest)
     if out and out.exists() and not out.is_dir():
         raise InputError(out, "--out must be a directory")  # found now, not after hours of audits
     ruleset = Ruleset()
-    with Store(db) as store:
+    check_ours(db)  # before the lock file is put beside it
+    with exclusive(db), Store(db) as store:
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[status]}"), TimeRemainingColumn(), console=_err,
                             transient=True, disable=not _err.is_terminal)

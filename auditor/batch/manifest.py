@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from auditor.errors import InputError
+from auditor.limits import MAX_MESSAGE_CHARS, YAMLInputError, load_yaml
 
 SCHEMA_PATH = Path(__file__).parent / "manifest.schema.json"
 MAX_MANIFEST_BYTES = 16 << 20
@@ -137,11 +137,9 @@ def _csv_rows(path: Path, raw: bytes) -> list[dict[str, Any]]:
 
 def _yaml_doc(path: Path, raw: bytes) -> dict[str, Any]:
     try:
-        doc = yaml.safe_load(_decode(path, raw))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise InputError(path, f"{where}not valid YAML: {getattr(e, 'problem', None) or e}") from None
+        doc = load_yaml(_decode(path, raw))
+    except YAMLInputError as e:
+        raise InputError(path, str(e)) from None
     if not isinstance(doc, dict):
         raise InputError(path, "a YAML manifest is a mapping with an 'apps' list")
     return doc
@@ -162,7 +160,7 @@ def _check(path: Path, doc: dict[str, Any]) -> None:
             label += f".{where[2]}"
     elif where:
         label = ".".join(str(p) for p in where)
-    raise InputError(path, f"{label}: {err.message}")
+    raise InputError(path, f"{label}: {err.message[:MAX_MESSAGE_CHARS]}")
 
 
 def _as_list(value: Any) -> list[str]:

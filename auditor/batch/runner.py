@@ -11,6 +11,7 @@ connection.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -96,7 +97,7 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
         if listener:
             listener.finished(task.key, result.error)
 
-    init_args = (store.salt, str(ruleset.root), str(ruleset.recognizers_root))
+    init_args = (store.salt, str(ruleset.root), str(ruleset.recognizers_root), os.getpid())
     while pending:
         for suspect in _run_pool(pending, jobs, init_args, task_fn, record):
             if _run_pool(deque([suspect]), 1, init_args, task_fn, record):
@@ -105,7 +106,7 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
     return summary
 
 
-def _run_pool(tasks: deque[AppTask], jobs: int, init_args: tuple[str, str, str], task_fn: TaskFn,
+def _run_pool(tasks: deque[AppTask], jobs: int, init_args: tuple[str, str, str, int], task_fn: TaskFn,
               record: Callable[[AppTask, TaskResult], None]) -> list[AppTask]:
     """Drain ``tasks`` through a pool; if the pool breaks, return the tasks that were in flight."""
     ctx = multiprocessing.get_context("forkserver")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import resource
+import select
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +52,7 @@ class TaskResult:
     cpu_seconds: float = 0.0
 
 
-def init_worker(salt: str, rules_root: str, recognizers_root: str) -> None:
+def init_worker(salt: str, rules_root: str, recognizers_root: str, parent_pid: int = 0) -> None:
     """Process-pool initializer: the database's salt (so value hashes correlate) and this worker's rules,
     from the directories the parent chose (not from whatever environment the forkserver started with).
 
@@ -59,10 +61,44 @@ def init_worker(salt: str, rules_root: str, recognizers_root: str) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, _on_alarm)
+    die_with_parent(parent_pid)
     ruleset = Ruleset(Path(rules_root), Path(recognizers_root))
     ruleset.check()
     _state["salt"] = salt
     _state["ruleset"] = ruleset
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this worker when the batch process that started it dies.
+
+    A worker's parent is the forkserver, not the batch process, and a worker holds the forkserver's
+    liveness pipe, so after a kill -9 of the batch neither saw the other go: forkserver and workers
+    lived on for ever. A daemon thread waits on the batch process (a pidfd, so no polling) and exits
+    the worker when it is gone; the forkserver then exits as its last client has."""
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(parent_pid)
+        except (AttributeError, OSError):  # no pidfd (old kernel, not Linux): poll
+            while _alive(parent_pid):
+                time.sleep(1.0)
+        else:
+            select.select([fd], [], [])
+        os._exit(0)
+
+    if parent_pid and not _alive(parent_pid):
+        os._exit(0)
+    if parent_pid:
+        threading.Thread(target=watch, name="batch-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def run_task(task: AppTask) -> TaskResult:

@@ -10,6 +10,8 @@ Parsing is the cost, so large trees are scanned in a process pool.
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -92,6 +94,27 @@ def _app_info(project: Project) -> dict[str, Any]:
         "input_kind": project.kind,
         "config_file": project.config_name,
     }
+
+
+def _policy_pages(project: Project, ruleset: Ruleset) -> list[str]:
+    """Pages of the package that show a privacy policy (its text, or a web-view to it).
+
+    The no_policy rule asks whether the bundle carries a policy; a page named like one (the naming
+    cues of rules/apk_policy_files.yaml) whose markup or code names a policy title or opens a web-view
+    is taken as one. Permission descriptions in app.json are not a policy.
+    """
+    cues = ruleset.load("apk_policy_files")
+    name = re.compile(cues["file_name"]["pattern"], re.I)
+    signs = [*cues["titles"]["terms"], "web-view"]
+    out = []
+    for page in project.pages:
+        if not name.search(page):
+            continue
+        base = posixpath.join(project.app_root, page)
+        text = b"".join(project.files.get(base + ext, b"") for ext in (".wxml", ".js", ".ts", ".json"))
+        if any(sign.encode() in text for sign in signs):
+            out.append(page)
+    return out
 
 
 def _observation(api_map: ApiMap, rel: str, hit: Hit, parties: Parties) -> Observation:
@@ -188,6 +211,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
         "authorization": auth,
         "first_call": first_call.to_dict() if first_call else None,
         "locations": locations(project),
+        "policy_pages": _policy_pages(project, ruleset),
     }
     privacy["checks"] = checks(privacy, bool(calls))
     if calls and not project.privacy_file:

@@ -16,7 +16,7 @@ from typing import Any
 from auditor.errors import RulesError
 from auditor.pii.address import AddressGrammar
 from auditor.pii.keys import normalise_key
-from auditor.pii.names import NameLexicon
+from auditor.pii.names import NameLexicon, TaggerRules
 from auditor.pii.validators import RegionTable, Validator, make_validators
 from auditor.ruleset import Ruleset
 
@@ -66,6 +66,7 @@ class RecognizerData:
     suffixes: tuple[str, ...]
     negative_keys: frozenset[str]
     names: NameLexicon
+    tagger: TaggerRules
     address: AddressGrammar
     biometrics: dict[str, Any]
     validators: dict[str, Validator]
@@ -109,9 +110,11 @@ def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
     rs = ruleset or Ruleset()
     root = rs.recognizers_root
     regions = rs.load_recognizer_file("cn_regions")
+    issue = regions["issue_years"]
     table = RegionTable({p["code"] for p in regions["provinces"]},
-                        {c["code"] for c in regions["extra_region_codes"]})
-    names = NameLexicon.from_data(rs.load_recognizer_file("surnames"))
+                        {c["code"] for c in regions["extra_region_codes"]}, issue["first"], issue["fifteen_digit_last"])
+    surnames = rs.load_recognizer_file("surnames")
+    names = NameLexicon.from_data(surnames)
     address = AddressGrammar.from_data(rs.load_recognizer_file("address"), [p["name"] for p in regions["provinces"]])
     validators = make_validators(table, names.is_name, address.is_address)
 
@@ -168,6 +171,7 @@ def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
         suffixes=tuple(sorted(fdata["suffixes"], key=len, reverse=True)),
         negative_keys=frozenset(normalise_key(k) for k in fdata["negative_keys"]["keys"]),
         names=names,
+        tagger=TaggerRules.from_data(surnames["tagger"]),
         address=address,
         biometrics=bio,
         validators=validators,

@@ -18,6 +18,7 @@ from functools import lru_cache
 import phonenumbers
 from stdnum import imei as std_imei
 from stdnum import meid as std_meid
+from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
@@ -87,25 +88,44 @@ def _plausible_birth(d: datetime.date) -> bool:
 
 
 class RegionTable:
-    """Province codes and the 6-digit codes stdnum does not know (residence permits, 2018)."""
+    """Province codes, the 6-digit codes stdnum does not know (residence permits, 2018), and whether a
+    county code can stand in a number issued to someone born in a given year (recognizers/cn_regions.yaml)."""
 
-    def __init__(self, provinces: set[str], extra_codes: set[str]) -> None:
+    def __init__(self, provinces: set[str], extra_codes: set[str], first_issue: int, fifteen_last: int) -> None:
         self.provinces = provinces
         self.extra_codes = extra_codes
+        self.first_issue = first_issue
+        self.fifteen_last = fifteen_last
 
     @lru_cache(maxsize=65536)  # noqa: B019 - one table per process, held for its lifetime
-    def valid(self, code6: str, year: int) -> bool:
+    def valid(self, code6: str, birth_year: int, fifteen: bool = False) -> bool:
+        """In use at some time from max(birth year, first issue) on (by the end of 15-digit issue for those)."""
         if code6[:2] not in self.provinces:
             return False
         if code6 in self.extra_codes:
             return True
-        try:
-            ric.get_birth_place(code6 + f"{year:04d}0101" + "0000")
-        except ValidationError:
-            return False
-        except KeyError:  # stdnum knows the prefecture prefix but no county under it: not an issued code
-            return False
-        return True
+        since = max(birth_year, self.first_issue)
+        until = self.fifteen_last if fifteen else None
+        return any((end is None or end >= since) and (start is None or until is None or start <= until)
+                   for start, end in _county_years(code6))
+
+
+@lru_cache(maxsize=65536)
+def _county_years(code6: str) -> tuple[tuple[int | None, int | None], ...]:
+    """(first year, last year) of each county stdnum's table has under a code; None where open.
+
+    stdnum's cn/loc.dat writes a county as `[1986-]房山区` or `[-2010]崇文区`, several joined by
+    commas when a code was reused. A code with no county line under its prefecture (119900) has none.
+    """
+    info = {k: v for _, props in numdb.get("cn/loc").info(code6) for k, v in props.items()}
+    spans = []
+    for county in info.get("county", "").split(",") if info.get("county") else ():
+        if not county.startswith("["):
+            spans.append((None, None))
+            continue
+        start, _, end = county[1:].partition("]")[0].partition("-")
+        spans.append((int(start) if start else None, int(end) if end else None))
+    return tuple(spans)
 
 
 def make_validators(regions: RegionTable, is_person_name: Validator, is_address: Validator) -> dict[str, Validator]:
@@ -134,7 +154,7 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         except ValueError:
             return False
         # The 15-digit form was issued until 2004 (GB 11643-1999 replaced it), so birth years are 19xx.
-        return regions.valid(v[:6], born.year)
+        return regions.valid(v[:6], born.year, fifteen=True)
 
     def cn_ric(value: str) -> bool:
         return cn_ric18(value) if len(_digits(value)) == 18 else cn_ric15(value)

@@ -16,12 +16,12 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
 from auditor.errors import InputError
+from auditor.policy.htmltext import heading_levels, html_text
 
 MAX_TEXT_BYTES = 4 * 1024 * 1024  # the longest real policies are ~300 kB; past this only the head is read
 MAX_TEXT_CHARS = 600_000  # analysis is linear but not free; no real policy comes near this
@@ -43,6 +43,7 @@ class Extracted:
     text: str
     warnings: list[str] = field(default_factory=list)
     unreadable: str | None = None
+    heading_levels: dict[int, int] = field(default_factory=dict)  # line number -> level of an HTML <hN>
 
 
 def read_bytes(path: Path) -> tuple[bytes, int]:
@@ -82,8 +83,8 @@ def extract(data: bytes, size: int, suffix: str) -> Extracted:
     decoded.warnings[:0] = warnings
     if decoded.unreadable:
         return decoded
-    decoded.text = html_text(decoded.text) if is_html else join_wrapped_lines(decoded.text)
-    decoded.text = cap_text(normalise(decoded.text), decoded.warnings)
+    decoded.text = html_text(decoded.text) if is_html else join_wrapped_lines(markdown_text(decoded.text))
+    decoded.text, decoded.heading_levels = heading_levels(cap_text(normalise(decoded.text), decoded.warnings))
     if not decoded.text.strip():
         decoded.unreadable = "no text in the file" + (" (HTML without visible text)" if is_html else "")
     elif not re.search(f"[{_CJK}]", decoded.text):
@@ -136,115 +137,46 @@ def decode(data: bytes, declared: str | None = None) -> Extracted:
     return Extracted(str(best), warnings)
 
 
-class _TextCollector(HTMLParser):
-    """Visible text with block breaks; table rows as tab-separated lines; scripts and styles dropped."""
-
-    SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
-    BLOCK = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "section",
-            "article",
-            "table",
-            "thead",
-            "tbody",
-            "header",
-            "footer",
-            "blockquote",
-            "dd",
-            "dt",
-            "dl",
-            "pre",
-            "hr",
-            "tr",
-            "caption",
-            "main",
-            "nav",
-            "aside",
-            "form",
-            "title",
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip_depth = 0
-        self.in_cell = False  # inside a td/th, blocks and <br> must not break the table row
-
-    def _break(self) -> None:
-        self.parts.append("；" if self.in_cell else "\n")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skip_depth += 1
-        elif tag in {"td", "th"}:
-            self.in_cell = True
-            self.parts.append("\t")
-        elif tag in {"tr", "table"}:
-            self.in_cell = False
-            self.parts.append("\n")
-        elif tag in self.BLOCK:
-            self._break()
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"br", "hr"}:
-            self._break()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in {"td", "th"}:
-            self.in_cell = False
-        elif tag in {"tr", "table"}:
-            self.in_cell = False
-            self.parts.append("\n")
-        elif tag in self.BLOCK:
-            self._break()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip_depth:
-            self.parts.append(re.sub(r"\s+", " ", data))
+_MD_RULES = (
+    (re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)"), ""),  # images
+    (re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # links: their text
+    (re.compile(r"_*\*{2,}_*|(?<![A-Za-z0-9])__+|__+(?![A-Za-z0-9])"), ""),  # bold, also unpaired
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1"),  # escapes: 8\. -> 8.
+    (re.compile(r"^[ \t]*[*+\-][ \t]+(?=#{1,6}[ \t])", re.MULTILINE), ""),  # a bullet before a heading
+    (re.compile(r"^[ \t]*[*+\-][ \t]+", re.MULTILINE), "• "),  # bullets
+    (re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE), ""),  # quotes
+    (re.compile(r"<br\s*/?>", re.IGNORECASE), "\n"),
+    (re.compile(r"^[ \t]*!!!.*$", re.MULTILINE), ""),  # admonition markers of archived pages
+)
 
 
-def _collect(html: str) -> list[str]:
-    parser = _TextCollector()
-    parser.feed(html)
-    parser.close()
-    return parser.parts
-
-
-def html_text(html: str) -> str:
-    try:
-        parts = _collect(html)
-    except AssertionError:
-        # Python 3.11's html.parser asserts on malformed marked sections (<![foo); read them as text.
-        parts = _collect(html.replace("<![", "&lt;!["))
-    lines = []
-    for raw in "".join(parts).split("\n"):
-        if "\t" not in raw:
-            lines.append(raw.strip())
-            continue
-        # Text before the first cell is markup whitespace; empty cells stay, to keep columns aligned.
-        cells = [re.sub(r"^[；\s]+|[；\s]+$", "", re.sub(r"(?:\s*；\s*)+", "；", c)) for c in raw.split("\t")[1:]]
-        lines.append("\t".join(cells) if any(cells) else "")
-    # Source line breaks inside Chinese text become spaces in HTML; they are not word gaps.
-    return re.sub(rf"(?<=[{_CJK}，。、；：（）])[ ]+(?=[{_CJK}，。、；：（）])", "", "\n".join(lines))
+def markdown_text(text: str) -> str:
+    """Plain text of a policy published as markdown (or text carrying its marks, as corpus dumps
+    do): emphasis, links, escapes and bullets are dropped or simplified, while '#' headings and
+    '|' table rows are kept, because the reader uses them for structure."""
+    if not re.search(r"\*\*|__|\]\(|\\[.*_#]|^#{1,6}\s|^\s*[*+\-]\s|<br", text, re.MULTILINE):
+        return text
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def pdf_text(data: bytes) -> Extracted:
-    """Text layer of a PDF; a scanned PDF (images only) is unreadable, not an error."""
+    """Text layer of a PDF; a scanned PDF (images only) is unreadable, not an error.
+
+    pdfminer inflates streams whole and has no bound of its own (a FlateDecode bomb of 30 kB grew to
+    6 GiB): it runs in a child process limited to MAX_PDF_MEMORY and PDF_TIMEOUT_S (auditor.sandbox)."""
+    from auditor.limits import MAX_PDF_MEMORY, PDF_TIMEOUT_S, limit
+    from auditor.sandbox import BoundExceeded, run_bounded
+
+    try:
+        return run_bounded(_pdf_text, data, memory=MAX_PDF_MEMORY, timeout=PDF_TIMEOUT_S)
+    except BoundExceeded as e:
+        bound = {"memory": "MAX_PDF_MEMORY", "time": "PDF_TIMEOUT_S"}.get(e.kind)
+        return Extracted("", unreadable=f"PDF not read: reading it {e}" + (f" ({limit(bound)})" if bound else ""))
+
+
+def _pdf_text(data: bytes) -> Extracted:
     from pdfminer.high_level import extract_text
     from pdfminer.pdfexceptions import PDFException, PSException
 

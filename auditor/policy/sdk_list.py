@@ -28,9 +28,32 @@ _LEADING_NAME = re.compile(r"^(?P<n>[^：:，,。；;（(]{2,24}?SDK)\s*[：:]",
 _PAREN_COMPANY = re.compile(
     r"[（(](?P<p>(?:[^（()）]|[（(][^（()）]*[）)]){2,60}?(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC))[）)]"
 )
-_PROSE_UNKNOWN = re.compile(
-    r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"][^，。、；：“”\"]{1,23}?)\s*SDK"
+_PROSE_NEXT = re.compile(
+    r"\s*(?:、|，|,|和|及|与|或|以及)\s*(?P<n>[^，,。、；;：:\s“”\"（）()][^，,。、；;：:“”\"（）()]{0,20}?)\s*SDK",
+    re.IGNORECASE,
 )
+_FIELDS = ("provider", "purpose", "data")
+# What a name cell or title may carry besides the name: its maker (百度统计SDK,来源于百度 /
+# 友盟+（友盟同欣（北京）科技有限公司）), list marks and quotes.
+_NAME_FROM = re.compile(
+    r"^(?P<n>.+?)\s*[,，、;；]\s*(?:来源于|来自于?|来源|由|提供方[:：]?|开发者[:：]?)\s*(?P<p>.+?)(?:提供|开发|运营)?$"
+)
+_COMPANY_END = r"(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC|Limited|Corporation|Co\.)"
+_NAME_PAREN_COMPANY = re.compile(rf"^(?P<n>.+?)\s*[（(](?P<p>(?:[^（()）]|[（(][^（()）]*[）)])+?{_COMPANY_END})[）)]$")
+_NAME_MARKS = re.compile(r"^[\s•●■◆▪·*\-]+|[“”\"「」『』]")
+_PROSE_UNKNOWN = re.compile(
+    r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用|通过|借助|利用|包括|包含|例如)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"][^，。、；：“”\"]{1,23}?)\s*SDK"
+)
+
+
+def name_and_provider(raw: str) -> tuple[str, str | None]:
+    """A name as written in a cell or a title, and the company it names alongside, if any."""
+    name = _NAME_MARKS.sub("", drop_numbering(raw.strip())).strip()
+    for pattern in (_NAME_FROM, _NAME_PAREN_COMPANY):
+        m = pattern.match(name)
+        if m:
+            return m.group("n").strip(), m.group("p").strip(' “”"')
+    return name, None
 
 
 @dataclass
@@ -81,19 +104,21 @@ class SdkMatcher:
 
 
 def _header_field(cell: str, lex: Lexicon) -> str | None:
-    """What a header cell or record key names: itself a lexicon header word, else the longest
-    header word it contains (所属公司名称 -> provider, 个人信息收集范围 -> data)."""
+    """What a header cell or record key names: itself a lexicon header word, else the header word it
+    ends with, as Chinese compounds name their head last (收集个人信息用途/目的 -> purpose,
+    个人信息收集范围 -> data, 所属公司名称 -> provider); the longest of those ending together."""
     key = header_key(cell)
     if key in lex.sdk_headers:
         return lex.sdk_headers[key]
+    core = re.sub(r"[（(][^（）()]*[）)]$", "", key)  # SDK名称(Android)
     # A name column must say so at length (SDK名称(Android)); a bare 名称/SDK inside a longer label
     # is a permission table's 权限名称 or an SDK's own name (个推推送SDK：…).
-    best = max(
-        (h for h, f in lex.sdk_headers.items() if h in key and len(h) >= (NAME_HEADER_MIN if f == "name" else 2)),
-        key=len,
-        default=None,
-    )
-    return lex.sdk_headers[best] if best else None
+    found = [
+        (core.rfind(h) + len(h), len(h), h)
+        for h, f in lex.sdk_headers.items()
+        if h in core and len(h) >= (NAME_HEADER_MIN if f == "name" else 2)
+    ]
+    return lex.sdk_headers[max(found)[2]] if found else None
 
 
 def _clean(value: str) -> str:
@@ -101,7 +126,11 @@ def _clean(value: str) -> str:
 
 
 def _split_row(line: str, sep: re.Pattern[str]) -> list[str]:
-    return [c.strip() for c in sep.split(line.strip().strip("|｜"))]
+    """The cells of a row, an empty first cell kept (a tab row is not stripped of its tabs, a bar
+    row loses only its outer bars), so columns stay where the header put them."""
+    if sep is _TAB:
+        return [c.strip() for c in line.strip(" \r").split("\t")]
+    return [c.strip() for c in sep.split(re.sub(r"^\s*[|｜]|[|｜]\s*$", "", line))]
 
 
 def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> list[SdkRecord]:
@@ -131,12 +160,19 @@ def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -
                 continue
             rc = _split_row(row, sep)
             name_col = col["name"][0]
+            values = {f: "；".join(rc[k] for k in col.get(f, []) if k < len(rc) and rc[k]) or None for f in _FIELDS}
             if len(rc) > name_col and rc[name_col]:
-                rec = SdkRecord(rc[name_col], rpos, row.strip())
-                for f in ("provider", "purpose", "data"):
-                    value = "；".join(rc[k] for k in col.get(f, []) if k < len(rc) and rc[k])
-                    setattr(rec, f, value or None)
+                name, provider = name_and_provider(rc[name_col])
+                rec = SdkRecord(name, rpos, row.strip(), **values)
+                rec.provider = rec.provider or provider
                 out.append(rec)
+            elif out and out[-1].position >= lines[i][0] and any(values.values()):
+                # A row without a name carries on the one above (a merged cell flattened to text).
+                prev = out[-1]
+                for f, v in values.items():
+                    if v:
+                        setattr(prev, f, "；".join(x for x in (getattr(prev, f), v) if x))
+                prev.text += "\n" + row.strip()
         i = j
     return out
 
@@ -191,7 +227,8 @@ def _kv_records(
             nfields = {f for _, f in next_keys[i]}
             opens = nfields & {"provider", "purpose", "data"} and "name" not in nfields
             if opens and _is_title(title, lex) and sdk_like(title):
-                current = SdkRecord(title, pos, line.strip())
+                name, provider = name_and_provider(title)
+                current = SdkRecord(name, pos, line.strip(), provider=provider)
                 out.append(current)
                 used.add(i)
             elif current is not None and last_field and i - 1 in used:
@@ -221,7 +258,8 @@ def _kv_records(
                 values[f] = _clean(body[m.end() if m else 0 : end])
         named_key = next((m.group("key") for m, f in keys if f == "name" and m), "")
         if values.get("name") and (in_sdk or "sdk" in named_key.casefold() or prefix):
-            current = SdkRecord(values["name"], pos, line.strip())
+            name, provider = name_and_provider(values["name"])
+            current = SdkRecord(name, pos, line.strip(), provider=provider)
             out.append(current)
         elif current is None:
             continue
@@ -248,6 +286,21 @@ def _is_title(text: str, lex: Lexicon) -> bool:
     return 2 <= len(text) <= _TITLE_MAX and balanced and not any(w in text for w in lex.sdk_intro_words)
 
 
+def plausible_name(name: str, lex: Lexicon) -> bool:
+    """Could this be an unknown SDK's name, rather than words that only precede 'SDK' in a sentence
+    (授权合作伙伴的软件工具开发包（SDK, 我们使用到的SDK, 相关第三方SDK)?"""
+    key = normalise_name(name, lex)
+    balanced = name.count("（") + name.count("(") == name.count("）") + name.count(")")
+    return (
+        bool(key)
+        and balanced
+        and key not in lex.sdk_generic_names
+        and not any(g and key.startswith(g) for g in lex.sdk_generic_names)
+        and not key.startswith(lex.sdk_name_particles)
+        and not any(w in key for w in lex.sdk_not_name_words)
+    )
+
+
 def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher, used: set[int]) -> list[SdkRecord]:
     out: list[SdkRecord] = []
     for start, text, in_sdk in _prose_units(sentences, lex, used):
@@ -268,10 +321,10 @@ def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher,
                 named[span] = m.sdk
         for m in _PROSE_UNKNOWN.finditer(text):
             a, b = m.start("n"), m.end()
-            key = normalise_name(m.group("n"), lex)
-            if any(x < b and a < y for x, y in spans) or any(g and key.startswith(g) for g in lex.sdk_generic_names):
+            if any(x < b and a < y for x, y in spans) or not plausible_name(m.group("n"), lex):
                 continue
             spans.append((a, b))
+        spans += _enumerated(text, spans, lex)
         spans.sort()
         # Each SDK gets what the text says after its name up to the next SDK's name (not the name:
         # a 人脸检测SDK that "collects no PI" collects no face).
@@ -279,6 +332,23 @@ def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher,
             end = spans[k + 1][0] if k + 1 < len(spans) else len(text)
             out.append(_prose_record(text, text[a:b], start + a, text[b:end], named.get((a, b))))
     return out
+
+
+def _enumerated(text: str, spans: list[tuple[int, int]], lex: Lexicon) -> list[tuple[int, int]]:
+    """Unknown names listed after a found one (通过Firebase SDK、友盟SDK、Bugly SDK收集): each item of
+    the enumeration that also ends in SDK."""
+    found: list[tuple[int, int]] = []
+    taken = list(spans)
+    for _, end in sorted(spans):
+        while (m := _PROSE_NEXT.match(text, end)) is not None:
+            a, b = m.start("n"), m.end()
+            end = b
+            if any(x < b and a < y for x, y in taken):
+                continue
+            if plausible_name(m.group("n"), lex):
+                found.append((a, b))
+                taken.append((a, b))
+    return found
 
 
 def _prose_units(sentences: list[Sentence], lex: Lexicon, used: set[int]) -> list[tuple[int, str, bool]]:
@@ -332,7 +402,7 @@ def _keep(rec: SdkRecord, lex: Lexicon, out: dict[str, SdkRecord]) -> None:
     rec.name = rec.name.strip(" ：:")
     rec.categories = categories_in(rec.data if rec.data is not None else "", lex)
     key = rec.sdk or normalise_name(rec.name, lex)
-    if not key or key in lex.sdk_generic_names:
+    if not key or (rec.sdk is None and not plausible_name(rec.name, lex)):
         return
     if key in out:
         kept = out[key]

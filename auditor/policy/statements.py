@@ -49,6 +49,7 @@ class _Clause:
     terms: list[_Term]
     state: str
     neg_at: int  # sentence offset of the first collection negation, or -1
+    neg_end: int  # sentence offset where that negation's verb ends, or -1
     exempt: list[tuple[int, int]]  # 除X外 spans (sentence offsets)
 
 
@@ -78,14 +79,31 @@ def _mask_terms(ctext: str, offset: int, terms: list[_Term]) -> str:
     return "".join(chars)
 
 
+def unbracketed_commas(text: str) -> str:
+    """The text with commas and colons inside brackets turned into 、, so a gloss in brackets
+    (个人身份信息（指…，例如姓名）) stays in the clause it explains; unchanged when a bracket is
+    left open, since its extent is then unknown."""
+    chars = list(text)
+    depth = 0
+    for i, ch in enumerate(chars):
+        if ch in "（(【[":
+            depth += 1
+        elif ch in "）)】]":
+            depth = max(depth - 1, 0)
+        elif depth and _CLAUSE_BREAK.match(ch):
+            chars[i] = "、"
+    return text if depth else "".join(chars)
+
+
 def _clauses(text: str, terms: list[_Term], lex: Lexicon) -> list[_Clause]:
     out = []
-    bounds = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text) + 1]
+    flat = unbracketed_commas(text)
+    bounds = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(flat)] + [len(text) + 1]
     for a, b in itertools.pairwise(bounds):
         b = min(b, len(text))
         if a >= b:
             continue
-        ctext = text[a:b]
+        ctext = flat[a:b]
         neg = lex.neg_collection.search(ctext)
         if neg:
             state = NEG
@@ -96,9 +114,8 @@ def _clauses(text: str, terms: list[_Term], lex: Lexicon) -> list[_Clause]:
         else:
             state = NONE
         exempt = [(a + m.start("x"), a + m.end("x")) for m in lex.exception.finditer(ctext)]
-        out.append(
-            _Clause(a, b, ctext, [t for t in terms if a <= t.start < b], state, a + neg.start() if neg else -1, exempt)
-        )
+        neg_at, neg_end = (a + neg.start(), a + neg.end()) if neg else (-1, -1)
+        out.append(_Clause(a, b, ctext, [t for t in terms if a <= t.start < b], state, neg_at, neg_end, exempt))
     return out
 
 
@@ -113,24 +130,49 @@ def _is_continuation(clause: _Clause, lex: Lexicon) -> bool:
     return len(_LIST_FILLER.sub("", rest).strip("。；;！!？?")) <= LIST_ONLY_MAX_REST
 
 
-def _inherited(i: int, clauses: list[_Clause], lex: Lexicon) -> str:
-    """Polarity of a clause without a verb of its own, from its neighbours in the sentence."""
+def _inherited(i: int, clauses: list[_Clause], lex: Lexicon) -> tuple[str, int]:
+    """Polarity of a clause without a verb of its own, from its neighbours in the sentence, and the
+    clause it comes from (-1 for none)."""
     c = clauses[i]
-    for prev in reversed(clauses[:i]):
+    for j in range(i - 1, -1, -1):
+        prev = clauses[j]
         if prev.state == NONE:
             continue
         if prev.state in (NEG, NEUTRAL):
-            return prev.state if _is_continuation(c, lex) else POS
-        return POS
+            return (prev.state, j) if _is_continuation(c, lex) else (POS, -1)
+        return POS, -1
     if i + 1 < len(clauses):
         nxt = clauses[i + 1]
         # Topicalised object: 对于您的人脸信息，我们不会收集 (the very next clause negates, with
         # nothing after its negation).
         if nxt.state == NEG and not any(t.start >= nxt.neg_at for t in nxt.terms):
-            return NEG
+            return NEG, i + 1
         if nxt.state == NEUTRAL and not nxt.terms:
-            return NEUTRAL
-    return POS
+            return NEUTRAL, i + 1
+    return POS, -1
+
+
+def _policy_wide(text: str, neg: _Clause, term: _Term, clause: _Clause, lex: Lexicon) -> bool:
+    """Does a negation hold for the whole policy, rather than only in a case (若您选择…则不会 / 当您
+    取消授权后，我们将不再…), for a platform or a time (iOS版 / 室内运动时), or for part of what
+    the term names (不会读取您相册的所有内容 / 您的其他短信)?"""
+    before = text[: neg.neg_at]
+    if lex.scoped.search(before) or lex.neg_scope.search(before) or lex.cessation.search(text, neg.neg_at, neg.neg_end):
+        return False
+    if term.start >= neg.neg_end and lex.partial_before.search(text, neg.neg_end, term.start):
+        return False
+    return not lex.partial_after.match(text, term.end, clause.end)
+
+
+def _vetoed(text: str, term: _Term, lex: Lexicon) -> bool:
+    """Is the term, by the words around it, not the user's PI of its category (IP 地址, 我们的地址为, 您与客服
+    的通话记录, 通过短信通知您, 客服邮箱：x@y.com)?"""
+    for before, after in lex.vetoes.get(term.info.category or "", ()):
+        if before is not None and before.search(text, 0, term.start):
+            return True
+        if after is not None and after.match(text, term.end):
+            return True
+    return False
 
 
 def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
@@ -143,14 +185,16 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
     qualified = _qualified_clauses(clauses, lex) | bracketed
     out: list[tuple[_Term, DeclStatus]] = []
     for i, c in enumerate(clauses):
-        state = c.state if c.state != NONE else _inherited(i, clauses, lex)
+        state, source = (c.state, i) if c.state != NONE else _inherited(i, clauses, lex)
         in_condition = bool(cond and c.end > cond.start())
-        limited = c.neg_at >= 0 and bool(lex.scoped.search(text[: c.neg_at]))
         own_qualifier = bool(lex.consent_qualifier.search(c.text))
+        neg = clauses[source] if state == NEG and source >= 0 and clauses[source].neg_at >= 0 else None
         for t in c.terms:
             status: DeclStatus
             if t.info.weak and not (state == NEG or lex.weak_term_verbs.search(text, c.start, t.start)):
                 continue  # 通过短信通知您: not the user's messages
+            if _vetoed(text, t, lex):
+                continue
             if any(a <= t.start < b for a, b in c.exempt):
                 status = "declared"
             elif state == NEUTRAL:
@@ -159,7 +203,7 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
                 status = "declared"  # 我们仅收集手机号而不收集身份证号: the object before the negation
             elif i in qualified and (state == NEG or own_qualifier):
                 status = "conditional"  # 不会在未经您同意的情况下获取您的位置
-            elif state == NEG and (in_condition or limited):
+            elif state == NEG and (in_condition or (neg is not None and not _policy_wide(text, neg, t, c, lex))):
                 continue  # 若您选择图文问诊，则不会调用摄像头 / 室内运动时 / iOS版不申请: only then
             elif state == NEG:
                 status = "negated"

@@ -12,34 +12,20 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def without_surrogates(value: Any) -> Any:
-    """Replace lone surrogates (bytes a decoder could not read, kept by 'surrogateescape') with U+FFFD.
-
-    They are valid in a Python str but not in UTF-8, so one of them in an app label or a URL would
-    make writing the report fail; recursive over the lists and dicts of a JSON document.
-    """
-    if isinstance(value, str):
-        return LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_surrogates(v) for v in value]
-    return value
+from auditor.masking import mask_url
 
 
 def strip_query(url: str, marker: str = "?…") -> str:
     """Drop query and fragment: they often carry raw PI (imei=...), and the field path says which key held it.
+    PI in the host or path is masked (mask_url), also for audits stored before URLs were masked.
 
     ``marker`` is appended when a query was dropped, so a reader knows there was one.
     """
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url.split("?", 1)[0].split("#", 1)[0]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + (marker if parts.query else "")
+        return mask_url(url.split("?", 1)[0].split("#", 1)[0])
+    return mask_url(urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))) + (marker if parts.query else "")
 
 
 def format_time(value: Any) -> str:

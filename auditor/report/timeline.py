@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from auditor.masking import mask_host
 from auditor.model import Audit
 from auditor.report.i18n import Catalogue
 
@@ -113,9 +114,9 @@ def _text_px(text: str) -> float:
 
 def _host(flow: dict[str, Any]) -> str:
     if flow.get("host"):
-        return str(flow["host"])
+        return mask_host(str(flow["host"]))  # audits stored before hosts were masked
     url = str(flow.get("url") or "")
-    return url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
+    return mask_host(url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0])
 
 
 TIME_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)

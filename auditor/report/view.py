@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.errors import AuditorError
+from auditor.masking import mask_host
 from auditor.model import SEVERITY_ORDER, Audit, Finding, Observation, Party
 from auditor.report.fmt import as_list, clip, format_time, short_label, strip_query
 from auditor.report.i18n import Catalogue
@@ -58,6 +59,7 @@ class FindingRow:
     sensitive: bool
     party: str
     weak: bool
+    needs_review: bool
     detail: str
     count: int
     first_seen: str
@@ -192,6 +194,7 @@ class _Builder:
             add("flow", f"{flow} ({side})" if side else flow, "file", "flow", "method", "side")
         add("path", w.get("path"))
         add("url", strip_query(str(w["url"])) if w.get("url") else None)
+        add("host", mask_host(str(w["host"])) if w.get("host") else None)  # audits stored unmasked
         for key in sorted(set(w) - shown):
             if isinstance(w[key], str | int | float) and not isinstance(w[key], bool):
                 add(key, w[key])
@@ -246,6 +249,7 @@ class _Builder:
             sensitive=self.rs.is_sensitive(f.category),
             party=self.party(f.party),
             weak=f.weak,
+            needs_review=f.needs_review,
             detail=(f.detail_en or f.detail) if self.lang == "en" else f.detail,
             count=total,
             first_seen=format_time(f.first_seen),

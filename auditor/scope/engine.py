@@ -36,6 +36,7 @@ class FindingDraft:
     weak: bool | None = None
     detail_en: str = ""
     where: dict[str, Any] | None = None
+    needs_review: bool = False
 
 
 @dataclass
@@ -50,6 +51,10 @@ class JudgeContext:
     policy_given: bool = False
     policy_unreadable: str | None = None
     scope_given: bool = False
+    #: sources whose own bundle was searched for a privacy policy and holds none ("apk", "miniprogram")
+    policy_absent_in: tuple[str, ...] = ()
+    #: URLs of privacy-policy pages the capture loaded; None when no capture was given
+    policy_pages: list[str] | None = None
 
     @cached_property
     def statements(self) -> list[Declaration]:
@@ -187,6 +192,7 @@ def _finish(d: FindingDraft, ruleset: Ruleset, by_id: dict[str, Observation]) ->
         detail=d.detail,
         detail_en=d.detail_en,
         weak=weak,
+        needs_review=d.needs_review,
         count=len(obs),
         first_seen=times[0] if times else None,
         last_seen=times[-1] if times else None,

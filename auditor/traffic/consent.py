@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.errors import UsageError
+from auditor.limits import bounded_regex
+from auditor.masking import mask_url
 from auditor.ruleset import Ruleset
 from auditor.traffic.decode import to_text
 from auditor.traffic.flows import Flow
@@ -27,6 +29,8 @@ class ConsentMoment:
     flow: int | None = None
     time: datetime | None = None
     url: str | None = None
+    #: an assumption made in reading ``spec`` that the audit must state (a time without an offset)
+    assumption: str | None = None
 
     def is_before(self, flow: Flow) -> bool:
         """Within the marker's own capture the flow order decides (times of concurrent flows tie);
@@ -48,12 +52,43 @@ class ConsentMoment:
         }
 
 
-def _parse_time(s: str) -> datetime | None:
+def _parse_time(s: str) -> tuple[datetime, str | None] | None:
+    """An ISO time, and the assumption made when it has no offset.
+
+    A tester reads the time off their own clock, so a time without an offset is taken as this
+    machine's local time (UTC would be 8 hours off on Beijing time); the assumption is stated, since a
+    CI machine or a server may well run on UTC.
+    """
     try:
         t = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    if t.tzinfo:
+        return t, None
+    local = t.astimezone()  # a naive time read as local time
+    return local, (f"--consent-at {s} has no UTC offset: read as this machine's local time, "
+                   f"{_zone(local)}; add the offset (e.g. {s}+08:00) to be exact")
+
+
+def _zone(t: datetime) -> str:
+    offset = t.strftime("%z")
+    name = t.tzname() or ""
+    label = f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{label} ({name})" if name and not name.startswith(("UTC", "+", "-")) else label
+
+
+def _check_time(flows: list[Flow], spec: str, t: datetime, assumption: str | None) -> None:
+    """A consent moment outside the capture would turn everything into before_consent (or nothing)."""
+    read_as = f" (read as {t.isoformat()})" if assumption else ""
+    if t > datetime.now(UTC):
+        raise UsageError(f"--consent-at: {spec} is in the future{read_as}")
+    times = [f.time for f in flows if f.time is not None]
+    if not times:
+        raise UsageError(f"--consent-at: {spec}: the capture has no times; give @INDEX or a URL regex")
+    first, last = min(times), max(times)
+    if not first <= t <= last:
+        raise UsageError(f"--consent-at: {spec}{read_as} is outside the capture, which runs from "
+                         f"{first.isoformat(timespec='seconds')} to {last.isoformat(timespec='seconds')}")
 
 
 #: What ``ConsentPatterns.match`` says of a flow: (how, spec), e.g. ("auto", "privacy-agree-url").
@@ -71,12 +106,14 @@ def resolve_consent(flows: list[Flow], spec: str | None, hints: Sequence[Hint | 
     spec = spec.strip()
     if spec.startswith("@"):
         return _by_index(flows, spec)
-    t = _parse_time(spec) if re.match(r"^\d{4}-\d{2}-\d{2}", spec) else None
-    if t is not None:
-        return ConsentMoment(how="time", spec=spec, time=t)
+    parsed = _parse_time(spec) if re.match(r"^\d{4}-\d{2}-\d{2}", spec) else None
+    if parsed is not None:
+        t, assumption = parsed
+        _check_time(flows, spec, t, assumption)
+        return ConsentMoment(how="time", spec=spec, time=t, assumption=assumption)
     try:
-        rx = re.compile(spec)
-    except re.error as e:
+        rx = bounded_regex(spec)
+    except ValueError as e:
         raise UsageError(f"--consent-at: '{spec}' is neither @INDEX, an ISO time nor a valid regex ({e})") from None
     for f in flows:
         if rx.search(f.url):
@@ -85,7 +122,7 @@ def resolve_consent(flows: list[Flow], spec: str | None, hints: Sequence[Hint | 
 
 
 def _at(f: Flow, how: str, spec: str) -> ConsentMoment:
-    return ConsentMoment(how=how, spec=spec, file=f.file, flow=f.index, time=f.time, url=f.url_without_query)
+    return ConsentMoment(how=how, spec=spec, file=f.file, flow=f.index, time=f.time, url=mask_url(f.url_without_query))
 
 
 def _by_index(flows: list[Flow], spec: str) -> ConsentMoment:
@@ -102,10 +139,13 @@ def _by_index(flows: list[Flow], spec: str) -> ConsentMoment:
     target = file or files[0]
     if target not in files:
         raise UsageError(f"--consent-at: no capture named '{target}' (have: {', '.join(files)})")
+    indices = [f.index for f in flows if f.file == target]
     for f in flows:
         if f.file == target and f.index == index:
             return _at(f, "index", spec)
-    # an index past the HAR entries we kept still splits the capture: nothing after it
+    if index > max(indices):
+        raise UsageError(f"--consent-at: {spec} is past the end of {target}, whose flows are @0 to @{max(indices)}")
+    # an index of a record that could not be read still splits the capture
     return ConsentMoment(how="index", spec=spec, file=target, flow=index)
 
 
@@ -115,8 +155,8 @@ class ConsentPatterns:
     def __init__(self, ruleset: Ruleset) -> None:
         pats = ruleset.consent_patterns
         self.hosts = {h.lower() for h in pats["marker_hosts"]}
-        self.urls = [(p["id"], re.compile(p["regex"])) for p in pats["url_patterns"]]
-        self.bodies = [(p["id"], re.compile(p["regex"])) for p in pats["body_patterns"]]
+        self.urls = [(p["id"], bounded_regex(p["regex"])) for p in pats["url_patterns"]]
+        self.bodies = [(p["id"], bounded_regex(p["regex"])) for p in pats["body_patterns"]]
 
     def match(self, f: Flow) -> Hint | None:
         if f.host in self.hosts:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
@@ -17,9 +18,10 @@ from datetime import UTC, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from auditor.errors import InputError, parse_json_bytes
+from auditor.masking import clip
 from auditor.traffic import tnetstring
 
 #: Bodies longer than this are cut before scanning (the audit notes it); configurable per call.
@@ -88,6 +90,47 @@ class Flow:
 class ReadResult:
     flows: list[Flow]
     warnings: list[str]
+
+
+def checked_url(url: str) -> str:
+    """A captured URL as the audit keeps it, or ValueError naming what is wrong with it.
+
+    Bytes no decoder could read (a GBK path in a flow file, a lone surrogate in a HAR) and control
+    characters are percent-encoded, as they travelled, so every writer can store and print the URL;
+    a URL whose authority cannot be parsed (``http://[::1/ping``, a port of 99999) is refused here,
+    so its record is skipped with a warning instead of failing the audit later, where it is split.
+    """
+    if not url.isascii() or not url.isprintable():
+        url = "".join(c if c.isprintable() and not ("\ud800" <= c <= "\udfff") else _escaped(c) for c in url)
+    parts = urlsplit(url)
+    if parts.netloc.count(":") > 1 and "[" not in parts.netloc:
+        # mitmproxy's pretty_url leaves an IPv6 host unbracketed (``http://::1:8080/``): bracket it so
+        # the URL can be split; anything else with several colons stays malformed
+        url, parts = _bracketed_ipv6(url, parts)
+    _ = parts.hostname, parts.port  # both raise ValueError on a malformed authority
+    return url
+
+
+def _bracketed_ipv6(url: str, parts: SplitResult) -> tuple[str, SplitResult]:
+    netloc = parts.netloc
+    for host, port in (netloc.rpartition(":")[::2], (netloc, "")):  # host:port first, as mitmproxy writes it
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            continue
+        if port == "" or port.isdigit():
+            fixed = parts._replace(netloc=f"[{host}]" + (f":{port}" if port else ""))
+            return urlunsplit(fixed), fixed
+    return url, parts
+
+
+def _escaped(c: str) -> str:
+    return quote(c.encode("utf-8", "surrogateescape" if "\udc80" <= c <= "\udcff" else "surrogatepass"), safe="")
+
+
+def checked_status(value: Any) -> int | None:
+    """An HTTP status as kept: an int in 100..999, or None (a 5,000-digit status must not reach a writer)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 999 else None
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -167,8 +210,8 @@ def read_har(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_BO
     for i, entry in enumerate(log["entries"]):
         try:
             flows.append(_har_entry(entry, label, i, body_cap, warnings))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            warnings.append(f"{label}: entry {i} skipped: {type(e).__name__}: {e}")
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError) as e:
+            warnings.append(f"{label}: entry {i} skipped: {type(e).__name__}: {clip(e)}")
     return ReadResult(flows, warnings)
 
 
@@ -192,9 +235,9 @@ def _har_entry(entry: dict[str, Any], label: str, i: int, cap: int, warnings: li
             _har_headers(resp.get("headers")), rbody, content_decoded=True, truncated=rcut,
             mime=str(content.get("mimeType", "")),
         )
-        status = resp.get("status") if isinstance(resp.get("status"), int) else None
+        status = checked_status(resp.get("status"))
     return Flow(
-        file=label, index=i, method=str(req.get("method", "GET")).upper(), url=str(req["url"]),
+        file=label, index=i, method=checked_method(str(req.get("method", "GET"))), url=checked_url(str(req["url"])),
         time=_parse_time(entry.get("startedDateTime")), request=request, response=response, status=status,
     )
 
@@ -282,8 +325,8 @@ def read_mitm_records(path: Path, records: list[Record], *, label: str,
             warnings: list[str] = []
             try:
                 f = load_mitm_record(fh.read(rec.length), label, rec.index, body_cap, warnings)
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
-                yield rec, None, [f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {e})"]
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OverflowError) as e:
+                yield rec, None, [f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {clip(e)})"]
                 continue
             yield rec, f, warnings
 
@@ -415,11 +458,28 @@ def _flow(label: str, index: int, method: str, url: str, started: float | None, 
             warnings.append(f"{label}: flow {index}: response body cut at {cap} bytes for scanning")
         resp = Message(rheaders, rbody, truncated=rcut, mime=_folded(rheaders, "content-type"))
     return Flow(
-        file=label, index=index, method=method.upper(), url=url,
-        time=datetime.fromtimestamp(started, tz=UTC) if started else None,
+        file=label, index=index, method=checked_method(method), url=checked_url(url),
+        time=_from_timestamp(started, label, index, warnings), status=checked_status(status),
         request=Message(headers, body, truncated=cut, mime=_folded(headers, "content-type")), response=resp,
-        status=status,
     )
+
+
+def _from_timestamp(started: float | None, label: str, index: int, warnings: list[str]) -> datetime | None:
+    """A record's start time; one out of any calendar (1e300, NaN) leaves the flow's time unknown."""
+    if not started:
+        return None
+    try:
+        return datetime.fromtimestamp(started, tz=UTC)
+    except (OverflowError, OSError, ValueError, TypeError):
+        warnings.append(f"{label}: flow {index}: start time {clip(started)} is out of range; time unknown")
+        return None
+
+
+def checked_method(method: str) -> str:
+    """An HTTP method as kept: upper case, at most 32 printable ASCII characters (it is printed and stored)."""
+    method = method.upper()
+    return method if len(method) <= 32 and method.isascii() and method.isprintable() else "INVALID"
+
 
 
 def sniff_format(path: Path) -> str:

@@ -12,8 +12,8 @@ Observations seen before the mark are updated to ``before_consent = 1`` when it 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.masking import mask
+from auditor.limits import bounded_regex
+from auditor.masking import mask_text, mask_url
 from auditor.model import Audit, Declaration, Observation
 from auditor.ruleset import Ruleset, default_ruleset
+from auditor.safetext import for_terminal
 from auditor.store import Store
 from auditor.traffic.flows import DEFAULT_BODY_CAP, Flow, flow_from_mitmproxy
 from auditor.traffic.parties import PartyResolver
@@ -57,7 +59,7 @@ class LiveAuditor:
         self.scanner = FlowScanner(self.resolver, salt=self.store.salt, ruleset=self.ruleset)
         self.app_category = resolve_app_category(self.scope.app_category if self.scope else None, self.ruleset)
         self.body_cap = body_cap
-        self.echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.echo = echo or (lambda line: print(for_terminal(line), file=sys.stderr, flush=True))
         self.lock = threading.Lock()
         self.index = 0
         self.consent_time: datetime | None = None
@@ -80,11 +82,11 @@ class LiveAuditor:
         self.store.begin(self.audit)
         self.next_number = 1
 
-    def _consent_patterns(self) -> list[re.Pattern[str]]:
-        pats = [re.compile(p["regex"]) for p in self.ruleset.consent_patterns["url_patterns"]]
+    def _consent_patterns(self) -> list[Any]:
+        pats = [bounded_regex(p["regex"]) for p in self.ruleset.consent_patterns["url_patterns"]]
         if self.scope and self.scope.consent_at and not self.scope.consent_at.startswith("@"):
-            with contextlib.suppress(re.error):
-                pats.insert(0, re.compile(self.scope.consent_at))
+            with contextlib.suppress(ValueError):
+                pats.insert(0, bounded_regex(self.scope.consent_at))
         return pats
 
     # --- consent ---------------------------------------------------------------------------------
@@ -120,7 +122,7 @@ class LiveAuditor:
     def process(self, flow: Flow) -> list[Observation]:
         """Scan one flow and store its observations (runs on the worker thread)."""
         if self.consent_time is None and any(rx.search(flow.url) for rx in self.consent_rx):
-            self.mark_consent("url", flow.url_without_query, flow.time)
+            self.mark_consent("url", mask_url(flow.url_without_query), flow.time)
         if not self.first_party_given and self.counts["flows"] == 0:
             self.resolver.guess_first_party([flow.host])
         obs, warnings = self.scanner.scan(flow)
@@ -163,9 +165,25 @@ class LiveAuditor:
         return stored
 
 
-def mask_url(url: str) -> str:
-    """Path segments can hold PI (/user/13912345678): mask long digit runs in the console line."""
-    return re.sub(r"\d{7,}", lambda m: mask(m.group(0)), url)
+class _MaskingFilter(logging.Filter):
+    """mitmproxy's own log lines name hosts and URLs ("server connect 13912345678.example.com"):
+    PI-shaped tokens are masked and control characters escaped before any handler prints them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = for_terminal(mask_text(record.getMessage()))
+        record.msg, record.args = text, None
+        return True
+
+
+def quiet_mitmproxy(opts: Any) -> None:
+    """mitmdump prints every flow's URL unmasked (its flow log, ``flow_detail`` 1 by default): with
+    the addon loaded that log is off unless the user asked for a level explicitly, the addon prints
+    masked lines for flows with PI, and mitmproxy's other log lines are masked."""
+    if opts.flow_detail == 1:
+        opts.update(flow_detail=0)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _MaskingFilter) for f in handler.filters):
+            handler.addFilter(_MaskingFilter())
 
 
 def _json(v: Any) -> str:
@@ -191,6 +209,7 @@ class PIAuditorAddon:
         from mitmproxy import ctx
 
         opts = ctx.options
+        quiet_mitmproxy(opts)
         self.live = LiveAuditor(
             Path(opts.pi_db), scope=Path(opts.pi_scope) if opts.pi_scope else None,
             first_party=[d.strip() for d in opts.pi_first_party.split(",") if d.strip()],
@@ -202,11 +221,22 @@ class PIAuditorAddon:
         self.live.echo(f"[pi-auditor] audit {self.live.audit.id} -> {opts.pi_db}; mark consent by opening "
                        f"http://consent.pi-auditor/ on the device, or: kill -USR1 {os.getpid()}")
 
+    def http_connect(self, flow: Any) -> None:
+        """The https form of the marker (https://consent.pi-auditor/): a phone that upgrades to https
+        tunnels to it with CONNECT. The tunnel is answered here, since the host does not exist, and the
+        page inside it by ``request``."""
+        from mitmproxy import http
+
+        if self.live and self.live.is_marker(flow.request.host):
+            self.live.mark_consent("marker", f"https://{flow.request.host}/")
+            flow.response = http.Response.make(200)
+            flow.metadata["pi_auditor_marker"] = True
+
     def request(self, flow: Any) -> None:
         from mitmproxy import http
 
         if self.live and self.live.is_marker(flow.request.pretty_host):
-            self.live.mark_consent("marker", flow.request.pretty_url)
+            self.live.mark_consent("marker", mask_url(flow.request.pretty_url))
             flow.response = http.Response.make(
                 200, CONSENT_PAGE.format(time=datetime.now(UTC).isoformat(timespec="seconds")),
                 {"Content-Type": "text/html; charset=utf-8"},
@@ -265,7 +295,13 @@ def _register_command(addon_cls: type) -> None:
 
 
 def run_proxy(*, db: Path, scope: Path | None, print_addon: bool, mitm_args: list[str]) -> int:
-    """Run mitmdump with the addon in this Python; returns its exit code."""
+    """Run mitmdump with the addon in this Python; returns its exit code, or 128 + the signal that stopped it.
+
+    Ctrl-C (SIGINT) and SIGTERM to this command are passed on to mitmdump, which shuts down cleanly: the
+    addon's ``done`` judges what was stored and closes the audit before this command exits (130 after
+    Ctrl-C, 143 after SIGTERM). Without the hand-over a service manager's SIGTERM left mitmdump running
+    and the audit unfinished.
+    """
     if print_addon:
         print(ADDON_SCRIPT)
         return 0
@@ -275,8 +311,17 @@ def run_proxy(*, db: Path, scope: Path | None, print_addon: bool, mitm_args: lis
         args += ["--set", f"pi_scope={scope}"]
     args += mitm_args
     proc = subprocess.Popen(args)
+    stopped_by: list[int] = []
+
+    def hand_over(signum: int, _frame: Any) -> None:
+        stopped_by.append(signum)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # mitmdump shuts down the same way for either signal
+
+    previous = {sig: signal.signal(sig, hand_over) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        return proc.wait()
+        rc = proc.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 + stopped_by[0] if stopped_by else rc

@@ -13,6 +13,7 @@ from functools import cache
 
 import tldextract
 
+from auditor.masking import mask_host
 from auditor.model import Party
 from auditor.ruleset import Ruleset
 
@@ -72,6 +73,7 @@ class PartyResolver:
         if sdk is not None:
             return Party(kind="third", name=sdk["name"], sdk=sdk["id"])
         reg = registrable(host)
+        # the name is shown in every output; a domain can carry PI (a phone number as a label)
         if reg in self.first:
-            return Party(kind="first", name=reg)
-        return Party(kind="third", name=reg)
+            return Party(kind="first", name=mask_host(reg))
+        return Party(kind="third", name=mask_host(reg))

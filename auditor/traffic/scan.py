@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from auditor.masking import mask, value_hash
+from auditor.masking import mask, mask_host, mask_url, value_hash
 from auditor.model import Observation, Party
 from auditor.pii import PIScanner, get_scanner
 from auditor.pii.hit import Hit
@@ -59,7 +59,8 @@ class FlowScanner:
         party = self.resolver.resolve(flow.host)
         # where-fields shared by every observation of this flow, computed once (URL parsing and time
         # formatting per observation were a measurable part of the hot loop)
-        at = {"url": flow.url_without_query, "method": flow.method, "scheme": flow.scheme, "host": flow.host,
+        at = {"url": mask_url(flow.url_without_query), "method": flow.method, "scheme": flow.scheme,
+              "host": mask_host(flow.host),
               "time": flow.time.isoformat() if flow.time else None}
         evidence = _Evidence(self, {"file": flow.file, "flow": flow.index}, at, party)
         req = flow.request
@@ -314,11 +315,13 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
         observations += r.observations
         timeline.append({
             "file": f.file, "index": f.index, "time": f.time.isoformat() if f.time else None,
-            "method": f.method, "url": f.url_without_query, "host": host, "party": dict(party_dicts[host]),
+            "method": f.method, "url": mask_url(f.url_without_query), "host": mask_host(host),
+            "party": dict(party_dicts[host]),
             "status": f.status, "categories": sorted({o.category for o in r.observations}),
             "before_consent": before,
         })
-    return TrafficResult(observations, timeline, consent, fp, guessed, warnings, len(flows))
+    shown_fp = [mask_host(d) for d in fp] if guessed else fp  # a guessed domain comes from the capture
+    return TrafficResult(observations, timeline, consent, shown_fp, guessed, warnings, len(flows))
 
 
 def _plan(paths: Sequence[Path], body_cap: int) -> tuple[list[_Job], list[str]]:
