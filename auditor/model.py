@@ -187,6 +187,9 @@ class Finding:
     last_seen: str | None = None
     sources: list[str] = field(default_factory=list)
     id: str = ""
+    #: where the fix goes when that is not an observation's place (app.json's requiredPrivateInfos for a
+    #: mini-program declaration finding): ``file``, ``line``, ``column`` and ``key`` like an observation's
+    where: dict[str, Any] | None = None
     #: the evidence cannot settle it and a person must check (e.g. a policy that may be online only)
     needs_review: bool = False
 
@@ -216,6 +219,7 @@ class Finding:
             first_seen=d.get("first_seen"),
             last_seen=d.get("last_seen"),
             sources=list(d.get("sources", [])),
+            where=dict(d["where"]) if d.get("where") else None,
         )
 
 

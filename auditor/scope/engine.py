@@ -35,6 +35,7 @@ class FindingDraft:
     severity: str | None = None
     weak: bool | None = None
     detail_en: str = ""
+    where: dict[str, Any] | None = None
     needs_review: bool = False
     cap: str | None = None  # the highest severity the evidence allows (a guess of the first party)
 
@@ -77,7 +78,9 @@ class JudgeContext:
 
     @cached_property
     def separately_consented(self) -> set[str]:
-        return {d.category for d in self.statements if d.category and d.separate_consent}
+        """Categories with a separate-consent statement, or a platform dialog that asks each time (a
+        mini-program permission scope shown by WeChat's authorization dialog, declared in app.json)."""
+        return {d.category for d in self.declarations if d.category and d.separate_consent}
 
     @cached_property
     def declared_sdks(self) -> dict[str, set[str]]:
@@ -203,4 +206,5 @@ def _finish(d: FindingDraft, ruleset: Ruleset, by_id: dict[str, Observation]) ->
         first_seen=times[0] if times else None,
         last_seen=times[-1] if times else None,
         sources=sorted({o.source for o in obs}),
+        where=d.where,
     )
