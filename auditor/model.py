@@ -43,6 +43,12 @@ class Party:
         return "first" if self.kind == "first" else f"third:{self.sdk or self.name}"
 
 
+#: Evidence tags of an observation that shows what the code *could* read without being collection by
+#: itself: a read behind a permission the app never requests, library code the app never reaches, an API
+#: that gives access to content which may hold PI. Kept visible, never a finding on its own.
+NOT_COLLECTION = frozenset({"no_permission", "unreached_library", "evidence_only"})
+
+
 @dataclass
 class Observation:
     """One piece of evidence that PI of a category is collected or accessed.
@@ -79,6 +85,11 @@ class Observation:
         if self.before_consent is not None:
             d["before_consent"] = self.before_consent
         return d
+
+    @property
+    def collects(self) -> bool:
+        """False for evidence of a possibility only (``NOT_COLLECTION``)."""
+        return NOT_COLLECTION.isdisjoint(self.evidence)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Observation:
