@@ -84,6 +84,22 @@ def ancestors(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
         cur = cur.parent
 
 
+def node_at(root: tree_sitter.Node, start: int, end: int) -> tree_sitter.Node | None:
+    """The smallest node over ``start..end``; TooDeep when it lies deeper than MAX_ANCESTORS.
+
+    The depth is measured going down with a cursor (each step is cheap) before anything walks up from
+    the node with ``Node.parent``, whose cost grows with the depth: on a 100,000-deep arrow chain a
+    single walk up would take minutes.
+    """
+    cursor = root.walk()
+    depth = 0
+    while cursor.goto_first_child_for_byte(start) is not None:
+        depth += 1
+        if depth > MAX_ANCESTORS:
+            raise TooDeep
+    return root.descendant_for_byte_range(start, end)
+
+
 def unwrap(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
     """The expression inside parentheses (and the last one of a comma sequence)."""
     for _ in range(MAX_EVAL_DEPTH):
@@ -322,7 +338,10 @@ class Scopes:
             ):
                 continue
             self.check_time()
-            node = self.root.descendant_for_byte_range(start, end)
+            try:
+                node = node_at(self.root, start, end)
+            except TooDeep:
+                continue  # a binding inside code too deep to analyse is not seen
             if node is not None and node.type in NAME_TYPES and text(node) == name:
                 yield node
 

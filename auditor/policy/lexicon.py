@@ -37,9 +37,12 @@ class Lexicon:
     neg_other: re.Pattern[str]
     scoped: re.Pattern[str]
     neg_scope: re.Pattern[str]
-    cessation: re.Pattern[str]
+    limiting: re.Pattern[str]
     partial_before: re.Pattern[str]
     partial_after: re.Pattern[str]
+    restrictive: re.Pattern[str]
+    other_party: re.Pattern[str]
+    first_person: re.Pattern[str]
     vetoes: dict[str, tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...]]
     delegated: re.Pattern[str]
     consent_qualifier: re.Pattern[str]
@@ -175,9 +178,12 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         neg_other=_union(path, "negation.other", neg["other"]),
         scoped=_union(path, "negation.scoped", neg["scoped"]),
         neg_scope=_union(path, "negation.scoping_conditions", neg["scoping_conditions"]),
-        cessation=_union(path, "negation.cessation", neg["cessation"]),
+        limiting=_union(path, "negation.limiting", neg["limiting"]),
         partial_before=_union(path, "negation.partial_before", neg["partial_before"]),
         partial_after=_union(path, "negation.partial_after", neg["partial_after"]),
+        restrictive=_union(path, "negation.restrictive", neg["restrictive"]),
+        other_party=_union(path, "negation.other_party_subjects", neg["other_party_subjects"]),
+        first_person=_union(path, "negation.first_person", neg["first_person"]),
         vetoes=_vetoes(path, data["context_vetoes"], known_categories),
         delegated=_union(path, "negation.delegated", neg["delegated"]),
         consent_qualifier=_union(path, "negation.consent_qualifiers", neg["consent_qualifiers"]),

@@ -32,6 +32,11 @@ _PROSE_NEXT = re.compile(
     r"\s*(?:、|，|,|和|及|与|或|以及)\s*(?P<n>[^，,。、；;：:\s“”\"（）()][^，,。、；;：:“”\"（）()]{0,20}?)\s*SDK",
     re.IGNORECASE,
 )
+# A list item of an SDK section naming its maker: “华为HMS”：由“华为技术有限公司”提供，用于…
+_ITEM = re.compile(r"^[“\"「]?(?P<n>[^“”\"「」：:，,。；;]{2,30}?)[”\"」]?\s*[：:]\s*(?P<rest>.+)$")
+_PROVIDED_BY = re.compile(
+    r"(?:由\s*)?[“\"「]?(?P<p>[^，,。；;：:“”\"「」]{2,40}?(?:公司|集团|Inc\.?|Ltd\.?|LLC|Limited))[”\"」]?\s*(?:提供|开发|运营)?"
+)
 _FIELDS = ("provider", "purpose", "data")
 # What a name cell or title may carry besides the name: its maker (百度统计SDK,来源于百度 /
 # 友盟+（友盟同欣（北京）科技有限公司）), list marks and quotes.
@@ -275,6 +280,26 @@ def _kv_records(
     return out
 
 
+def _item_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int], sdk_lines: set[int]) -> list[SdkRecord]:
+    """List items of an SDK section that open with a name and its maker (“华为HMS”：由华为技术有限公司
+    提供，用于消息推送), whether or not the name says SDK."""
+    out = []
+    for i, (pos, line) in enumerate(lines):
+        if i in used or i not in sdk_lines or not line.strip():
+            continue
+        m = _ITEM.match(drop_numbering(line.strip()))
+        p = _PROVIDED_BY.match(m.group("rest")) if m else None
+        if not m or not p or _header_field(m.group("n"), lex) is not None:
+            continue
+        name = name_and_provider(m.group("n"))[0]
+        if not _is_title(name, lex) or not plausible_name(name, lex):
+            continue
+        rest = _clean(m.group("rest")[p.end() :])
+        out.append(SdkRecord(name, pos, line.strip(), provider=p.group("p"), purpose=rest or None, data=rest))
+        used.add(i)
+    return out
+
+
 def _keys(body: str, lex: Lexicon) -> list[tuple[re.Match[str] | None, str | None]]:
     return [(m, _header_field(m.group("key"), lex)) for m in _KEY.finditer(body)]
 
@@ -388,6 +413,7 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
     sdk_lines = {s.line for s in sentences if in_section(s, lex.sdk_section_words)}
     matcher = SdkMatcher(sdks, lex)
     records = _table_records(lines, lex, used) + _kv_records(lines, lex, used, sdk_lines, matcher)
+    records += _item_records(lines, lex, used, sdk_lines)
     records += _prose_records(sentences, lex, matcher, used)
     out: dict[str, SdkRecord] = {}
     for found in records:

@@ -32,7 +32,7 @@ from auditor.safetext import for_terminal
 from auditor.store import Store
 from auditor.traffic.flows import DEFAULT_BODY_CAP, Flow, flow_from_mitmproxy
 from auditor.traffic.parties import PartyResolver
-from auditor.traffic.scan import FlowScanner
+from auditor.traffic.scan import FlowScanner, settle
 
 ADDON_SCRIPT = Path(__file__).with_name("mitm_addon.py")
 
@@ -67,6 +67,7 @@ class LiveAuditor:
         self.consent_rx = self._consent_patterns()
         self.marker_hosts = {h.lower() for h in self.ruleset.consent_patterns["marker_hosts"]}
         self.counts = {"flows": 0, "with_pi": 0, "observations": 0, "before_consent": 0}
+        self.echoes: set[str] = set()
         self.warnings: list[str] = []
         from auditor.model import InputFile
 
@@ -125,8 +126,12 @@ class LiveAuditor:
             self.mark_consent("url", mask_url(flow.url_without_query), flow.time)
         if not self.first_party_given and self.counts["flows"] == 0:
             self.resolver.guess_first_party([flow.host])
-        obs, warnings = self.scanner.scan(flow)
+        scanned = self.scanner.scan(flow)
+        warnings = scanned.warnings
         with self.lock:
+            # a public page's find counts when a request of this session carried the same value before it
+            self.echoes |= scanned.echoes
+            obs = scanned.observations + settle(scanned.held, self.echoes)
             before = None if self.consent_time is None else bool(flow.time and flow.time < self.consent_time)
             for o in obs:
                 o.before_consent = before
