@@ -224,8 +224,10 @@ def _kv_records(
         keys = keys_of[i]
         in_sdk = i in sdk_lines
 
-        def sdk_like(name: str, in_sdk: bool = in_sdk) -> bool:
-            return in_sdk or "sdk" in name.casefold() or matcher.match(name) is not None
+        def sdk_like(name: str, in_sdk: bool = in_sdk, i: int = i) -> bool:
+            clean = name_and_provider(name)[0]
+            after = next((ln for _, ln in lines[i + 1 : i + 4] if ln.strip()), "")  # its purpose line, if any
+            return in_sdk or "sdk" in clean.casefold() or matcher.match(clean, None, after) is not None
 
         if not keys:
             title = body.rstrip("：:")
@@ -402,6 +404,22 @@ def _prose_record(text: str, name: str, position: int, said: str, sdk: str | Non
     return rec
 
 
+def sdk_section_lines(sentences: list[Sentence], lex: Lexicon) -> set[int]:
+    """Lines of the policy that list SDKs: under a heading that says so (第三方SDK目录), or after a
+    line that introduces them (以下为…接入第三方 SDK 目录：) for as long as its section lasts."""
+    out = {s.line for s in sentences if in_section(s, lex.sdk_section_words)}
+    intro: tuple[str, ...] | None = None
+    for s in sentences:
+        if intro is not None and s.path[: len(intro)] == intro and s.kind != "toc":
+            out.add(s.line)
+            continue
+        intro = None
+        text = s.text.rstrip()
+        if text.endswith(("：", ":")) and any(w in text for w in lex.sdk_intro_words) and "sdk" in text.casefold():
+            intro = s.path
+    return out
+
+
 def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[str, dict[str, Any]]) -> list[SdkRecord]:
     """Every SDK the policy lists, deduplicated by SDK id (or by name when unknown)."""
     lines: list[tuple[int, str]] = []
@@ -410,7 +428,7 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
         lines.append((offset, line))
         offset += len(line) + 1
     used: set[int] = set()
-    sdk_lines = {s.line for s in sentences if in_section(s, lex.sdk_section_words)}
+    sdk_lines = sdk_section_lines(sentences, lex)
     matcher = SdkMatcher(sdks, lex)
     records = _table_records(lines, lex, used) + _kv_records(lines, lex, used, sdk_lines, matcher)
     records += _item_records(lines, lex, used, sdk_lines)

@@ -160,7 +160,7 @@ def _lines(text: str, levels: dict[int, int], lex: Lexicon) -> list[_Line]:
         unbulleted = _BULLET.sub("", body)
         probe = unbulleted if unbulleted != body and numbering_style(unbulleted) else body
         numbered = numbering_style(probe)
-        style, title, run_in = None, strip_numbering(probe), False
+        style, title, run_in = None, strip_numbering(unbulleted), False
         marked = level is not None and 0 < len(body.strip()) <= 2 * MAX_HEADING_CHARS
         if marked or is_heading(probe):
             style = numbered or "plain"
