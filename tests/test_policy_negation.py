@@ -240,6 +240,8 @@ def test_a_class_spelled_out_in_brackets_negates_only_its_members() -> None:
         ("我们会获取您的模糊地理位置与所在地区。", {"coarse_location": {"declared"}}),
         ("我们会读取您的通话记录以标记陌生来电。", {"call_log": {"declared"}}),
         ("个人信息包括姓名、出生日期、身份证件号码、住址。", {}),
+        ("为了保存海报，开发者将在获取你的明示同意后，使用你的相册（仅写入）权限。", {}),
+        ("如你选择语音输入，开发者将使用你的麦克风。", {"audio": {"conditional"}}),
     ],
 )
 def test_words_around_a_term_decide_whose_data_it_is(text: str, expected: dict[str, set[str]]) -> None:

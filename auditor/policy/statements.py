@@ -18,7 +18,7 @@ from auditor.policy.lexicon import TERM_CATEGORY, TERM_CLASS, TERM_STOP, Lexicon
 from auditor.policy.segment import Sentence
 
 _CLAUSE_BREAK = re.compile(r"[，,：:\t]")
-_LIST_FILLER = re.compile(r"您的|您|个人|信息|数据|等|、|及|和|或|以及|其他|相关|我们|的|\s|（|）|\(|\)|/")
+_LIST_FILLER = re.compile(r"您的|您|你的|你|个人|信息|数据|等|、|及|和|或|以及|其他|相关|我们|的|\s|（|）|\(|\)|/")
 LIST_ONLY_MAX_REST = 2
 
 NEG, NEUTRAL, POS, NONE = "neg", "neutral", "pos", "none"
