@@ -45,6 +45,13 @@ _NAME_FROM = re.compile(
 )
 _COMPANY_END = r"(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC|Limited|Corporation|Co\.)"
 _NAME_PAREN_COMPANY = re.compile(rf"^(?P<n>.+?)\s*[（(](?P<p>(?:[^（()）]|[（(][^（()）]*[）)])+?{_COMPANY_END})[）)]$")
+# 北京百度网讯科技有限公司的慧推SDK / 科大讯飞公司提供的语音导航SDK: the maker leads, then the name.
+_ORG_END = r"(?:公司|集团|局|部|部门|研究所|研究院|中心|银行|大学|Inc\.?|Ltd\.?|LLC)"
+_PROVIDER_FIRST = re.compile(
+    rf"^(?P<p>[^，,。；;：:]{{2,40}}?{_ORG_END})(?:提供|开发|推出|运营)?的?(?P<n>[^的]{{2,}})$"
+    r"|^(?P<p2>[^，,。；;：:的]{2,12})(?:提供|开发|推出|运营)?的(?P<n2>[^的]{2,}SDK)$",
+    re.IGNORECASE,
+)
 _NAME_MARKS = re.compile(r"^[\s•●■◆▪·*\-]+|[“”\"「」『』]")
 _PROSE_UNKNOWN = re.compile(
     r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用|通过|借助|利用|包括|包含|例如)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"][^，。、；：“”\"]{1,23}?)\s*SDK"
@@ -54,10 +61,11 @@ _PROSE_UNKNOWN = re.compile(
 def name_and_provider(raw: str) -> tuple[str, str | None]:
     """A name as written in a cell or a title, and the company it names alongside, if any."""
     name = _NAME_MARKS.sub("", drop_numbering(raw.strip())).strip()
-    for pattern in (_NAME_FROM, _NAME_PAREN_COMPANY):
+    for pattern in (_NAME_FROM, _NAME_PAREN_COMPANY, _PROVIDER_FIRST):
         m = pattern.match(name)
         if m:
-            return m.group("n").strip(), m.group("p").strip(' “”"')
+            found = {k: v for k, v in m.groupdict().items() if v}
+            return (found.get("n") or found["n2"]).strip(), (found.get("p") or found["p2"]).strip(' “”"')
     return name, None
 
 
@@ -317,13 +325,15 @@ def plausible_name(name: str, lex: Lexicon) -> bool:
     """Could this be an unknown SDK's name, rather than words that only precede 'SDK' in a sentence
     (授权合作伙伴的软件工具开发包（SDK, 我们使用到的SDK, 相关第三方SDK)?"""
     key = normalise_name(name, lex)
-    balanced = name.count("（") + name.count("(") == name.count("）") + name.count(")")
+    balanced = all(name.count(a) == name.count(b) for a, b in ("（）", "()", "【】", "[]", "「」", "《》"))
     return (
         bool(key)
         and balanced
         and key not in lex.sdk_generic_names
         and not any(g and key.startswith(g) for g in lex.sdk_generic_names)
         and not key.startswith(lex.sdk_name_particles)
+        and not key.endswith(lex.sdk_name_particles)  # Zxing的SDK: what precedes SDK is not a name
+        and not re.fullmatch(r"[【\[「《].*[】\]」》]", name.strip())  # 【电商服务】: a group's label
         and not any(w in key for w in lex.sdk_not_name_words)
     )
 
@@ -435,6 +445,8 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
     records += _prose_records(sentences, lex, matcher, used)
     out: dict[str, SdkRecord] = {}
     for found in records:
+        found.name, maker = name_and_provider(found.name)
+        found.provider = found.provider or maker
         ids = [found.sdk] if found.sdk else matcher.match_all(found.name, found.provider, found.purpose)
         for rec in [replace(found, sdk=sid) for sid in ids] or [found]:
             _keep(rec, lex, out)
