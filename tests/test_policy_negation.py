@@ -202,9 +202,11 @@ def test_a_negation_keeps_its_scope_over_a_list_after_baokuo() -> None:
     assert got == {"photos": {"negated"}}
 
 
-def test_a_negation_after_a_condition_clause_and_its_consequent_holds() -> None:
-    text = "您选择刷脸登录时，我们将调用系统的面容验证，我们仅接收验证结果，并不收集您的人脸信息。"
-    assert statuses(text)["face"] >= {"negated"}
+def test_a_condition_binds_a_negation_until_the_sentence_turns() -> None:
+    scoped = "您选择刷脸登录时，我们将调用系统的面容验证，我们仅接收验证结果，并不收集您的人脸信息。"
+    assert "negated" not in statuses(scoped)["face"]
+    turned = "如您需要刷脸登录，您需要提供人脸信息，但请您知悉，我们仅接收验证结果，并不收集您的人脸信息。"
+    assert statuses(turned)["face"] >= {"negated"}
     assert statuses("若您选择语音输入，则不会调用摄像头。") == {"audio": {"conditional"}}
 
 

@@ -41,6 +41,7 @@ class Lexicon:
     partial_before: re.Pattern[str]
     partial_after: re.Pattern[str]
     restrictive: re.Pattern[str]
+    contrast: re.Pattern[str]
     other_party: re.Pattern[str]
     first_person: re.Pattern[str]
     vetoes: dict[str, tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...]]
@@ -182,6 +183,7 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         partial_before=_union(path, "negation.partial_before", neg["partial_before"]),
         partial_after=_union(path, "negation.partial_after", neg["partial_after"]),
         restrictive=_union(path, "negation.restrictive", neg["restrictive"]),
+        contrast=_union(path, "negation.contrast", neg["contrast"]),
         other_party=_union(path, "negation.other_party_subjects", neg["other_party_subjects"]),
         first_person=_union(path, "negation.first_person", neg["first_person"]),
         vetoes=_vetoes(path, data["context_vetoes"], known_categories),

@@ -33,7 +33,7 @@ _PROSE_NEXT = re.compile(
     re.IGNORECASE,
 )
 # A list item of an SDK section naming its maker: “华为HMS”：由“华为技术有限公司”提供，用于…
-_ITEM = re.compile(r"^[“\"「]?(?P<n>[^“”\"「」：:，,。；;]{2,30}?)[”\"」]?\s*[：:]\s*(?P<rest>.+)$")
+_ITEM = re.compile(r"^[“\"「]?(?P<n>[^“”\"「」：:，,。；;]{2,50}?)[”\"」]?\s*[：:]\s*(?P<rest>.+)$")
 _PROVIDED_BY = re.compile(
     r"(?:由\s*)?[“\"「]?(?P<p>[^，,。；;：:“”\"「」]{2,40}?(?:公司|集团|Inc\.?|Ltd\.?|LLC|Limited))[”\"」]?\s*(?:提供|开发|运营)?"
 )
@@ -298,14 +298,14 @@ def _item_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int], sd
         if i in used or i not in sdk_lines or not line.strip():
             continue
         m = _ITEM.match(drop_numbering(line.strip()))
-        p = _PROVIDED_BY.match(m.group("rest")) if m else None
-        if not m or not p or _header_field(m.group("n"), lex) is not None:
+        if not m or _header_field(m.group("n"), lex) is not None:
             continue
-        name = name_and_provider(m.group("n"))[0]
-        if not _is_title(name, lex) or not plausible_name(name, lex):
+        name, maker = name_and_provider(m.group("n"))  # 高德定位SDK（高德软件有限公司）：用于…
+        p = None if maker else _PROVIDED_BY.match(m.group("rest"))  # “华为HMS”：由华为技术有限公司提供
+        if not (maker or p) or not _is_title(name, lex) or not plausible_name(name, lex):
             continue
-        rest = _clean(m.group("rest")[p.end() :])
-        out.append(SdkRecord(name, pos, line.strip(), provider=p.group("p"), purpose=rest or None, data=rest))
+        rest = _clean(m.group("rest")[p.end() if p else 0 :])
+        out.append(SdkRecord(name, pos, line.strip(), provider=maker or p.group("p"), purpose=rest or None, data=rest))
         used.add(i)
     return out
 

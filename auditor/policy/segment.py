@@ -215,6 +215,12 @@ def contents_lines(lines: list[_Line], lex: Lexicon) -> set[int]:
         back = sum(1 for ln in entries if any(_same_title(_toc_key(ln.title), k) for k in later))
         if back >= max(2, TOC_MIN_RETURNING * len(entries)):
             out.update(ln.no for ln in run)
+    # A contents entry that does not read as a heading (我们如何共享、转让、公开披露个人信息) between two
+    # that do is one too.
+    for prev, ln, nxt in zip(lines, lines[1:], lines[2:], strict=False):
+        short = len(ln.text.strip()) <= MAX_HEADING_CHARS and not re.search(r"[。；;，,]$", ln.text.strip())
+        if prev.no in out and nxt.no in out and short:
+            out.add(ln.no)
     return out
 
 
