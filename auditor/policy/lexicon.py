@@ -74,13 +74,18 @@ class Lexicon:
 
 
 def _key(term: str) -> str:
-    """Terms match regardless of case and inner spaces (Android ID = AndroidID = android id)."""
-    return re.sub(r"\s+", "", term).casefold()
+    """Terms match regardless of case, inner spaces and Latin hyphens (Android ID = AndroidID, Wi-Fi = WiFi)."""
+    return re.sub(r"\s+|(?<=[A-Za-z])[-‐](?=[A-Za-z])", "", term).casefold()
 
 
 def term_regex(term: str) -> str:
     """A literal term as a regex: case and inner spaces free, Latin ends not inside a longer word."""
-    body = r"\s*".join(re.escape(part) for part in term.split())
+    # Policies space Latin and Chinese freely (WLAN 接入点, IP 地址, Android ID): any inner space,
+    # and a space where Latin meets Chinese, is optional.
+    latin = r"A-Za-z0-9\-"
+    parts = re.split(rf"\s+|(?<=[{latin}])(?=[^\s{latin}])|(?<=[^\s{latin}])(?=[{latin}])", term.strip())
+    body = r"\s*".join(re.escape(part) for part in parts if part)
+    body = re.sub(r"(?<=[A-Za-z])\\-(?=[A-Za-z])", "[-‐]?", body)  # Wi-Fi = WiFi = WIFI
     if re.match(r"[A-Za-z0-9]", term):
         body = r"(?<![A-Za-z0-9])" + body
     if re.search(r"[A-Za-z0-9]$", term):
