@@ -57,7 +57,8 @@ def test_pi_in_a_url_reaches_no_output(run_cli, tmp_path: Path) -> None:
     urls = [f["url"] for f in doc["audit"]["app"]["flows"]] + [o["where"].get("url", "") for o in doc["observations"]]
     assert any(u.startswith("https://139****5678.api.example.org/user/139****5678/") for u in urls)
     con = sqlite3.connect(db)
-    dump = "\n".join(str(row) for t in ("audits", "observations", "findings") for row in con.execute(f"SELECT * FROM {t}"))
+    tables = ("audits", "observations", "findings")
+    dump = "\n".join(str(row) for t in tables for row in con.execute(f"SELECT * FROM {t}"))
     con.close()
     rerendered = tmp_path / "again.html"
     r = run_cli(["report", "--db", str(db), "--html", str(rerendered), "--sarif", str(tmp_path / "again.sarif"),
