@@ -43,6 +43,12 @@ class Party:
         return "first" if self.kind == "first" else f"third:{self.sdk or self.name}"
 
 
+#: Evidence tags of an observation that shows what the code *could* read without being collection by
+#: itself: a read behind a permission the app never requests, library code the app never reaches, an API
+#: that gives access to content which may hold PI. Kept visible, never a finding on its own.
+NOT_COLLECTION = frozenset({"no_permission", "unreached_library", "evidence_only"})
+
+
 @dataclass
 class Observation:
     """One piece of evidence that PI of a category is collected or accessed.
@@ -80,6 +86,11 @@ class Observation:
             d["before_consent"] = self.before_consent
         return d
 
+    @property
+    def collects(self) -> bool:
+        """False for evidence of a possibility only (``NOT_COLLECTION``)."""
+        return NOT_COLLECTION.isdisjoint(self.evidence)
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Observation:
         return cls(
@@ -112,6 +123,7 @@ class Declaration:
     party: Party | None = None
     sdk: str | None = None
     sdk_name: str | None = None
+    sdk_company: str | None = None  # the company the policy names for the SDK, as written
     sdk_categories: list[str] = field(default_factory=list)
     separate_consent: bool = False
     function: str | None = None
@@ -134,6 +146,7 @@ class Declaration:
             party=Party.from_dict(d["party"]) if d.get("party") else None,
             sdk=d.get("sdk"),
             sdk_name=d.get("sdk_name"),
+            sdk_company=d.get("sdk_company"),
             sdk_categories=list(d.get("sdk_categories") or []),
             separate_consent=bool(d.get("separate_consent", False)),
             function=d.get("function"),
@@ -174,6 +187,11 @@ class Finding:
     last_seen: str | None = None
     sources: list[str] = field(default_factory=list)
     id: str = ""
+    #: where the fix goes when that is not an observation's place (app.json's requiredPrivateInfos for a
+    #: mini-program declaration finding): ``file``, ``line``, ``column`` and ``key`` like an observation's
+    where: dict[str, Any] | None = None
+    #: the evidence cannot settle it and a person must check (e.g. a policy that may be online only)
+    needs_review: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -196,10 +214,12 @@ class Finding:
             detail=d.get("detail", ""),
             detail_en=d.get("detail_en", ""),
             weak=bool(d.get("weak", False)),
+            needs_review=bool(d.get("needs_review", False)),
             count=int(d.get("count", 0)),
             first_seen=d.get("first_seen"),
             last_seen=d.get("last_seen"),
             sources=list(d.get("sources", [])),
+            where=dict(d["where"]) if d.get("where") else None,
         )
 
 

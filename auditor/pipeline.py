@@ -7,8 +7,10 @@ CLI, the batch runner and the tests all call ``run_audit`` the same way and deci
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
+import re
 import secrets
 import stat
 from dataclasses import dataclass, field
@@ -41,16 +43,42 @@ class AuditInputs:
         return not (self.apk or self.traffic or self.policy or self.scope or self.miniprogram)
 
 
+def _category_key(name: str) -> str:
+    """How category names are compared: case, spaces, hyphens, '类'/'App' suffixes and list numbers
+    such as '（二）' do not matter, so 网络约车类, 网络约车, ride-hailing and Ride hailing all match."""
+    key = re.sub(r"^[（(][一二三四五六七八九十\d]+[)）]\s*", "", name.strip()).lower()
+    key = re.sub(r"[\s_\-·&]+|\band\b", "", key)
+    return re.sub(r"(类)?(app|应用|应用程序)?$", "", key) or key
+
+
+def _category_names(entry: dict[str, Any], cid: str) -> list[str]:
+    return [cid, entry["zh"], f"{entry['zh']}类", entry["en"], *entry.get("aliases", [])]
+
+
 def resolve_app_category(value: str | None, ruleset: Ruleset) -> str | None:
-    """Accept an id (``ride_hailing``), the 中文 name (``网络约车``) or the rule's number (``2``)."""
+    """Accept an id (``ride_hailing``), a 中文 name as the 2021 rules write it (``网络约车类``) or short
+    (``网络约车``), the English name (``Ride hailing``, ``ride-hailing``), an alias of the rules data, or
+    the rules' number (``2``); suggest the closest name on a typo."""
     if value is None or str(value).strip() == "":
         return None
     v = str(value).strip()
+    key = _category_key(v)
+    names: dict[str, str] = {}
     for cid, entry in ruleset.necessary_scope.items():
-        if v in (cid, entry["zh"], str(entry["number"])) or v.lower() == entry["en"].lower():
+        if v == str(entry["number"]):
             return cid
-    choices = ", ".join(f"{cid} ({e['zh']})" for cid, e in ruleset.necessary_scope.items())
-    raise UsageError(f"unknown app category '{v}'; choose one of: {choices}")
+        for name in _category_names(entry, cid):
+            names.setdefault(_category_key(name), cid)
+            if _category_key(name) == key:
+                return cid
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.5)
+    if close:
+        cid = names[close[0]]
+        entry = ruleset.necessary_scope[cid]
+        hint = f"did you mean '{cid}' ({entry['zh']}类, {entry['en']})?"
+    else:
+        hint = "give an id, a name of the 2021 rules (e.g. 网络约车类, 地图导航类) or its number 1-39"
+    raise UsageError(f"--app-category: unknown app category '{v}'; {hint}")
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -125,6 +153,10 @@ class _Collected:
     consent: dict[str, Any] | None = None
     policy_given: bool = False
     policy_unreadable: str | None = None
+    #: bundles searched for a privacy policy that hold none (see check_no_policy)
+    policy_absent_in: list[str] = field(default_factory=list)
+    #: privacy-policy pages the capture loaded; None without a capture
+    policy_pages: list[str] | None = None
 
 
 def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str | None = None,
@@ -150,13 +182,13 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
     app_category = resolve_app_category(category_value, ruleset)
 
     if inputs.apk:
-        _add_apk(c, inputs.apk, salt, has_policy=inputs.policy is not None)
+        _add_apk(c, inputs.apk, ruleset, salt, has_policy=inputs.policy is not None)
     if inputs.miniprogram:
-        _add_miniprogram(c, inputs.miniprogram, salt)
+        _add_miniprogram(c, inputs.miniprogram, ruleset, salt, has_policy=inputs.policy is not None)
     if inputs.traffic:
         _add_traffic(c, inputs.traffic, ruleset, salt, consent_at, first_party, progress)
     if inputs.policy:
-        _add_policy(c, inputs.policy)
+        _add_policy(c, inputs.policy, ruleset)
 
     if app_category:
         entry = ruleset.necessary_scope[app_category]
@@ -165,9 +197,12 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         c.app["category_name_en"] = entry["en"]
     number(c.observations, "o")
     number(c.declarations, "d")
+    if inputs.traffic:
+        c.policy_pages = policy_pages_in(c.app.get("flows", []), ruleset, c.app.get("policy_urls") or [])
     findings = judge_findings(c.observations, c.declarations, c.app, ruleset, app_category=app_category,
                               policy_given=c.policy_given, policy_unreadable=c.policy_unreadable,
-                              scope_given=scope is not None)
+                              scope_given=scope is not None, policy_absent_in=tuple(c.policy_absent_in),
+                              policy_pages=c.policy_pages)
     return Audit(
         id=new_audit_id(),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -185,16 +220,34 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
 
 def judge_findings(observations: list[Observation], declarations: list[Declaration], app: dict[str, Any],
                    ruleset: Ruleset, *, app_category: str | None, policy_given: bool = False,
-                   policy_unreadable: str | None = None, scope_given: bool = False) -> list[Finding]:
+                   policy_unreadable: str | None = None, scope_given: bool = False,
+                   policy_absent_in: tuple[str, ...] = (), policy_pages: list[str] | None = None) -> list[Finding]:
     """Judge numbered observations and declarations into numbered findings (also used by the live proxy)."""
     ctx = JudgeContext(
         observations=observations, declarations=declarations, app=app, ruleset=ruleset,
         app_category=app_category, policy_given=policy_given, policy_unreadable=policy_unreadable,
-        scope_given=scope_given,
+        scope_given=scope_given, policy_absent_in=policy_absent_in, policy_pages=policy_pages,
     )
     findings = judge(ctx, all_checks())
     number(findings, "f")
     return findings
+
+
+def policy_pages_in(flows: list[dict[str, Any]], ruleset: Ruleset, known_urls: list[str]) -> list[str]:
+    """URLs of the capture's flows that fetched a privacy policy: a successful GET of an address the
+    APK names as its policy, or one named like a policy (rules/apk_policy_files.yaml ``url``)."""
+    pattern = re.compile(ruleset.load("apk_policy_files")["url"]["pattern"], re.I)
+    known = tuple(u.split("?")[0].rstrip("/") for u in known_urls)
+    out: list[str] = []
+    for f in flows:
+        url = str(f.get("url") or "")
+        status = f.get("status")
+        if f.get("method") != "GET" or (isinstance(status, int) and not 200 <= status < 400):
+            continue
+        path = url.split("://", 1)[-1].partition("/")[2]
+        if ((known and url.rstrip("/").startswith(known)) or pattern.search(path)) and url not in out:
+            out.append(url)
+    return out
 
 
 def _hash_inputs(inputs: AuditInputs) -> list[InputFile]:
@@ -217,19 +270,28 @@ def _hash_inputs(inputs: AuditInputs) -> list[InputFile]:
 
 def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, consent_at: str | None,
                  first_party: list[str], progress: Any) -> None:
+    from auditor.traffic.first_party import AppHints
     from auditor.traffic.scan import analyze_traffic
 
+    # what the APK and the mini-program say of whose app this is (their own party names are no domains)
+    hints = AppHints(packages=[c.app["package"]] if c.app.get("package") else [],
+                     domains=list(c.app.get("request_domains") or []))
     r = analyze_traffic(paths, ruleset=ruleset, salt=salt, consent_at=consent_at, first_party=first_party,
-                        progress=progress)
+                        progress=progress, app=hints)
     c.observations.extend(r.observations)
     c.warnings.extend(r.warnings)
     c.app["flows"] = r.flows
     c.app["flow_count"] = r.flow_count
     c.app.setdefault("first_party", r.first_party)
-    if r.first_party_guessed:
-        c.warnings.append(f"first party guessed as the most frequent domain: {', '.join(r.first_party)}")
+    if r.inferred is not None:
+        c.app["first_party_inferred"] = r.inferred.to_dict()
+        c.app["first_party_confidence"] = r.inferred.confidence
+        c.warnings.append(f"first party inferred as {', '.join(r.inferred.domains)} ({r.inferred.confidence} "
+                          f"confidence): {'; '.join(r.inferred.how)}")
     if r.consent is not None:
         c.consent = r.consent.to_dict()
+        if r.consent.assumption:
+            c.warnings.append(r.consent.assumption)
         if r.consent.how == "auto":
             c.warnings.append(
                 f"consent moment taken from flow {r.consent.flow} of {r.consent.file} "
@@ -239,10 +301,10 @@ def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, 
         c.warnings.append("no consent moment given or found: before_consent was not judged")
 
 
-def _add_policy(c: _Collected, path: Path) -> None:
+def _add_policy(c: _Collected, path: Path, ruleset: Ruleset) -> None:
     from auditor.policy import read_policy
 
-    r = read_policy(path)
+    r = read_policy(path, ruleset)
     c.policy_given = True
     c.declarations.extend(r.declarations)
     c.warnings.extend(f"{path.name}: {w}" for w in r.warnings)
@@ -251,10 +313,10 @@ def _add_policy(c: _Collected, path: Path) -> None:
         c.warnings.append(f"{path.name}: privacy policy unreadable: {r.unreadable}")
 
 
-def _add_apk(c: _Collected, path: Path, salt: str, *, has_policy: bool) -> None:
+def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_policy: bool) -> None:
     from auditor.apk import analyze_apk
 
-    r = analyze_apk(path, salt=salt)
+    r = analyze_apk(path, salt=salt, ruleset=ruleset)
     c.observations.extend(r.observations)
     c.warnings.extend(r.warnings)
     for k, v in r.app.items():
@@ -266,11 +328,15 @@ def _add_apk(c: _Collected, path: Path, salt: str, *, has_policy: bool) -> None:
     c.app["components"] = r.components
     c.app["cleartext_allowed"] = r.cleartext_allowed
     c.app["policy_urls"] = r.policy_urls
+    c.app["capabilities"] = r.capabilities
+    if not r.policy_texts and not has_policy:
+        c.policy_absent_in.append("apk")
     if r.policy_texts and not has_policy:
         from auditor.policy import parse_policy_text
 
         name, text = r.policy_texts[0]
-        pr = parse_policy_text(text, html=text if name.lower().endswith((".html", ".htm")) else None)
+        pr = parse_policy_text(text, html=text if name.lower().endswith((".html", ".htm")) else None,
+                               ruleset=ruleset)
         c.policy_given = True
         c.declarations.extend(pr.declarations)
         c.app["bundled_policy"] = name
@@ -278,13 +344,17 @@ def _add_apk(c: _Collected, path: Path, salt: str, *, has_policy: bool) -> None:
             c.policy_unreadable = pr.unreadable
 
 
-def _add_miniprogram(c: _Collected, path: Path, salt: str) -> None:
+def _add_miniprogram(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_policy: bool) -> None:
     from auditor.miniprogram import analyze_miniprogram
 
-    r = analyze_miniprogram(path, salt=salt)
+    r = analyze_miniprogram(path, salt=salt, ruleset=ruleset)
     c.observations.extend(r.observations)
     c.declarations.extend(r.declarations)
     c.warnings.extend(r.warnings)
     for k, v in r.app.items():
         c.app.setdefault(k, v)
     c.app["miniprogram_privacy"] = r.privacy
+    # the privacy guideline (privacy.json) or a policy page is the mini-program's own policy
+    guideline_file = (r.privacy.get("guideline") or {}).get("file")
+    if not (has_policy or guideline_file or r.privacy.get("policy_pages")):
+        c.policy_absent_in.append("miniprogram")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from functools import cache, cached_property
 from pathlib import Path
@@ -19,16 +18,21 @@ import jsonschema
 
 from auditor.errors import RulesError
 from auditor.limits import MAX_MESSAGE_CHARS, YAMLInputError, bounded_regex, load_yaml
+from auditor.resources import data_dir
+from auditor.sdk_catalogue import signatures
 
+#: the source checkout, for tests and scripts only: the package reads its data through auditor.resources
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def rules_dir() -> Path:
-    return Path(os.environ.get("AUDITOR_RULES_DIR", PROJECT_ROOT / "rules"))
+    """The installed rules, or the folder named by AUDITOR_RULES_DIR."""
+    return data_dir("rules")
 
 
 def recognizers_dir() -> Path:
-    return Path(os.environ.get("AUDITOR_RECOGNIZERS_DIR", PROJECT_ROOT / "recognizers"))
+    """The installed recognizer data, or the folder named by AUDITOR_RECOGNIZERS_DIR."""
+    return data_dir("recognizers")
 
 
 def normalise_field(name: str) -> str:
@@ -152,6 +156,9 @@ class Ruleset:
         for i, s in enumerate(data["sdks"]):
             for cat in s.get("categories", []):
                 self.require_category(path, f"sdks[{i}] (id={s['id']})", cat)
+            if not signatures(s):
+                raise RulesError(path, f"sdks[{i}] (id={s['id']})", "no code or network signature (packages, "
+                                 "native_libs, components, domains or miniprogram packages/domains)")
         return {s["id"]: s for s in data["sdks"]}
 
     @cached_property

@@ -153,8 +153,17 @@ def _plain_presidio() -> Any:
     import spacy
     import tldextract
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
-    from auditor.pii.engine import PreloadedSpacyEngine
+    class PreloadedSpacyEngine(SpacyNlpEngine):
+        """Presidio around an already-built blank pipeline (presidio would otherwise spacy.load a model name)."""
+
+        def __init__(self, nlp: Any, lang_code: str) -> None:
+            super().__init__(models=[{"lang_code": lang_code, "model_name": f"blank-{lang_code}"}])
+            self._preloaded = {lang_code: nlp}
+
+        def load(self) -> None:
+            self.nlp = dict(self._preloaded)
 
     # Presidio's email recognizer calls tldextract.extract, which downloads the public suffix list
     # unless it uses its bundled snapshot: swap in an offline extractor for this process.

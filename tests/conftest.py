@@ -18,6 +18,8 @@ settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
+# fixtures of the live-proxy tests (a local server standing in for an app's servers)
+pytest_plugins = ["proxy_fixtures"]
 
 
 def _run(args: Sequence[str], *, env: dict[str, str] | None = None, input: bytes | None = None,

@@ -62,8 +62,18 @@ def test_landlines(v: dict, number: str) -> None:
 def test_cards_need_luhn(v: dict) -> None:
     assert v["bank_card"]("4111111111111111")  # the Visa test number
     assert not v["bank_card"]("4111111111111112")
-    assert v["intl_card"]("4111 1111 1111 1111")
+    assert v["payment_card"]("4111 1111 1111 1111")
     assert not v["bank_card"]("0000000000000000")  # Luhn-valid but no card
+
+
+def test_card_brands_by_issuer_range_and_length(v: dict) -> None:
+    """Test numbers the card networks publish (recognizers/cards.yaml), and Luhn-valid numbers of no brand."""
+    for number in ("378282246310005", "5555555555554444", "2223000048400011", "3530111333300000",
+                   "6011111111111117", "30569309025904", "6759649826438453", "6212345678901232"):
+        assert v["payment_card"](number), number
+    assert not v["payment_card"]("7992739871300008")  # passes Luhn, no issuer 7
+    assert not v["payment_card"]("41111111111111113")  # passes Luhn, 17 digits: no Visa length
+    assert not v["payment_card"]("5105105105105101")  # Luhn fails
 
 
 def test_table_luhn_agrees_with_stdnum() -> None:
@@ -111,3 +121,24 @@ def test_birth_dates(v: dict) -> None:
     assert v["birth_date"]("1990年3月7日")
     assert not v["birth_date"]("2990-03-07")
     assert not v["birth_date"]("1990-02-30")
+
+
+def _ric(body17: str) -> str:
+    from stdnum.cn import ric
+
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+def test_resident_id_region_code_in_use_when_the_number_could_be_issued(v: dict) -> None:
+    """The code names the county of registration at issue (1984 on), not at birth (stdnum cn/loc.dat years)."""
+    assert v["cn_ric18"]("110111195006121253")  # 房山区 [1986-]: born 1950, registered there since 1986
+    assert v["cn_ric18"]("310115194606120076")  # 浦东新区, created 1992
+    assert v["cn_ric18"](_ric("11011819900101001"))  # 密云区 [2015-]: an 18-digit number may be issued today
+    assert not v["cn_ric18"](_ric("11020119500101001"))  # 昌平县 [-1982]: gone before any card was issued
+    assert v["cn_ric15"]("610104620927690")  # 莲湖区, in use through the 15-digit years
+    assert not v["cn_ric15"]("110118900101001")  # 密云区 only from 2015, after the last 15-digit number
+
+
+def test_resident_ids_of_other_projects_tests(v: dict) -> None:
+    for number in ("500154199804106120", "321083197812162119"):  # id-validator test data
+        assert v["cn_ric18"](number), number

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -11,6 +12,8 @@ from report_fixtures import RAW, sample_audit
 
 from auditor.report import to_sarif, validate_sarif
 from auditor.ruleset import Ruleset
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +23,9 @@ def rs() -> Ruleset:
 
 @pytest.fixture(scope="module")
 def doc(rs: Ruleset) -> dict:
-    return to_sarif(sample_audit(rs), rs)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)  # the fixture's inputs are named relative to the checkout
+        return to_sarif(sample_audit(rs), rs)
 
 
 def results_by(doc: dict, rule: str, category: str) -> dict:
@@ -69,16 +74,36 @@ def test_driver_rules_carry_titles_and_clause_help(doc: dict, rs: Ruleset) -> No
 
 
 def test_locations_for_each_source(doc: dict) -> None:
+    """Paths are relative to the repository holding the inputs (this checkout, for the fixture's)."""
     mp = results_by(doc, "miniprogram_undeclared_api", "address")["locations"][0]["physicalLocation"]
-    assert mp["artifactLocation"]["uri"] == "pages/profile/profile.js"
+    assert mp["artifactLocation"] == {"uri": "samples/miniprogram/anxin/pages/profile/profile.js",
+                                      "uriBaseId": "%SRCROOT%"}
     assert mp["region"] == {"startLine": 88, "startColumn": 9}
     assert doc["runs"][0]["columnKind"] == "unicodeCodePoints"
     apk = results_by(doc, "contradicts_policy", "app_list")["locations"][0]
     assert apk["logicalLocations"][0]["fullyQualifiedName"] == "cn.anxin.guahao.util.AppScanner.collectInstalled"
-    assert apk["physicalLocation"]["artifactLocation"]["uri"] == "samples/apk/anxin-guahao-3.2.1.apk"
+    assert apk["physicalLocation"]["artifactLocation"] == {"uri": "samples/apk/anxin-guahao-3.2.1.apk",
+                                                           "uriBaseId": "%SRCROOT%"}
     traffic = results_by(doc, "sensitive_no_separate_consent", "id_document")["locations"][0]
-    assert traffic["physicalLocation"]["artifactLocation"]["uri"] == "https://api.anxin-guahao.cn/v2/patient/register"
+    assert traffic["physicalLocation"]["artifactLocation"]["uri"] == "samples/traffic/capture.har"
     assert traffic["logicalLocations"][0]["fullyQualifiedName"] == "flow[6].request.body.data.sfzh"
+    assert traffic["logicalLocations"][1]["name"] == "https://api.anxin-guahao.cn/v2/patient/register"
+
+
+def test_every_result_is_placed_and_ranked(doc: dict) -> None:
+    """What GitHub code scanning needs: a location with a base id for every result, security-severity
+    on every rule, and an automation id whose category part is stable across runs."""
+    run = doc["runs"][0]
+    for r in run["results"]:
+        assert r["locations"], r["ruleId"]
+        for loc in r["locations"]:
+            assert loc["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+    for rule in run["tool"]["driver"]["rules"]:
+        assert 0 < float(rule["properties"]["security-severity"]) < 10
+    assert run["tool"]["driver"]["rules"][0]["properties"]["security-severity"]
+    category, _, audit_id = run["automationDetails"]["id"].rpartition("/")
+    assert category == "pi-auditor/apk+miniprogram+policy+traffic" and audit_id == "a-20261120-0915"
+    assert "%SRCROOT%" in run["originalUriBaseIds"]
 
 
 def test_no_raw_pi_and_inputs_hashed(doc: dict, rs: Ruleset) -> None:

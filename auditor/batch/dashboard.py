@@ -26,10 +26,11 @@ from auditor.batch.reports import write_report, write_text_atomic
 from auditor.batch.table import SEVERITIES, CampaignTable, build_table
 from auditor.batch.task import report_filename
 from auditor.report.html import PALETTE
-from auditor.ruleset import PROJECT_ROOT, Ruleset
+from auditor.resources import installed_dir
+from auditor.ruleset import Ruleset
 from auditor.store import Store
 
-TEMPLATES = PROJECT_ROOT / "reports" / "dashboard"
+TEMPLATES = installed_dir("reports") / "dashboard"
 EXPORT_SCHEMA = "pi-auditor-dashboard/1"
 REPORTS_SUBDIR = "apps"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

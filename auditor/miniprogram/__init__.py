@@ -10,6 +10,8 @@ Parsing is the cost, so large trees are scanned in a process pool.
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -17,17 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from auditor.miniprogram.apimap import ApiMap, default_api_map, load_api_map
+from auditor.miniprogram.bundle import ModuleTable, Summary, merge_summary
+from auditor.miniprogram.components import Components
 from auditor.miniprogram.declare import (
     Site,
     authorization,
+    checks,
     declarations,
     guideline,
+    locations,
     permission_scopes,
     required_private_infos,
 )
 from auditor.miniprogram.jsscan import Hit, ScanResult, scan_js
+from auditor.miniprogram.parties import Parties
 from auditor.miniprogram.project import Project, load_project
-from auditor.miniprogram.wxmlscan import scan_wxml
+from auditor.miniprogram.wxmlscan import read_wxml
 from auditor.model import Declaration, Observation, Party
 from auditor.ruleset import Ruleset, default_ruleset
 
@@ -89,12 +96,28 @@ def _app_info(project: Project) -> dict[str, Any]:
     }
 
 
-def _party(project: Project, rel: str, first: Party) -> Party:
-    third = project.party_of(rel)
-    return Party("third", third[1]) if third else first
+def _policy_pages(project: Project, ruleset: Ruleset) -> list[str]:
+    """Pages of the package that show a privacy policy (its text, or a web-view to it).
+
+    The no_policy rule asks whether the bundle carries a policy; a page named like one (the naming
+    cues of rules/apk_policy_files.yaml) whose markup or code names a policy title or opens a web-view
+    is taken as one. Permission descriptions in app.json are not a policy.
+    """
+    cues = ruleset.load("apk_policy_files")
+    name = re.compile(cues["file_name"]["pattern"], re.I)
+    signs = [*cues["titles"]["terms"], "web-view"]
+    out = []
+    for page in project.pages:
+        if not name.search(page):
+            continue
+        base = posixpath.join(project.app_root, page)
+        text = b"".join(project.files.get(base + ext, b"") for ext in (".wxml", ".js", ".ts", ".json"))
+        if any(sign.encode() in text for sign in signs):
+            out.append(page)
+    return out
 
 
-def _observation(api_map: ApiMap, rel: str, hit: Hit, party: Party) -> Observation:
+def _observation(api_map: ApiMap, rel: str, hit: Hit, parties: Parties) -> Observation:
     api = api_map.by_id[hit.api]
     assert api.category is not None
     display = api.wxml.display() if api.wxml else api.id
@@ -109,14 +132,21 @@ def _observation(api_map: ApiMap, rel: str, hit: Hit, party: Party) -> Observati
         category = hit.context_category
         confidence = CONTEXT_CONFIDENCE
         evidence.append(f"{hit.context_category} keywords next to the call")
+    who = parties.attribute(hit.module or rel, category, hit.unit_domains)
     where: dict[str, Any] = {"file": rel, "line": hit.line, "column": hit.column, "api": display}
     if hit.module:
         where["module"] = hit.module
+    if who.library:
+        where["library"] = who.library
+        if who.party.kind == "first":
+            evidence.append(f"code of {who.library}, which hands the result to the app")
+    if who.reason:
+        evidence.append(f"collected by {who.party.name}: {who.reason}")
     return Observation(
         category=category,
         entity=api.id,
         source="miniprogram",
-        party=party,
+        party=who.party,
         where=where,
         confidence=confidence,
         evidence=evidence,
@@ -131,7 +161,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     """
     ruleset = ruleset or default_ruleset()
     api_map = default_api_map() if ruleset is default_ruleset() else load_api_map(ruleset)
-    project = load_project(Path(path), api_map.max_file_bytes)
+    project = load_project(Path(path), api_map)
     warnings = list(project.warnings)
     app = _app_info(project)
     first = Party("first", app["appid"] or app["name"] or "mini-program")
@@ -139,16 +169,24 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     code = project.code_files()
     sites: list[tuple[str, Hit]] = []
     parsed = 0
+    summaries: dict[str, Summary] = {}
     for rel, result in zip(code, _scan_code([(r, project.files[r]) for r in code], api_map), strict=True):
         warnings.extend(result.warnings)
         sites.extend((rel, hit) for hit in result.hits)
         parsed += result.parsed
+        for module_id, summary in (result.modules or {}).items():
+            summaries[module_id] = merge_summary(summaries.get(module_id), summary)
+    table = ModuleTable(summaries)
+    sites = [(rel, hit) for rel, hit in sites if hit.receiver is None or table.is_receiver(hit.receiver)]
     markup = project.markup_files()
+    docs = {rel: read_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map) for rel in markup}
+    components = Components(project, api_map, docs)
     for rel in markup:
-        hits, problems = scan_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map)
-        sites.extend((rel, hit) for hit in hits)
-        warnings.extend(problems)
+        sites.extend((rel, hit) for hit in docs[rel].hits)
+        sites.extend((rel, hit) for hit in components.hits(rel))
+        warnings.extend(docs[rel].problems)
 
+    parties = Parties(project, ruleset.sdks, first)
     observations: list[Observation] = []
     calls: list[Site] = []
     handlers: list[Site] = []
@@ -159,7 +197,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
             handlers.append(site)
             continue
         calls.append(site)
-        observations.append(_observation(api_map, rel, hit, _party(project, origin, first)))
+        observations.append(_observation(api_map, rel, hit, parties))
 
     scopes = permission_scopes(project)
     auth, first_call = authorization(handlers, calls)
@@ -172,7 +210,12 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
         "guideline": guideline(project, api_map, warnings),
         "authorization": auth,
         "first_call": first_call.to_dict() if first_call else None,
+        "locations": locations(project),
+        "policy_pages": _policy_pages(project, ruleset),
     }
+    privacy["checks"] = checks(privacy, bool(calls))
+    if calls and not project.privacy_file:
+        warnings.append(f"privacy guideline not checked: {privacy['checks']['guideline']['why']}")
     decls = declarations(project, api_map, ruleset, privacy, first)
     app["files_scanned"] = len(code) + len(markup)
     app["js_files_parsed"] = parsed

@@ -23,6 +23,7 @@ class WxmlMatch:
     tag: str
     attr: str | None = None
     value: str | None = None
+    off: str | None = None
 
     def display(self) -> str:
         """How a report shows the element: ``<button open-type=getPhoneNumber>``."""
@@ -43,6 +44,8 @@ class PrivacyApi:
     precise: bool = False
     separate_prompt: bool = False
     scope: str | None = None
+    #: WeChat's official privacy popup does not ask for this one: the app must (input type=nickname)
+    no_official_popup: bool = False
 
     @property
     def is_handler(self) -> bool:
@@ -70,6 +73,16 @@ class Receivers:
     module_patterns: tuple[re.Pattern[str], ...]
     identifier_patterns: tuple[re.Pattern[str], ...]
     namespace_members: frozenset[str]
+    initializers: frozenset[str] = frozenset()
+    runtime_exports: tuple[frozenset[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ComponentLibrary:
+    """A library component that hands attribute ``attr`` on to element ``to`` (``<van-button open-type>``)."""
+
+    component: re.Pattern[str]
+    forwards: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,12 @@ class ApiMap:
     context: tuple[ContextCategory, ...]
     max_file_bytes: int
     parse_timeout_seconds: float
+    max_parse_bytes: int = 16 << 20
+    max_files: int = 50_000
+    max_total_bytes: int = 512 << 20
+    max_json_depth: int = 64
+    max_uses_per_file: int = 5000
+    component_libraries: tuple[ComponentLibrary, ...] = ()
     by_js: dict[str, list[PrivacyApi]] = field(default_factory=dict)
     by_tag: dict[str, list[PrivacyApi]] = field(default_factory=dict)
     by_id: dict[str, PrivacyApi] = field(default_factory=dict)
@@ -105,7 +124,7 @@ class ApiMap:
 
 
 def _wxml(d: dict[str, Any] | None) -> WxmlMatch | None:
-    return WxmlMatch(d["tag"], d.get("attr"), d.get("value")) if d else None
+    return WxmlMatch(d["tag"], d.get("attr"), d.get("value"), d.get("off_attr")) if d else None
 
 
 def _compile(path: object, entry: str, patterns: list[str]) -> tuple[re.Pattern[str], ...]:
@@ -126,6 +145,8 @@ def load_api_map(ruleset: Ruleset) -> ApiMap:
         module_patterns=_compile(path, "receivers.module_patterns", rec["module_patterns"]),
         identifier_patterns=_compile(path, "receivers.identifier_patterns", rec["identifier_patterns"]),
         namespace_members=frozenset(rec["namespace_members"]),
+        initializers=frozenset(rec.get("initializers", [])),
+        runtime_exports=tuple(frozenset(names) for names in rec.get("runtime_exports", [])),
     )
     guideline: dict[str, GuidelineType] = {}
     for i, g in enumerate(data["guideline_types"]):
@@ -150,6 +171,7 @@ def load_api_map(ruleset: Ruleset) -> ApiMap:
                 precise=bool(a.get("precise", False)),
                 separate_prompt=bool(a.get("separate_prompt", False)),
                 scope=a.get("scope"),
+                no_official_popup=bool(a.get("no_official_popup", False)),
             )
         )
     handlers = tuple(
@@ -165,14 +187,28 @@ def load_api_map(ruleset: Ruleset) -> ApiMap:
         if unknown:
             raise RulesError(path, entry, f"unknown api '{unknown[0]}'")
         context.append(ContextCategory(frozenset(c["apis"]), c["category"], tuple(k.lower() for k in c["keywords"])))
+    libraries = tuple(
+        ComponentLibrary(
+            _compile(path, f"component_libraries[{i}]", [c["component"]])[0],
+            tuple((f["attr"], f["to"]) for f in c["forwards"]),
+        )
+        for i, c in enumerate(data["component_libraries"])
+    )
+    limits = data["limits"]
     api_map = ApiMap(
         receivers=receivers,
         apis=tuple(apis),
         handlers=handlers,
         guideline_types=guideline,
         context=tuple(context),
-        max_file_bytes=int(data["limits"]["max_file_bytes"]),
-        parse_timeout_seconds=float(data["limits"]["parse_timeout_seconds"]),
+        max_file_bytes=int(limits["max_file_bytes"]),
+        parse_timeout_seconds=float(limits["parse_timeout_seconds"]),
+        max_parse_bytes=int(limits["max_parse_bytes"]),
+        max_files=int(limits["max_files"]),
+        max_total_bytes=int(limits["max_total_bytes"]),
+        max_json_depth=int(limits["max_json_depth"]),
+        max_uses_per_file=int(limits["max_uses_per_file"]),
+        component_libraries=libraries,
     )
     for a in (*api_map.apis, *api_map.handlers):
         api_map.by_id[a.id] = a

@@ -53,10 +53,24 @@ def safe_name(name: str) -> str | None:
     return norm.lstrip("/") or None
 
 
-def read_wxapkg(path: Path, data: bytes | None = None) -> Package:
-    """Parse a package; InputError names the file on any structural problem."""
+#: Entries a package may list; WeChat's own packages hold a few thousand at most.
+MAX_ENTRIES = 50_000
+#: Largest package read (WeChat caps a package at 2 MB and a whole mini-program at 20 MB).
+MAX_PACKAGE_BYTES = 256 << 20
+
+
+def read_wxapkg(path: Path, data: bytes | None = None, *, max_files: int = MAX_ENTRIES) -> Package:
+    """Parse a package; InputError names the file on any structural problem.
+
+    Entries must not share bytes: real packages lay files end to end, and a package whose index points
+    many entries at one region would otherwise be analysed once per entry (a 4 MiB file turning into
+    gigabytes); an entry overlapping an earlier one is skipped with a warning.
+    """
     if data is None:
         try:
+            size = path.stat().st_size
+            if size > MAX_PACKAGE_BYTES:
+                raise InputError(path, f"{size} bytes is above the {MAX_PACKAGE_BYTES}-byte package limit")
             data = path.read_bytes()
         except OSError as e:
             raise InputError(path, f"cannot read: {e.strerror or e}") from None
@@ -79,8 +93,11 @@ def read_wxapkg(path: Path, data: bytes | None = None) -> Package:
             path, f"truncated package: body needs {index_end + body_len} bytes, file has {len(data)}"
         )
     (count,) = U32.unpack_from(data, HEADER.size)
+    if count > max_files:
+        raise InputError(path, f"package lists {count} entries, more than the limit of {max_files} (limits.max_files)")
     pos = HEADER.size + U32.size
     pkg = Package(files={})
+    taken: list[tuple[int, int, str]] = []
     for n in range(count):
         if pos + U32.size > index_end:
             raise InputError(path, f"truncated package: index ends inside entry {n} of {count}")
@@ -101,7 +118,20 @@ def read_wxapkg(path: Path, data: bytes | None = None) -> Package:
         if name is None:
             pkg.warnings.append(f"{path.name}: entry {raw_name!r} points outside the package; skipped")
             continue
-        pkg.files[name] = data[offset : offset + size]
+        taken.append((offset, offset + size, name))
+    taken.sort()
+    end_so_far = 0
+    overlapping: list[str] = []
+    for start, end, name in taken:
+        if start < end_so_far:
+            overlapping.append(name)
+            continue
+        end_so_far = max(end_so_far, end)
+        pkg.files[name] = data[start:end]
+    if overlapping:
+        shown = ", ".join(repr(n) for n in overlapping[:5]) + (", ..." if len(overlapping) > 5 else "")
+        pkg.warnings.append(f"{path.name}: {len(overlapping)} entries overlap bytes of earlier entries (entries "
+                            f"must not share bytes); skipped: {shown}")
     return pkg
 
 

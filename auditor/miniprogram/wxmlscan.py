@@ -3,57 +3,106 @@
 WXML is HTML-like markup with ``{{ }}`` data binding; the standard library's tolerant HTML tokenizer
 reads it (self-closing tags, unknown elements, unquoted attributes) and gives line and column of each
 start tag, which is all we need. A bound attribute (``open-type="{{t}}"``) cannot be resolved
-statically and does not match.
+statically and does not match here; the file's start tags are kept so that a custom component that
+hands such an attribute on (``<van-button open-type="getPhoneNumber">`` rendering
+``<button open-type="{{openType}}">``) can be followed by auditor.miniprogram.components.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from auditor.miniprogram.apimap import ApiMap
+from auditor.miniprogram.apimap import ApiMap, PrivacyApi
 from auditor.miniprogram.jsscan import Hit
+
+#: Start tags kept per file for following components; a hostile file cannot make this unbounded.
+MAX_TAGS = 100_000
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    attrs: tuple[tuple[str, str], ...]
+    line: int
+    column: int
+
+    def attr(self, name: str) -> str | None:
+        """The attribute's value; the last one when a tag repeats it, as WeChat reads it."""
+        return next((v for k, v in reversed(self.attrs) if k == name), None)
+
+
+@dataclass
+class WxmlDoc:
+    hits: list[Hit] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+FALSE_VALUES = frozenset({"false", "{{false}}", "{{ false }}"})
+
+
+def matches(api: PrivacyApi, tag: Tag, value: str | None = None) -> bool:
+    """Whether a tag selects the API; ``value`` stands for the API's attribute when given (a component's
+    outer attribute). open-type may combine abilities: "getPhoneNumber|agreePrivacyAuthorization"."""
+    m = api.wxml
+    if m is None or (m.off is not None and tag.attr(m.off) in FALSE_VALUES):
+        return False
+    if m.attr is None:
+        return True
+    if value is None:
+        value = tag.attr(m.attr)
+    return value is not None and m.value in [v.strip() for v in value.split("|")]
+
+
+def context_category(api_map: ApiMap, api: PrivacyApi, lowered: str) -> str | None:
+    if api.category is None:
+        return None
+    return next(
+        (c.category for c in api_map.context if api.id in c.apis and any(k in lowered for k in c.keywords)),
+        None,
+    )
 
 
 class _WxmlParser(HTMLParser):
-    def __init__(self, api_map: ApiMap, text: str) -> None:
+    def __init__(self, api_map: ApiMap, text: str, doc: WxmlDoc) -> None:
         super().__init__(convert_charrefs=True)
         self.api_map = api_map
         self.lowered = text.lower()
-        self.hits: list[Hit] = []
+        self.doc = doc
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        candidates = self.api_map.by_tag.get(tag)
-        if not candidates:
-            return
-        values = {k: (v or "").strip() for k, v in attrs}
         line, offset = self.getpos()
-        for api in candidates:
-            m = api.wxml
-            # open-type may combine abilities: "getPhoneNumber|agreePrivacyAuthorization"
-            if m is None or (m.attr is not None and m.value not in values.get(m.attr, "").split("|")):
-                continue
-            context = None
-            if api.category is not None:
-                context = next(
-                    (
-                        c.category
-                        for c in self.api_map.context
-                        if api.id in c.apis and any(k in self.lowered for k in c.keywords)
-                    ),
-                    None,
+        t = Tag(tag, tuple((k, (v or "").strip()) for k, v in attrs), line, offset + 1)
+        if len(self.doc.tags) < MAX_TAGS:
+            self.doc.tags.append(t)
+        if tag in ("include", "import") and (src := t.attr("src")):
+            self.doc.includes.append(src)
+        for api in self.api_map.by_tag.get(tag, []):
+            if matches(api, t):
+                self.doc.hits.append(
+                    Hit(api=api.id, line=line, column=offset + 1, via="wxml",
+                        context_category=context_category(self.api_map, api, self.lowered))
                 )
-            self.hits.append(Hit(api=api.id, line=line, column=offset + 1, via="wxml", context_category=context))
 
     handle_startendtag = handle_starttag
 
 
-def scan_wxml(rel: str, text: str, api_map: ApiMap) -> tuple[list[Hit], list[str]]:
-    """Hits in one WXML file, and a warning when the markup breaks the tokenizer part-way."""
-    parser = _WxmlParser(api_map, text)
+def read_wxml(rel: str, text: str, api_map: ApiMap) -> WxmlDoc:
+    """Privacy elements, start tags and includes of one WXML file; a warning when the markup breaks."""
+    doc = WxmlDoc()
+    parser = _WxmlParser(api_map, text, doc)
     try:
         parser.feed(text)
         parser.close()
     except AssertionError:  # the stdlib tokenizer asserts on malformed <! declarations
         line, _ = parser.getpos()
-        return parser.hits, [f"{rel}:{line}: WXML does not parse; skipped the rest of the file"]
-    return parser.hits, []
+        doc.problems.append(f"{rel}:{line}: WXML does not parse; skipped the rest of the file")
+    return doc
+
+
+def scan_wxml(rel: str, text: str, api_map: ApiMap) -> tuple[list[Hit], list[str]]:
+    """Hits in one WXML file, and a warning when the markup breaks the tokenizer part-way."""
+    doc = read_wxml(rel, text, api_map)
+    return doc.hits, doc.problems

@@ -20,6 +20,7 @@ _DOT_NAME = re.compile(r"[\u4e00-\u9fff]{1,8}[·•・][\u4e00-\u9fff]{1,10}")
 @dataclass(frozen=True)
 class NameLexicon:
     single: frozenset[str]
+    rare: frozenset[str]  # also everyday words (和, 向, 云): running text asks more of them
     compound: frozenset[str]
     not_names: frozenset[str]
     not_given: frozenset[str]
@@ -28,6 +29,7 @@ class NameLexicon:
     def from_data(cls, data: dict[str, Any]) -> NameLexicon:
         return cls(
             single=frozenset(data["single"]["surnames"]),
+            rare=frozenset(data["rare"]["surnames"]),
             compound=frozenset(data["compound"]["surnames"]),
             not_names=frozenset(data["not_names"]["words"]),
             not_given=frozenset(data["not_given_names"]["words"]),
@@ -37,7 +39,7 @@ class NameLexicon:
         """Length of the surname that ``text`` starts with (2 for compound, 1, or 0 for none)."""
         if text[:2] in self.compound:
             return 2
-        return 1 if text[:1] in self.single else 0
+        return 1 if text[:1] in self.single or text[:1] in self.rare else 0
 
     def is_name(self, value: str) -> bool:
         """Whether a whole value (a form field) can be a person's full name."""
@@ -52,3 +54,26 @@ class NameLexicon:
 
     def _is_title(self, given: str) -> bool:
         return any(given.startswith(t) for t in self.not_given)
+
+
+@dataclass(frozen=True)
+class TaggerRules:
+    """How tagger output becomes a name (recognizers/surnames.yaml, section `tagger`)."""
+
+    person_tags: frozenset[str]
+    org_given_length: int
+    org_not_ending: str
+    gate_word_frequency: int
+    not_given_start: frozenset[str]
+    before: int
+    after: int
+    tile: int
+    stride: int
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> TaggerRules:
+        return cls(frozenset(data["person_tags"]), int(data["org_as_name"]["given_length"]),
+                   data["org_as_name"]["not_ending"], int(data["gate"]["word_frequency"]),
+                   frozenset(data["gate"]["not_given_start"]),
+                   int(data["gate"]["before"]), int(data["gate"]["after"]),
+                   int(data["tiles"]["width"]), int(data["tiles"]["stride"]))

@@ -10,20 +10,17 @@ Long text is scanned in overlapping windows so memory stays bounded by the windo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
-from typing import TYPE_CHECKING
 
 from auditor.pii.biometric import BiometricClassifier, decode_payload
 from auditor.pii.data import EntitySpec, FieldSpec, RecognizerData, load_recognizer_data
-from auditor.pii.hit import REPORT_THRESHOLD, Hit, resolve_overlaps
+from auditor.pii.hit import CONTEXT_BOOST, REPORT_THRESHOLD, Hit, resolve_overlaps
 from auditor.pii.keys import KeyLexicon, normalise_key
-from auditor.pii.patterns import PatternMatcher
+from auditor.pii.patterns import CONTEXT_BEFORE, PatternMatcher
+from auditor.pii.person import PersonNameFinder
 from auditor.pii.validators import is_lat, is_lng
-
-if TYPE_CHECKING:
-    from presidio_analyzer import AnalyzerEngine
 
 WINDOW = 20_000
 # Longer than any entity plus its context, so a hit owned by one window is whole in it.
@@ -37,11 +34,10 @@ _MIN_PAYLOAD_CHARS = 88
 _VALUE_CACHE = 16384
 # Distinct texts of up to one window remembered with their hits (at most this many windows of memory).
 _TEXT_CACHE = 64
-# Characters of text around a name context word or address hint that the segmenter sees.
-_NLP_REACH = 48
-# How far from a context word a name's surname may start (or end) for the context to count; presidio
-# looks 3 words before and 2 after, which in Chinese rarely spans more characters than this.
-_NAME_REACH = 12
+# Entities whose value alone makes a record a person's: a weakly named sibling (`n`, `name`) beside one is a name.
+_IDENTIFYING = frozenset({"CN_MOBILE", "CN_RESIDENT_ID", "CN_LANDLINE", "EMAIL"})
+# What a name the tagger found and the lexicon accepts scores without a context word.
+_MODEL_SCORE = 0.8
 # Field values longer than this are treated as documents, not identifiers.
 _FIELD_MAX = 256
 # A sibling field that names PI (weight >= this) makes an ambiguous key (`name`, `aid`) credible.
@@ -68,19 +64,6 @@ def _windows(text: str) -> Iterator[tuple[int, str, int, int]]:
         if last:
             return
         start += step
-
-
-_LATIN = re.compile("[A-Za-z]")
-
-
-def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
 
 
 def _as_text(value: object) -> str | None:
@@ -161,17 +144,11 @@ class PIScanner:
         self._matcher = PatternMatcher(self.data.entities)
         self._keys = KeyLexicon(self.data)
         self._bio = BiometricClassifier(self.data)
-        # A name needs a context word and a surname close by; an address needs a road or compound
-        # with a number (its context words only raise the score of what the grammar found).
-        words = self.data.entities["PERSON_NAME"].context
-        # Only words with Latin letters need IGNORECASE; it would stop the regex engine from skipping
-        # ahead on the Chinese ones, a fifth of scanning a long page. Two passes find what one pass
-        # over all the words found (and overlapping finds only widen a stretch already taken).
-        latin = [w for w in words if _LATIN.search(w)]
-        self._name_triggers = [re.compile("|".join(re.escape(w) for w in group), flags) for group, flags in (
-            ([w for w in words if w not in latin], 0), (latin, re.I)) if group]
-        names = self.data.names
-        self._surname_char = re.compile("[" + "".join(sorted(names.single | {c[0] for c in names.compound})) + "]")
+        address = self.data.entities["ADDRESS"]
+        self._address_context = tuple(address.context)
+        self._name_context = tuple(self.data.entities["PERSON_NAME"].context)
+        self._names = PersonNameFinder(self.data.names, self.data.tagger,
+                                       titles=[w for w in self._name_context if w not in self.data.names.not_given])
         self._value_hits = lru_cache(maxsize=_VALUE_CACHE)(self._cached_value_hits)
         self._text_hits = lru_cache(maxsize=_TEXT_CACHE)(self._cached_text_hits)
         self._axis_value_hit = lru_cache(maxsize=_VALUE_CACHE)(self._cached_axis_value_hit)
@@ -187,11 +164,15 @@ class PIScanner:
         }
 
     @cached_property
-    def analyzer(self) -> AnalyzerEngine:
-        """Built on first use: spaCy and presidio take a second to import and are not needed for most values."""
-        from auditor.pii.engine import build_analyzer
+    def analyzer(self) -> PersonNameFinder:
+        """The language layer (names in prose): jieba's word table and the LAC model, loaded now.
 
-        return build_analyzer(self.data)
+        They take about half a second and structured data never needs them, so scanning loads them
+        at the first prose that may hold a name; a process that forks scan workers touches this
+        first, so the workers share one copy.
+        """
+        self._names.load()
+        return self._names
 
     # -- free text -------------------------------------------------------------------------------
 
@@ -216,29 +197,25 @@ class PIScanner:
         return resolve_overlaps(hits)
 
     def _language_hits(self, window: str) -> list[Hit]:
-        """Names and addresses, from the presidio layer run only on the stretches that can hold one.
-
-        A name scores above the threshold only next to a context word and an address needs a road
-        or compound with a number, so the segmenter sees those neighbourhoods and nothing else:
-        the same hits as segmenting the whole window, at a fraction of the cost on long text.
-        """
+        """Names (the tagger, where the gate lets it look) and street addresses (the grammar)."""
         if not _CJK.search(window):
             return []
-        near = [m for rx in self._name_triggers for m in rx.finditer(window)
-                if self._surname_char.search(window, max(0, m.start() - _NAME_REACH), m.end() + _NAME_REACH)]
-        near += self.data.address.hint.finditer(window)
-        spans = _merge((max(0, m.start() - _NLP_REACH), m.end() + _NLP_REACH) for m in near)
-        if not spans:
-            return []
-        from auditor.pii.engine import analyze
-
-        out = []
-        for a, b in spans:
-            piece = window[a:b]
-            for entity, start, end, score, by_context in analyze(self.analyzer, piece):
-                out.append(Hit(entity, self.data.entities[entity].category, a + start, a + end, piece[start:end],
-                               score, ("value", "context") if by_context else ("value",)))
+        out = [self._word_hit("PERSON_NAME", window, start, end, _MODEL_SCORE, self._name_context, "model")
+               for start, end in self._names.find(window)]
+        grammar = self.data.address
+        for start, end in grammar.find(window):
+            full = grammar.has_place(window, start, end) or grammar.admin_unit.search(window, start, end)
+            out.append(self._word_hit("ADDRESS", window, start, end, 0.6 if full else 0.5, self._address_context))
         return out
+
+    def _word_hit(self, entity: str, text: str, start: int, end: int, score: float, context: tuple[str, ...],
+                  *evidence: str) -> Hit:
+        """A name or address hit; a context word in the characters just before it adds confidence."""
+        before = text[max(0, start - CONTEXT_BEFORE):start].lower()
+        supported = any(w in before for w in context)
+        return Hit(entity, self.data.entities[entity].category, start, end, text[start:end],
+                   min(1.0, score + CONTEXT_BOOST) if supported else score,
+                   ("value", *evidence, "context") if supported else ("value", *evidence))
 
     # -- structured fields -----------------------------------------------------------------------
 
@@ -387,9 +364,18 @@ class PIScanner:
         return None
 
     def _has_pi_sibling(self, key: str, parent: Mapping[str, object] | None) -> bool:
+        """A sibling whose key names PI, or whose value alone is a contact or ID number ({n: 张伟, p: 138…})."""
         if not parent:
             return False
-        return any(k != key and _as_text(v) is not None and self._key_info(str(k)).strong for k, v in parent.items())
+        for k, v in parent.items():
+            text = _as_text(v) if k != key else None
+            if text is None:
+                continue
+            if self._key_info(str(k)).strong:
+                return True
+            if len(text) <= _FIELD_MAX and any(h.entity in _IDENTIFYING for h in self._value_hits(text, "")):
+                return True
+        return False
 
     def _axis_hit(self, spec: FieldSpec, key: str, text: str, record: _Record | None) -> Hit | None:
         """A latitude or longitude field; a sibling of the other axis makes it a location fix."""

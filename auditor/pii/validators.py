@@ -10,14 +10,17 @@ coordinate bounds).
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import re
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from stdnum import imei as std_imei
 from stdnum import meid as std_meid
+from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
@@ -34,6 +37,10 @@ _MAX_AGE_YEARS = 130
 _FILE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "js", "css", "html", "json",
                               "xml", "txt", "mp3", "mp4", "webm", "pdf", "zip", "apk", "so", "dex", "jar"})
 _SEQUENTIAL = "0123456789abcdefghijklmnopqrstuvwxyz"
+# First labels of Android package names (reversed domains): generic TLDs, the country codes app
+# makers use most, and the platform's own.
+_PACKAGE_ROOTS = frozenset({"com", "cn", "net", "org", "io", "me", "tv", "cc", "co", "top", "xyz", "app", "info",
+                            "android", "androidx", "jp", "kr", "de", "uk", "in", "hk", "tw", "sg", "us"})
 
 
 # libphonenumber's own CN number plan, used directly: phonenumbers.parse costs ~50 µs a number, a
@@ -87,28 +94,65 @@ def _plausible_birth(d: datetime.date) -> bool:
 
 
 class RegionTable:
-    """Province codes and the 6-digit codes stdnum does not know (residence permits, 2018)."""
+    """Province codes, the 6-digit codes stdnum does not know (residence permits, 2018), and whether a
+    county code can stand in a number issued to someone born in a given year (recognizers/cn_regions.yaml)."""
 
-    def __init__(self, provinces: set[str], extra_codes: set[str]) -> None:
+    def __init__(self, provinces: set[str], extra_codes: set[str], first_issue: int, fifteen_last: int) -> None:
         self.provinces = provinces
         self.extra_codes = extra_codes
+        self.first_issue = first_issue
+        self.fifteen_last = fifteen_last
 
     @lru_cache(maxsize=65536)  # noqa: B019 - one table per process, held for its lifetime
-    def valid(self, code6: str, year: int) -> bool:
+    def valid(self, code6: str, birth_year: int, fifteen: bool = False) -> bool:
+        """In use at some time from max(birth year, first issue) on (by the end of 15-digit issue for those)."""
         if code6[:2] not in self.provinces:
             return False
         if code6 in self.extra_codes:
             return True
-        try:
-            ric.get_birth_place(code6 + f"{year:04d}0101" + "0000")
-        except ValidationError:
-            return False
-        except KeyError:  # stdnum knows the prefecture prefix but no county under it: not an issued code
-            return False
-        return True
+        since = max(birth_year, self.first_issue)
+        until = self.fifteen_last if fifteen else None
+        return any((end is None or end >= since) and (start is None or until is None or start <= until)
+                   for start, end in _county_years(code6))
 
 
-def make_validators(regions: RegionTable, is_person_name: Validator, is_address: Validator) -> dict[str, Validator]:
+@lru_cache(maxsize=65536)
+def _county_years(code6: str) -> tuple[tuple[int | None, int | None], ...]:
+    """(first year, last year) of each county stdnum's table has under a code; None where open.
+
+    stdnum's cn/loc.dat writes a county as `[1986-]房山区` or `[-2010]崇文区`, several joined by
+    commas when a code was reused. A code with no county line under its prefecture (119900) has none.
+    """
+    info = {k: v for _, props in numdb.get("cn/loc").info(code6) for k, v in props.items()}
+    spans = []
+    for county in info.get("county", "").split(",") if info.get("county") else ():
+        if not county.startswith("["):
+            spans.append((None, None))
+            continue
+        start, _, end = county[1:].partition("]")[0].partition("-")
+        spans.append((int(start) if start else None, int(end) if end else None))
+    return tuple(spans)
+
+
+class CardBrands:
+    """Issuer ranges and lengths of payment card brands (recognizers/cards.yaml)."""
+
+    def __init__(self, brands: list[dict[str, Any]]) -> None:
+        self._ranges: list[tuple[int, int, int, frozenset[int]]] = []  # prefix length, low, high, lengths
+        for b in brands:
+            lengths = frozenset(int(n) for n in b["lengths"])
+            for iin in b["iin"]:
+                low, _, high = str(iin).partition("-")
+                self._ranges.append((len(low), int(low), int(high or low), lengths))
+
+    def known(self, digits: str) -> bool:
+        """Whether a brand issues numbers with these leading digits and this length."""
+        n = len(digits)
+        return any(n in lengths and low <= int(digits[:width]) <= high for width, low, high, lengths in self._ranges)
+
+
+def make_validators(regions: RegionTable, is_person_name: Validator, is_address: Validator,
+                    cards: CardBrands) -> dict[str, Validator]:
     """All validators by id; the data-driven ones close over the tables they need."""
 
     @lru_cache(maxsize=65536)
@@ -134,7 +178,7 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         except ValueError:
             return False
         # The 15-digit form was issued until 2004 (GB 11643-1999 replaced it), so birth years are 19xx.
-        return regions.valid(v[:6], born.year)
+        return regions.valid(v[:6], born.year, fifteen=True)
 
     def cn_ric(value: str) -> bool:
         return cn_ric18(value) if len(_digits(value)) == 18 else cn_ric15(value)
@@ -150,10 +194,9 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         v = _digits(value)
         return 15 <= len(v) <= 19 and v.isdigit() and len(set(v)) > 1 and luhn_valid(v)
 
-    def intl_card(value: str) -> bool:
-        # Visa 4, Mastercard 51-55, American Express 34/37, JCB 35 (ISO/IEC 7812 issuer ranges)
+    def payment_card(value: str) -> bool:
         v = _digits(value)
-        return (v[0] == "4" or v[:2] in {"51", "52", "53", "54", "55", "34", "37", "35"}) and bank_card(v)
+        return 12 <= len(v) <= 19 and v.isdigit() and len(set(v)) > 1 and luhn_valid(v) and cards.known(v)
 
     def imei(value: str) -> bool:
         v = _digits(value)
@@ -244,6 +287,20 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
     def email(value: str) -> bool:
         return value.rpartition(".")[2].lower() not in _FILE_EXTENSIONS
 
+    def ip_address(value: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(value.strip())
+        except ValueError:
+            return False
+        # 3.1.2.4 is a clause or version number far more often than an address
+        return ip.version == 6 or any(len(part) > 1 for part in value.split("."))
+
+    def package_names(value: str) -> bool:
+        # com.tencent.mm, not a domain (www.qq.com) or a file name (icon.png): reversed-domain order
+        first = re.split(r"[ ,;|]+", value.strip(), maxsplit=1)[0].lower()
+        head, _, tail = first.partition(".")
+        return head in _PACKAGE_ROOTS and tail.rpartition(".")[2] not in _FILE_EXTENSIONS
+
     def none(value: str) -> bool:
         return True
 
@@ -254,7 +311,7 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         "cn_mobile": cn_mobile,
         "cn_landline": cn_landline,
         "bank_card": bank_card,
-        "intl_card": intl_card,
+        "payment_card": payment_card,
         "imei": imei,
         "meid": meid,
         "cn_imsi": cn_imsi,
@@ -269,6 +326,8 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         "birth_date": birth_date,
         "ssid": ssid,
         "email": email,
+        "ip_address": ip_address,
+        "package_names": package_names,
         "none": none,
         "person_name": is_person_name,
         "cn_address": is_address,

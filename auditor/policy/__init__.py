@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.model import Declaration, Party
-from auditor.policy.extract import Extracted, extract, html_text, join_wrapped_lines, normalise, read_bytes
+from auditor.policy.extract import Extracted, extract, join_wrapped_lines, markdown_text, normalise, read_bytes
+from auditor.policy.htmltext import heading_levels, html_text
 from auditor.policy.lexicon import load_lexicon
 from auditor.policy.sdk_list import sdk_records
-from auditor.policy.segment import in_section, sentences
+from auditor.policy.segment import Sentence, in_section, sentences
 from auditor.policy.statements import mentions
 from auditor.ruleset import Ruleset, default_ruleset
 
-__all__ = ["PolicyResult", "parse_policy_text", "read_policy"]
+__all__ = ["PolicyResult", "Sentence", "parse_policy_text", "read_policy"]
 
 _STATUS_ORDER = {"declared": 0, "conditional": 1, "negated": 2}
 
@@ -32,6 +33,9 @@ class PolicyResult:
     sha256: str
     unreadable: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # Every sentence with its section path (headings outermost first), for readers of what the policy
+    # says beyond PI categories (rights, complaint channels…); contents entries have kind "toc".
+    sentences: list[Sentence] = field(default_factory=list)
 
 
 def read_policy(path: Path, ruleset: Ruleset | None = None) -> PolicyResult:
@@ -54,11 +58,11 @@ def parse_policy_text(text: str, *, html: str | None = None, ruleset: Ruleset | 
     the HTML has no visible text; `sha256` is of the UTF-8 bytes of the source used.
     """
     source = text
-    extracted = Extracted(normalise(join_wrapped_lines(text)))
+    extracted = Extracted(normalise(join_wrapped_lines(markdown_text(text))))
     if html is not None:
-        from_html = normalise(html_text(html))
+        from_html, levels = heading_levels(normalise(html_text(html)))
         if from_html.strip():
-            source, extracted = html, Extracted(from_html)
+            source, extracted = html, Extracted(from_html, heading_levels=levels)
     if not extracted.text.strip():
         extracted.unreadable = "the policy text is empty"
     return _analyse(extracted, hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest(), ruleset)
@@ -78,7 +82,8 @@ def _analyse(ex: Extracted, digest: str, ruleset: Ruleset | None) -> PolicyResul
         return result
     rs = ruleset or default_ruleset()
     lex = load_lexicon(ruleset)
-    sents = sentences(ex.text, lex)
+    sents = sentences(ex.text, lex, ex.heading_levels)
+    result.sentences = sents
     merged: dict[tuple[str, str], Declaration] = {}
     for m in mentions(sents, lex):
         key = (m.category, m.status)
@@ -111,6 +116,7 @@ def _analyse(ex: Extracted, digest: str, ruleset: Ruleset | None) -> PolicyResul
                 party=Party("third", rec.name, rec.sdk),
                 sdk=rec.sdk,
                 sdk_name=rec.name,
+                sdk_company=rec.provider,
                 sdk_categories=rec.categories,
                 function=rec.purpose,
                 position=rec.position,

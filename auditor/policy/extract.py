@@ -16,12 +16,12 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
 from auditor.errors import InputError
+from auditor.policy.htmltext import heading_levels, html_text
 
 MAX_TEXT_BYTES = 4 * 1024 * 1024  # the longest real policies are ~300 kB; past this only the head is read
 MAX_TEXT_CHARS = 600_000  # analysis is linear but not free; no real policy comes near this
@@ -32,8 +32,9 @@ MAX_BAD_UTF8_RATIO = 0.01  # a few broken bytes in UTF-8 text are tolerated (and
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SENTENCE_END = "。！？；!?;：:"
 _ROW = re.compile(r"\t|[|｜]")
-_STARTS_ITEM = r"[•●■◆▪·\-*]|[（(]?[一二三四五六七八九十\d]+[、.．)）]|第[一二三四五六七八九十百\d]+[章节条部]"
+_STARTS_ITEM = r"#{1,6}[ \t]|[•●■◆▪·\-*]|[（(]?[一二三四五六七八九十\d]+[、.．)）]|第[一二三四五六七八九十百\d]+[章节条部]"
 _STARTS_UNIT = re.compile(_STARTS_ITEM)
+_MD_HEADING = re.compile(r"#{1,6}[ \t]")
 # In a .txt file a line opening with "key：" starts a record; in a PDF it may be a word cut in two.
 _STARTS_UNIT_OR_KEY = re.compile(_STARTS_ITEM + r"|[^\s：:，,。；;]{2,14}[：:]")
 
@@ -43,6 +44,7 @@ class Extracted:
     text: str
     warnings: list[str] = field(default_factory=list)
     unreadable: str | None = None
+    heading_levels: dict[int, int] = field(default_factory=dict)  # line number -> level of an HTML <hN>
 
 
 def read_bytes(path: Path) -> tuple[bytes, int]:
@@ -82,8 +84,8 @@ def extract(data: bytes, size: int, suffix: str) -> Extracted:
     decoded.warnings[:0] = warnings
     if decoded.unreadable:
         return decoded
-    decoded.text = html_text(decoded.text) if is_html else join_wrapped_lines(decoded.text)
-    decoded.text = cap_text(normalise(decoded.text), decoded.warnings)
+    decoded.text = html_text(decoded.text) if is_html else join_wrapped_lines(markdown_text(decoded.text))
+    decoded.text, decoded.heading_levels = heading_levels(cap_text(normalise(decoded.text), decoded.warnings))
     if not decoded.text.strip():
         decoded.unreadable = "no text in the file" + (" (HTML without visible text)" if is_html else "")
     elif not re.search(f"[{_CJK}]", decoded.text):
@@ -136,111 +138,28 @@ def decode(data: bytes, declared: str | None = None) -> Extracted:
     return Extracted(str(best), warnings)
 
 
-class _TextCollector(HTMLParser):
-    """Visible text with block breaks; table rows as tab-separated lines; scripts and styles dropped."""
-
-    SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
-    BLOCK = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "section",
-            "article",
-            "table",
-            "thead",
-            "tbody",
-            "header",
-            "footer",
-            "blockquote",
-            "dd",
-            "dt",
-            "dl",
-            "pre",
-            "hr",
-            "tr",
-            "caption",
-            "main",
-            "nav",
-            "aside",
-            "form",
-            "title",
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip_depth = 0
-        self.in_cell = False  # inside a td/th, blocks and <br> must not break the table row
-
-    def _break(self) -> None:
-        self.parts.append("；" if self.in_cell else "\n")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skip_depth += 1
-        elif tag in {"td", "th"}:
-            self.in_cell = True
-            self.parts.append("\t")
-        elif tag in {"tr", "table"}:
-            self.in_cell = False
-            self.parts.append("\n")
-        elif tag in self.BLOCK:
-            self._break()
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"br", "hr"}:
-            self._break()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in {"td", "th"}:
-            self.in_cell = False
-        elif tag in {"tr", "table"}:
-            self.in_cell = False
-            self.parts.append("\n")
-        elif tag in self.BLOCK:
-            self._break()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip_depth:
-            self.parts.append(re.sub(r"\s+", " ", data))
+_MD_RULES = (
+    (re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)"), ""),  # images
+    (re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # links: their text
+    (re.compile(r"_*\*{2,}_*|(?<![A-Za-z0-9])__+|__+(?![A-Za-z0-9])"), ""),  # bold, also unpaired
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1"),  # escapes: 8\. -> 8.
+    (re.compile(r"^[ \t]*[*+\-][ \t]+(?=#{1,6}[ \t])", re.MULTILINE), ""),  # a bullet before a heading
+    (re.compile(r"^[ \t]*[*+\-][ \t]+", re.MULTILINE), "• "),  # bullets
+    (re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE), ""),  # quotes
+    (re.compile(r"<br\s*/?>", re.IGNORECASE), "\n"),
+    (re.compile(r"^[ \t]*!!!.*$", re.MULTILINE), ""),  # admonition markers of archived pages
+)
 
 
-def _collect(html: str) -> list[str]:
-    parser = _TextCollector()
-    parser.feed(html)
-    parser.close()
-    return parser.parts
-
-
-def html_text(html: str) -> str:
-    try:
-        parts = _collect(html)
-    except AssertionError:
-        # Python 3.11's html.parser asserts on malformed marked sections (<![foo); read them as text.
-        parts = _collect(html.replace("<![", "&lt;!["))
-    lines = []
-    for raw in "".join(parts).split("\n"):
-        if "\t" not in raw:
-            lines.append(raw.strip())
-            continue
-        # Text before the first cell is markup whitespace; empty cells stay, to keep columns aligned.
-        cells = [re.sub(r"^[；\s]+|[；\s]+$", "", re.sub(r"(?:\s*；\s*)+", "；", c)) for c in raw.split("\t")[1:]]
-        lines.append("\t".join(cells) if any(cells) else "")
-    # Source line breaks inside Chinese text become spaces in HTML; they are not word gaps.
-    return re.sub(rf"(?<=[{_CJK}，。、；：（）])[ ]+(?=[{_CJK}，。、；：（）])", "", "\n".join(lines))
+def markdown_text(text: str) -> str:
+    """Plain text of a policy published as markdown (or text carrying its marks, as corpus dumps
+    do): emphasis, links, escapes and bullets are dropped or simplified, while '#' headings and
+    '|' table rows are kept, because the reader uses them for structure."""
+    if not re.search(r"\*\*|__|\]\(|\\[.*_#]|^#{1,6}\s|^\s*[*+\-]\s|<br", text, re.MULTILINE):
+        return text
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def pdf_text(data: bytes) -> Extracted:
@@ -321,7 +240,7 @@ def join_wrapped_lines(text: str, *, across_blank_lines: bool = False) -> str:
     for line in lines:
         s = line.strip()
         wrapped = bool(out and out[-1]) and prev_len >= 0.8 * full and out[-1][-1] not in _SENTENCE_END
-        wrapped = wrapped and not _ROW.search(out[-1])
+        wrapped = wrapped and not _ROW.search(out[-1]) and not _MD_HEADING.match(out[-1])
         if not s:
             if not (wrapped and across_blank_lines):
                 out.append(s)
@@ -333,7 +252,8 @@ def join_wrapped_lines(text: str, *, across_blank_lines: bool = False) -> str:
             latin = across_blank_lines and re.match(r"[A-Za-z0-9]", s) and re.search(r"[A-Za-z0-9]$", out[-1])
             out[-1] += (" " if latin else "") + s
         else:
-            out.append(s)
+            # A table row keeps an empty first cell: its leading tab is a column, not indentation.
+            out.append(line.strip(" \r\u3000").rstrip() if "\t" in s else s)
         prev_len = len(s)
     return "\n".join(out)
 

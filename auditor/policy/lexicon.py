@@ -36,6 +36,14 @@ class Lexicon:
     neg_collection: re.Pattern[str]
     neg_other: re.Pattern[str]
     scoped: re.Pattern[str]
+    neg_scope: re.Pattern[str]
+    limiting: re.Pattern[str]
+    partial_before: re.Pattern[str]
+    partial_after: re.Pattern[str]
+    restrictive: re.Pattern[str]
+    other_party: re.Pattern[str]
+    first_person: re.Pattern[str]
+    vetoes: dict[str, tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...]]
     delegated: re.Pattern[str]
     consent_qualifier: re.Pattern[str]
     continuation: tuple[str, ...]
@@ -45,7 +53,9 @@ class Lexicon:
     separate_consent: re.Pattern[str]
     definition: re.Pattern[str]
     anaphora: tuple[str, ...]
-    skip_heading_words: tuple[str, ...]
+    skip_headings: re.Pattern[str]
+    chapter_titles: re.Pattern[str]
+    contents_cue: re.Pattern[str]
     verbs: re.Pattern[str]
     weak_term_verbs: re.Pattern[str]
     sdk_section_words: tuple[str, ...]
@@ -53,6 +63,8 @@ class Lexicon:
     sdk_headers: dict[str, str]
     sdk_name_noise: tuple[str, ...]
     sdk_generic_names: frozenset[str]
+    sdk_name_particles: tuple[str, ...]
+    sdk_not_name_words: tuple[str, ...]
     sdk_intro_words: tuple[str, ...]
     sdk_generic_function_names: frozenset[str]
 
@@ -165,6 +177,14 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         neg_collection=_union(path, "negation.collection", neg["collection"]),
         neg_other=_union(path, "negation.other", neg["other"]),
         scoped=_union(path, "negation.scoped", neg["scoped"]),
+        neg_scope=_union(path, "negation.scoping_conditions", neg["scoping_conditions"]),
+        limiting=_union(path, "negation.limiting", neg["limiting"]),
+        partial_before=_union(path, "negation.partial_before", neg["partial_before"]),
+        partial_after=_union(path, "negation.partial_after", neg["partial_after"]),
+        restrictive=_union(path, "negation.restrictive", neg["restrictive"]),
+        other_party=_union(path, "negation.other_party_subjects", neg["other_party_subjects"]),
+        first_person=_union(path, "negation.first_person", neg["first_person"]),
+        vetoes=_vetoes(path, data["context_vetoes"], known_categories),
         delegated=_union(path, "negation.delegated", neg["delegated"]),
         consent_qualifier=_union(path, "negation.consent_qualifiers", neg["consent_qualifiers"]),
         continuation=tuple(sorted(neg["continuation"], key=len, reverse=True)),
@@ -177,7 +197,9 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         separate_consent=_union(path, "separate_consent", data["separate_consent"]),
         definition=_union(path, "definition_cues", data["definition_cues"]),
         anaphora=tuple(data["anaphora"]["words"]),
-        skip_heading_words=tuple(w for e in data["skip_headings"] for w in e["words"]),
+        skip_headings=_union(path, "skip_headings", data["skip_headings"]),
+        chapter_titles=_union(path, "structure.chapter_titles", data["structure"]["chapter_titles"]),
+        contents_cue=_union(path, "structure.contents_cues", data["structure"]["contents_cues"]),
         verbs=_compile(path, "collection_verbs", data["collection_verbs"]["pattern"]),
         weak_term_verbs=_compile(path, "weak_term_verbs", data["weak_term_verbs"]["pattern"]),
         sdk_section_words=tuple(sdk["section_words"]["words"]),
@@ -185,9 +207,27 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         sdk_headers=headers,
         sdk_name_noise=tuple(sorted(sdk["name_noise"]["words"], key=len, reverse=True)),
         sdk_generic_names=frozenset(_key(w) for w in sdk["generic_names"]["words"]),
+        sdk_name_particles=tuple(_key(w) for w in sdk["name_particles"]["words"]),
+        sdk_not_name_words=tuple(_key(w) for w in sdk["not_name_words"]["words"]),
         sdk_intro_words=tuple(sdk["intro_words"]["words"]),
         sdk_generic_function_names=frozenset(_key(w) for w in sdk["generic_function_names"]["words"]),
     )
+
+
+def _vetoes(
+    path: Path, entries: list[dict[str, Any]], known: set[str]
+) -> dict[str, tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...]]:
+    """Per category, the (before, after) context patterns that veto a term of it."""
+    out: dict[str, list[tuple[re.Pattern[str] | None, re.Pattern[str] | None]]] = {}
+    for i, e in enumerate(entries):
+        entry = f"context_vetoes[{i}] (id={e['id']})"
+        before = _compile(path, entry, f"(?:{e['before']})$") if "before" in e else None
+        after = _compile(path, entry, e["after"]) if "after" in e else None
+        for cat in e["categories"]:
+            if cat not in known:
+                raise RulesError(path, entry, f"unknown category '{cat}'")
+            out.setdefault(cat, []).append((before, after))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def header_key(cell: str) -> str:
@@ -196,15 +236,11 @@ def header_key(cell: str) -> str:
 
 
 def load_lexicon(ruleset: Ruleset | None = None) -> Lexicon:
-    """The lexicon of `ruleset`, or the default rules' lexicon (compiled once per process)."""
-    return _build(ruleset) if ruleset is not None else _default_lexicon()
-
-
-def _build(rs: Ruleset) -> Lexicon:
-    data = rs.load("policy_lexicon")
-    return compile_lexicon(data, rs.root / "policy_lexicon.yaml", set(rs.categories))
+    """The lexicon of `ruleset` (default: the installed rules), compiled once per ruleset and process."""
+    return _build(ruleset or default_ruleset())
 
 
 @cache
-def _default_lexicon() -> Lexicon:
-    return _build(default_ruleset())
+def _build(rs: Ruleset) -> Lexicon:
+    data = rs.load("policy_lexicon")
+    return compile_lexicon(data, rs.root / "policy_lexicon.yaml", set(rs.categories))

@@ -9,12 +9,13 @@ unknown name is kept as written, because an SDK we do not know is still a disclo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from auditor.policy.lexicon import Lexicon, header_key, term_regex
+from auditor.policy.lexicon import Lexicon, header_key
 from auditor.policy.segment import Sentence, drop_numbering, in_section
 from auditor.policy.statements import categories_in
+from auditor.sdk_catalogue import Catalogue, Mention
 
 _TITLE_MAX = 30
 NAME_HEADER_MIN = 4
@@ -27,9 +28,37 @@ _LEADING_NAME = re.compile(r"^(?P<n>[^：:，,。；;（(]{2,24}?SDK)\s*[：:]",
 _PAREN_COMPANY = re.compile(
     r"[（(](?P<p>(?:[^（()）]|[（(][^（()）]*[）)]){2,60}?(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC))[）)]"
 )
-_PROSE_UNKNOWN = re.compile(
-    r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"][^，。、；：“”\"]{1,23}?)\s*SDK"
+_PROSE_NEXT = re.compile(
+    r"\s*(?:、|，|,|和|及|与|或|以及)\s*(?P<n>[^，,。、；;：:\s“”\"（）()][^，,。、；;：:“”\"（）()]{0,20}?)\s*SDK",
+    re.IGNORECASE,
 )
+# A list item of an SDK section naming its maker: “华为HMS”：由“华为技术有限公司”提供，用于…
+_ITEM = re.compile(r"^[“\"「]?(?P<n>[^“”\"「」：:，,。；;]{2,30}?)[”\"」]?\s*[：:]\s*(?P<rest>.+)$")
+_PROVIDED_BY = re.compile(
+    r"(?:由\s*)?[“\"「]?(?P<p>[^，,。；;：:“”\"「」]{2,40}?(?:公司|集团|Inc\.?|Ltd\.?|LLC|Limited))[”\"」]?\s*(?:提供|开发|运营)?"
+)
+_FIELDS = ("provider", "purpose", "data")
+# What a name cell or title may carry besides the name: its maker (百度统计SDK,来源于百度 /
+# 友盟+（友盟同欣（北京）科技有限公司）), list marks and quotes.
+_NAME_FROM = re.compile(
+    r"^(?P<n>.+?)\s*[,，、;；]\s*(?:来源于|来自于?|来源|由|提供方[:：]?|开发者[:：]?)\s*(?P<p>.+?)(?:提供|开发|运营)?$"
+)
+_COMPANY_END = r"(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC|Limited|Corporation|Co\.)"
+_NAME_PAREN_COMPANY = re.compile(rf"^(?P<n>.+?)\s*[（(](?P<p>(?:[^（()）]|[（(][^（()）]*[）)])+?{_COMPANY_END})[）)]$")
+_NAME_MARKS = re.compile(r"^[\s•●■◆▪·*\-]+|[“”\"「」『』]")
+_PROSE_UNKNOWN = re.compile(
+    r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用|通过|借助|利用|包括|包含|例如)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"][^，。、；：“”\"]{1,23}?)\s*SDK"
+)
+
+
+def name_and_provider(raw: str) -> tuple[str, str | None]:
+    """A name as written in a cell or a title, and the company it names alongside, if any."""
+    name = _NAME_MARKS.sub("", drop_numbering(raw.strip())).strip()
+    for pattern in (_NAME_FROM, _NAME_PAREN_COMPANY):
+        m = pattern.match(name)
+        if m:
+            return m.group("n").strip(), m.group("p").strip(' “”"')
+    return name, None
 
 
 @dataclass
@@ -54,57 +83,47 @@ def normalise_name(name: str, lex: Lexicon) -> str:
 
 
 class SdkMatcher:
-    """Name / alias / vendor lookup over rules/sdks.yaml entries."""
+    """Name / alias / brand / vendor lookup over rules/sdks.yaml, through the shared SDK catalogue
+    (auditor/sdk_catalogue.py), with the lexicon's noise words dropped from names."""
 
     def __init__(self, sdks: dict[str, dict[str, Any]], lex: Lexicon) -> None:
         self.lex = lex
-        self.by_alias: dict[str, str] = {}
-        vendors: dict[str, set[str]] = {}
-        for sid, s in sdks.items():
-            for a in [sid, s["name"], s["name_zh"], *s.get("aliases", [])]:
-                key = normalise_name(a, lex)
-                if len(key) >= 2:
-                    self.by_alias.setdefault(key, sid)
-            if s.get("vendor"):
-                vendors.setdefault(normalise_name(s["vendor"], lex), set()).add(sid)
-        self.by_vendor = {v: next(iter(ids)) for v, ids in vendors.items() if len(ids) == 1}
-        self.aliases_longest_first = sorted(self.by_alias, key=len, reverse=True)
-        # Prose is searched for names as written (OAID SDK, not the bare OAID its key reduces to),
-        # so a data word never passes for an SDK.
-        written = {a for s in sdks.values() for a in [s["name"], s["name_zh"], *s.get("aliases", [])] if len(a) >= 2}
-        self.prose_alias = re.compile(
-            "|".join(term_regex(a) for a in sorted(written, key=len, reverse=True)), re.IGNORECASE
-        )
+        self.index = Catalogue.of(sdks).names(lex.sdk_name_noise)
 
-    def match(self, name: str, provider: str | None = None) -> str | None:
+    def match_all(self, name: str, provider: str | None = None, purpose: str | None = None) -> list[str]:
+        """Every SDK a record names (分享SDK（微博、QQ、微信） names three); its company column decides
+        only when the name says nothing, or names a brand that company alone makes (快手 + 北京快手广告)."""
         key = normalise_name(name, self.lex)
-        if key in self.by_alias:
-            return self.by_alias[key]
-        for alias in self.aliases_longest_first:
-            if len(alias) >= 2 and alias in key:
-                return self.by_alias[alias]
-        if provider and (not key or key in self.lex.sdk_generic_function_names):
-            pkey = normalise_name(provider, self.lex)
-            for vendor, sid in self.by_vendor.items():
-                if vendor and (vendor in pkey or pkey in vendor) and len(pkey) >= 4:
-                    return sid
-        return None
+        ids = self.index.match(name, None, purpose or "") if key else []
+        if ids or not provider:
+            return ids
+        generic = not key or key in self.lex.sdk_generic_function_names
+        return self.index.match("" if generic else name, provider, f"{name} {purpose or ''}")
+
+    def match(self, name: str, provider: str | None = None, purpose: str | None = None) -> str | None:
+        ids = self.match_all(name, provider, purpose)
+        return ids[0] if ids else None
+
+    def mentions(self, text: str) -> list[Mention]:
+        return self.index.mentions(text)
 
 
 def _header_field(cell: str, lex: Lexicon) -> str | None:
-    """What a header cell or record key names: itself a lexicon header word, else the longest
-    header word it contains (所属公司名称 -> provider, 个人信息收集范围 -> data)."""
+    """What a header cell or record key names: itself a lexicon header word, else the header word it
+    ends with, as Chinese compounds name their head last (收集个人信息用途/目的 -> purpose,
+    个人信息收集范围 -> data, 所属公司名称 -> provider); the longest of those ending together."""
     key = header_key(cell)
     if key in lex.sdk_headers:
         return lex.sdk_headers[key]
+    core = re.sub(r"[（(][^（）()]*[）)]$", "", key)  # SDK名称(Android)
     # A name column must say so at length (SDK名称(Android)); a bare 名称/SDK inside a longer label
     # is a permission table's 权限名称 or an SDK's own name (个推推送SDK：…).
-    best = max(
-        (h for h, f in lex.sdk_headers.items() if h in key and len(h) >= (NAME_HEADER_MIN if f == "name" else 2)),
-        key=len,
-        default=None,
-    )
-    return lex.sdk_headers[best] if best else None
+    found = [
+        (core.rfind(h) + len(h), len(h), h)
+        for h, f in lex.sdk_headers.items()
+        if h in core and len(h) >= (NAME_HEADER_MIN if f == "name" else 2)
+    ]
+    return lex.sdk_headers[max(found)[2]] if found else None
 
 
 def _clean(value: str) -> str:
@@ -112,7 +131,11 @@ def _clean(value: str) -> str:
 
 
 def _split_row(line: str, sep: re.Pattern[str]) -> list[str]:
-    return [c.strip() for c in sep.split(line.strip().strip("|｜"))]
+    """The cells of a row, an empty first cell kept (a tab row is not stripped of its tabs, a bar
+    row loses only its outer bars), so columns stay where the header put them."""
+    if sep is _TAB:
+        return [c.strip() for c in line.strip(" \r").split("\t")]
+    return [c.strip() for c in sep.split(re.sub(r"^\s*[|｜]|[|｜]\s*$", "", line))]
 
 
 def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -> list[SdkRecord]:
@@ -142,12 +165,19 @@ def _table_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int]) -
                 continue
             rc = _split_row(row, sep)
             name_col = col["name"][0]
+            values = {f: "；".join(rc[k] for k in col.get(f, []) if k < len(rc) and rc[k]) or None for f in _FIELDS}
             if len(rc) > name_col and rc[name_col]:
-                rec = SdkRecord(rc[name_col], rpos, row.strip())
-                for f in ("provider", "purpose", "data"):
-                    value = "；".join(rc[k] for k in col.get(f, []) if k < len(rc) and rc[k])
-                    setattr(rec, f, value or None)
+                name, provider = name_and_provider(rc[name_col])
+                rec = SdkRecord(name, rpos, row.strip(), **values)
+                rec.provider = rec.provider or provider
                 out.append(rec)
+            elif out and out[-1].position >= lines[i][0] and any(values.values()):
+                # A row without a name carries on the one above (a merged cell flattened to text).
+                prev = out[-1]
+                for f, v in values.items():
+                    if v:
+                        setattr(prev, f, "；".join(x for x in (getattr(prev, f), v) if x))
+                prev.text += "\n" + row.strip()
         i = j
     return out
 
@@ -202,7 +232,8 @@ def _kv_records(
             nfields = {f for _, f in next_keys[i]}
             opens = nfields & {"provider", "purpose", "data"} and "name" not in nfields
             if opens and _is_title(title, lex) and sdk_like(title):
-                current = SdkRecord(title, pos, line.strip())
+                name, provider = name_and_provider(title)
+                current = SdkRecord(name, pos, line.strip(), provider=provider)
                 out.append(current)
                 used.add(i)
             elif current is not None and last_field and i - 1 in used:
@@ -232,7 +263,8 @@ def _kv_records(
                 values[f] = _clean(body[m.end() if m else 0 : end])
         named_key = next((m.group("key") for m, f in keys if f == "name" and m), "")
         if values.get("name") and (in_sdk or "sdk" in named_key.casefold() or prefix):
-            current = SdkRecord(values["name"], pos, line.strip())
+            name, provider = name_and_provider(values["name"])
+            current = SdkRecord(name, pos, line.strip(), provider=provider)
             out.append(current)
         elif current is None:
             continue
@@ -248,6 +280,26 @@ def _kv_records(
     return out
 
 
+def _item_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int], sdk_lines: set[int]) -> list[SdkRecord]:
+    """List items of an SDK section that open with a name and its maker (“华为HMS”：由华为技术有限公司
+    提供，用于消息推送), whether or not the name says SDK."""
+    out = []
+    for i, (pos, line) in enumerate(lines):
+        if i in used or i not in sdk_lines or not line.strip():
+            continue
+        m = _ITEM.match(drop_numbering(line.strip()))
+        p = _PROVIDED_BY.match(m.group("rest")) if m else None
+        if not m or not p or _header_field(m.group("n"), lex) is not None:
+            continue
+        name = name_and_provider(m.group("n"))[0]
+        if not _is_title(name, lex) or not plausible_name(name, lex):
+            continue
+        rest = _clean(m.group("rest")[p.end() :])
+        out.append(SdkRecord(name, pos, line.strip(), provider=p.group("p"), purpose=rest or None, data=rest))
+        used.add(i)
+    return out
+
+
 def _keys(body: str, lex: Lexicon) -> list[tuple[re.Match[str] | None, str | None]]:
     return [(m, _header_field(m.group("key"), lex)) for m in _KEY.finditer(body)]
 
@@ -257,6 +309,21 @@ def _is_title(text: str, lex: Lexicon) -> bool:
     tail of a wrapped line (ID）；…, with an unbalanced bracket)?"""
     balanced = text.count("（") + text.count("(") == text.count("）") + text.count(")")
     return 2 <= len(text) <= _TITLE_MAX and balanced and not any(w in text for w in lex.sdk_intro_words)
+
+
+def plausible_name(name: str, lex: Lexicon) -> bool:
+    """Could this be an unknown SDK's name, rather than words that only precede 'SDK' in a sentence
+    (授权合作伙伴的软件工具开发包（SDK, 我们使用到的SDK, 相关第三方SDK)?"""
+    key = normalise_name(name, lex)
+    balanced = name.count("（") + name.count("(") == name.count("）") + name.count(")")
+    return (
+        bool(key)
+        and balanced
+        and key not in lex.sdk_generic_names
+        and not any(g and key.startswith(g) for g in lex.sdk_generic_names)
+        and not key.startswith(lex.sdk_name_particles)
+        and not any(w in key for w in lex.sdk_not_name_words)
+    )
 
 
 def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher, used: set[int]) -> list[SdkRecord]:
@@ -269,24 +336,44 @@ def _prose_records(sentences: list[Sentence], lex: Lexicon, matcher: SdkMatcher,
         if in_sdk and lead and _is_title(lead.group("n"), lex):
             a = len(text) - len(drop_numbering(text)) + lead.start("n")
             spans.append((a, a + len(lead.group("n"))))
-        for m in matcher.prose_alias.finditer(text):
-            tail = re.match(r"[\w+]{0,8}?\s*SDK", text[m.end() :])
-            span = (m.start(), m.end() + (tail.end() if tail else 0))
+        named: dict[tuple[int, int], str] = {}
+        for m in matcher.mentions(text):
+            said_sdk = text[m.start : m.end].casefold().endswith("sdk")
+            tail = None if said_sdk else re.match(r"[\w+]{0,8}?\s*SDK", text[m.end :])
+            span = (m.start, m.end + (tail.end() if tail else 0))
             if not any(x < span[1] and span[0] < y for x, y in spans):
                 spans.append(span)
+                named[span] = m.sdk
         for m in _PROSE_UNKNOWN.finditer(text):
             a, b = m.start("n"), m.end()
-            key = normalise_name(m.group("n"), lex)
-            if any(x < b and a < y for x, y in spans) or any(g and key.startswith(g) for g in lex.sdk_generic_names):
+            if any(x < b and a < y for x, y in spans) or not plausible_name(m.group("n"), lex):
                 continue
             spans.append((a, b))
+        spans += _enumerated(text, spans, lex)
         spans.sort()
         # Each SDK gets what the text says after its name up to the next SDK's name (not the name:
         # a 人脸检测SDK that "collects no PI" collects no face).
         for k, (a, b) in enumerate(spans):
             end = spans[k + 1][0] if k + 1 < len(spans) else len(text)
-            out.append(_prose_record(text, text[a:b], start + a, text[b:end]))
+            out.append(_prose_record(text, text[a:b], start + a, text[b:end], named.get((a, b))))
     return out
+
+
+def _enumerated(text: str, spans: list[tuple[int, int]], lex: Lexicon) -> list[tuple[int, int]]:
+    """Unknown names listed after a found one (通过Firebase SDK、友盟SDK、Bugly SDK收集): each item of
+    the enumeration that also ends in SDK."""
+    found: list[tuple[int, int]] = []
+    taken = list(spans)
+    for _, end in sorted(spans):
+        while (m := _PROSE_NEXT.match(text, end)) is not None:
+            a, b = m.start("n"), m.end()
+            end = b
+            if any(x < b and a < y for x, y in taken):
+                continue
+            if plausible_name(m.group("n"), lex):
+                found.append((a, b))
+                taken.append((a, b))
+    return found
 
 
 def _prose_units(sentences: list[Sentence], lex: Lexicon, used: set[int]) -> list[tuple[int, str, bool]]:
@@ -307,8 +394,8 @@ def _prose_units(sentences: list[Sentence], lex: Lexicon, used: set[int]) -> lis
     return units
 
 
-def _prose_record(text: str, name: str, position: int, said: str) -> SdkRecord:
-    rec = SdkRecord(name.strip(), position, text.strip(), data=said)
+def _prose_record(text: str, name: str, position: int, said: str, sdk: str | None) -> SdkRecord:
+    rec = SdkRecord(name.strip(), position, text.strip(), data=said, sdk=sdk)
     m = _PAREN_COMPANY.match(said.lstrip())
     if m:
         rec.provider = m.group("p")
@@ -326,20 +413,29 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
     sdk_lines = {s.line for s in sentences if in_section(s, lex.sdk_section_words)}
     matcher = SdkMatcher(sdks, lex)
     records = _table_records(lines, lex, used) + _kv_records(lines, lex, used, sdk_lines, matcher)
+    records += _item_records(lines, lex, used, sdk_lines)
     records += _prose_records(sentences, lex, matcher, used)
     out: dict[str, SdkRecord] = {}
-    for rec in records:
-        rec.sdk = matcher.match(rec.name, rec.provider)
-        rec.name = rec.name.strip(" ：:")
-        rec.categories = categories_in(rec.data if rec.data is not None else "", lex)
-        key = rec.sdk or normalise_name(rec.name, lex)
-        if not key or key in lex.sdk_generic_names:
-            continue
-        if key in out:
-            kept = out[key]
-            kept.categories = sorted(set(kept.categories) | set(rec.categories))
-            kept.provider = kept.provider or rec.provider
-            kept.purpose = kept.purpose or rec.purpose
-        else:
-            out[key] = rec
+    for found in records:
+        # The record's own text is the context a bare brand resolves in (华为SDK … 推送).
+        context = f"{found.purpose or ''} {found.text}"
+        ids = [found.sdk] if found.sdk else matcher.match_all(found.name, found.provider, context)
+        for rec in [replace(found, sdk=sid) for sid in ids] or [found]:
+            _keep(rec, lex, out)
     return sorted(out.values(), key=lambda r: r.position)
+
+
+def _keep(rec: SdkRecord, lex: Lexicon, out: dict[str, SdkRecord]) -> None:
+    """Add a record to `out`, merged with an earlier one of the same SDK (or the same unknown name)."""
+    rec.name = rec.name.strip(" ：:")
+    rec.categories = categories_in(rec.data if rec.data is not None else "", lex)
+    key = rec.sdk or normalise_name(rec.name, lex)
+    if not key or (rec.sdk is None and not plausible_name(rec.name, lex)):
+        return
+    if key in out:
+        kept = out[key]
+        kept.categories = sorted(set(kept.categories) | set(rec.categories))
+        kept.provider = kept.provider or rec.provider
+        kept.purpose = kept.purpose or rec.purpose
+    else:
+        out[key] = rec

@@ -18,13 +18,14 @@ from auditor.model import Audit
 from auditor.report.fonts import SCREEN_WEIGHTS, font_face_css
 from auditor.report.i18n import Catalogue, catalogue
 from auditor.report.view import build_view
-from auditor.ruleset import PROJECT_ROOT, Ruleset
+from auditor.resources import installed_dir
+from auditor.ruleset import Ruleset
 from auditor.safetext import without_surrogates
 
-TEMPLATES = PROJECT_ROOT / "reports" / "templates"
-STYLESHEET = PROJECT_ROOT / "reports" / "css" / "report.css"
+TEMPLATES = installed_dir("reports") / "templates"
+STYLESHEET = installed_dir("reports") / "css" / "report.css"
 #: Colours shared with the campaign dashboard (auditor.batch.dashboard), inlined before either stylesheet.
-PALETTE = PROJECT_ROOT / "reports" / "css" / "palette.css"
+PALETTE = installed_dir("reports") / "css" / "palette.css"
 FONT_SLOT = "/*@font-face*/"
 _CSS_SAFE = re.compile(r"[A-Za-z0-9 ]|[^\x00-\x7f]")
 

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import RulesError
-from auditor.ruleset import PROJECT_ROOT, load_data_file
+from auditor.resources import installed_dir
+from auditor.ruleset import load_data_file
 
-I18N_DIR = PROJECT_ROOT / "reports" / "i18n"
+I18N_DIR = installed_dir("reports") / "i18n"
 SCHEMA = I18N_DIR / "schema" / "catalogue.schema.json"
 LANGS = ("zh", "en")
 REFERENCE_LANG = "zh"

@@ -80,8 +80,17 @@ def check_sensitive_no_separate_consent(ctx: JudgeContext) -> list[FindingDraft]
 def check_undisclosed_sdk(ctx: JudgeContext) -> list[FindingDraft]:
     """A third party collects PI and the policy's SDK / third-party list does not name it."""
     out = [o for o in ctx.collected() if o.party.kind == "third" and not ctx.sdk_declared(o.party)]
-    return group(out, "undisclosed_sdk", "第三方收集个人信息，隐私政策的第三方SDK清单未列明",
-                 "A third party collects PI and the policy's third-party (SDK) list does not name it")
+    drafts = group(out, "undisclosed_sdk", "第三方收集个人信息，隐私政策的第三方SDK清单未列明",
+                   "A third party collects PI and the policy's third-party (SDK) list does not name it")
+    if ctx.app.get("first_party_confidence") == "low":
+        # a domain the catalogue does not know is "third" only because the first party was guessed
+        # with low confidence: that guess alone must not make a finding high
+        for d in drafts:
+            if d.party is not None and d.party.sdk is None:
+                d.cap = "medium"
+                d.detail += "（第一方为低置信度推断）"
+                d.detail_en += " (the first party was inferred with low confidence)"
+    return drafts
 
 
 def check_excessive_frequency(ctx: JudgeContext) -> list[FindingDraft]:
@@ -171,15 +180,47 @@ def check_permission_unjustified(ctx: JudgeContext) -> list[FindingDraft]:
 
 
 def check_no_policy(ctx: JudgeContext) -> list[FindingDraft]:
-    if ctx.has_statement:
+    """No privacy policy: only where a bundle that should carry one was searched and holds none.
+
+    Not given is not absent. A traffic-only audit or a live session cannot tell whether the app has a
+    policy, so it never gets this finding; an APK or mini-program whose bundle holds none may still
+    show one online (or, for a mini-program, in the WeChat console), so that needs a person unless a
+    capture of the app shows no policy page either. An app that collects nothing needs no policy.
+    A permission description in app.json is not a policy.
+    """
+    if ctx.scope_given or (ctx.policy_given and not ctx.policy_unreadable):
         return []
     if ctx.policy_unreadable:
-        detail = f"隐私政策无法读取：{ctx.policy_unreadable}"
-        detail_en = f"The privacy policy could not be read: {ctx.policy_unreadable}"
-    else:
-        detail = "未提供隐私政策，也未提供声明范围文件"
-        detail_en = "No privacy policy and no scope file were given"
-    return [FindingDraft(rule="no_policy", category=None, party=None, detail=detail, detail_en=detail_en)]
+        return [FindingDraft(
+            rule="no_policy", category=None, party=None, severity="low", needs_review=True,
+            detail=f"隐私政策无法自动读取：{ctx.policy_unreadable}；需人工阅读",
+            detail_en=f"The privacy policy could not be read automatically: {ctx.policy_unreadable}; a person "
+                      "must read it",
+        )]
+    if not ctx.policy_absent_in or not ctx.observations:
+        return []
+    where = "、".join(_BUNDLE_ZH[s] for s in ctx.policy_absent_in)
+    where_en = " and ".join(_BUNDLE_EN[s] for s in ctx.policy_absent_in)
+    if ctx.policy_pages == []:
+        return [FindingDraft(
+            rule="no_policy", category=None, party=None,
+            detail=f"{where}中没有隐私政策，也未单独提供；抓包中亦未出现隐私政策页面",
+            detail_en=f"The {where_en} holds no privacy policy, none was given, and the capture shows no "
+                      "privacy-policy page either",
+        )]
+    seen = f"；抓包中出现了疑似隐私政策页面：{', '.join(ctx.policy_pages[:3])}" if ctx.policy_pages else ""
+    seen_en = f"; the capture loaded what looks like a policy page: {', '.join(ctx.policy_pages[:3])}" \
+        if ctx.policy_pages else ""
+    return [FindingDraft(
+        rule="no_policy", category=None, party=None, severity="low", needs_review=True,
+        detail=f"{where}中没有隐私政策，也未单独提供（可能仅在线提供）：需人工确认是否有隐私政策{seen}",
+        detail_en=f"The {where_en} holds no privacy policy and none was given (it may be online only): a person "
+                  f"must check whether the app has one{seen_en}",
+    )]
+
+
+_BUNDLE_ZH = {"apk": "APK 安装包", "miniprogram": "小程序代码包"}
+_BUNDLE_EN = {"apk": "APK", "miniprogram": "mini-program package"}
 
 
 def _epoch(value: object) -> float | None:

@@ -29,6 +29,8 @@ class ConsentMoment:
     flow: int | None = None
     time: datetime | None = None
     url: str | None = None
+    #: an assumption made in reading ``spec`` that the audit must state (a time without an offset)
+    assumption: str | None = None
 
     def is_before(self, flow: Flow) -> bool:
         """Within the marker's own capture the flow order decides (times of concurrent flows tie);
@@ -50,12 +52,43 @@ class ConsentMoment:
         }
 
 
-def _parse_time(s: str) -> datetime | None:
+def _parse_time(s: str) -> tuple[datetime, str | None] | None:
+    """An ISO time, and the assumption made when it has no offset.
+
+    A tester reads the time off their own clock, so a time without an offset is taken as this
+    machine's local time (UTC would be 8 hours off on Beijing time); the assumption is stated, since a
+    CI machine or a server may well run on UTC.
+    """
     try:
         t = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    if t.tzinfo:
+        return t, None
+    local = t.astimezone()  # a naive time read as local time
+    return local, (f"--consent-at {s} has no UTC offset: read as this machine's local time, "
+                   f"{_zone(local)}; add the offset (e.g. {s}+08:00) to be exact")
+
+
+def _zone(t: datetime) -> str:
+    offset = t.strftime("%z")
+    name = t.tzname() or ""
+    label = f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{label} ({name})" if name and not name.startswith(("UTC", "+", "-")) else label
+
+
+def _check_time(flows: list[Flow], spec: str, t: datetime, assumption: str | None) -> None:
+    """A consent moment outside the capture would turn everything into before_consent (or nothing)."""
+    read_as = f" (read as {t.isoformat()})" if assumption else ""
+    if t > datetime.now(UTC):
+        raise UsageError(f"--consent-at: {spec} is in the future{read_as}")
+    times = [f.time for f in flows if f.time is not None]
+    if not times:
+        raise UsageError(f"--consent-at: {spec}: the capture has no times; give @INDEX or a URL regex")
+    first, last = min(times), max(times)
+    if not first <= t <= last:
+        raise UsageError(f"--consent-at: {spec}{read_as} is outside the capture, which runs from "
+                         f"{first.isoformat(timespec='seconds')} to {last.isoformat(timespec='seconds')}")
 
 
 #: What ``ConsentPatterns.match`` says of a flow: (how, spec), e.g. ("auto", "privacy-agree-url").
@@ -73,9 +106,11 @@ def resolve_consent(flows: list[Flow], spec: str | None, hints: Sequence[Hint | 
     spec = spec.strip()
     if spec.startswith("@"):
         return _by_index(flows, spec)
-    t = _parse_time(spec) if re.match(r"^\d{4}-\d{2}-\d{2}", spec) else None
-    if t is not None:
-        return ConsentMoment(how="time", spec=spec, time=t)
+    parsed = _parse_time(spec) if re.match(r"^\d{4}-\d{2}-\d{2}", spec) else None
+    if parsed is not None:
+        t, assumption = parsed
+        _check_time(flows, spec, t, assumption)
+        return ConsentMoment(how="time", spec=spec, time=t, assumption=assumption)
     try:
         rx = bounded_regex(spec)
     except ValueError as e:
@@ -104,10 +139,13 @@ def _by_index(flows: list[Flow], spec: str) -> ConsentMoment:
     target = file or files[0]
     if target not in files:
         raise UsageError(f"--consent-at: no capture named '{target}' (have: {', '.join(files)})")
+    indices = [f.index for f in flows if f.file == target]
     for f in flows:
         if f.file == target and f.index == index:
             return _at(f, "index", spec)
-    # an index past the HAR entries we kept still splits the capture: nothing after it
+    if index > max(indices):
+        raise UsageError(f"--consent-at: {spec} is past the end of {target}, whose flows are @0 to @{max(indices)}")
+    # an index of a record that could not be read still splits the capture
     return ConsentMoment(how="index", spec=spec, file=target, flow=index)
 
 

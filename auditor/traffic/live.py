@@ -33,7 +33,7 @@ from auditor.safetext import for_terminal
 from auditor.store import Store
 from auditor.traffic.flows import DEFAULT_BODY_CAP, Flow, flow_from_mitmproxy
 from auditor.traffic.parties import PartyResolver
-from auditor.traffic.scan import FlowScanner
+from auditor.traffic.scan import FlowScanner, settle
 
 ADDON_SCRIPT = Path(__file__).with_name("mitm_addon.py")
 
@@ -68,6 +68,7 @@ class LiveAuditor:
         self.consent_rx = self._consent_patterns()
         self.marker_hosts = {h.lower() for h in self.ruleset.consent_patterns["marker_hosts"]}
         self.counts = {"flows": 0, "with_pi": 0, "observations": 0, "before_consent": 0}
+        self.echoes: set[str] = set()
         self.warnings: list[str] = []
         from auditor.model import InputFile
 
@@ -126,8 +127,12 @@ class LiveAuditor:
             self.mark_consent("url", mask_url(flow.url_without_query), flow.time)
         if not self.first_party_given and self.counts["flows"] == 0:
             self.resolver.guess_first_party([flow.host])
-        obs, warnings = self.scanner.scan(flow)
+        scanned = self.scanner.scan(flow)
+        warnings = scanned.warnings
         with self.lock:
+            # a public page's find counts when a request of this session carried the same value before it
+            self.echoes |= scanned.echoes
+            obs = scanned.observations + settle(scanned.held, self.echoes)
             before = None if self.consent_time is None else bool(flow.time and flow.time < self.consent_time)
             for o in obs:
                 o.before_consent = before
@@ -243,6 +248,17 @@ class PIAuditorAddon:
         self.live.echo(f"[pi-auditor] audit {self.live.audit.id} -> {opts.pi_db}; mark consent by opening "
                        f"http://consent.pi-auditor/ on the device, or: kill -USR1 {os.getpid()}")
 
+    def http_connect(self, flow: Any) -> None:
+        """The https form of the marker (https://consent.pi-auditor/): a phone that upgrades to https
+        tunnels to it with CONNECT. The tunnel is answered here, since the host does not exist, and the
+        page inside it by ``request``."""
+        from mitmproxy import http
+
+        if self.live and self.live.is_marker(flow.request.host):
+            self.live.mark_consent("marker", f"https://{flow.request.host}/")
+            flow.response = http.Response.make(200)
+            flow.metadata["pi_auditor_marker"] = True
+
     def request(self, flow: Any) -> None:
         from mitmproxy import http
 
@@ -319,7 +335,13 @@ def _register_command(addon_cls: type) -> None:
 
 
 def run_proxy(*, db: Path, scope: Path | None, print_addon: bool, mitm_args: list[str]) -> int:
-    """Run mitmdump with the addon in this Python; returns its exit code."""
+    """Run mitmdump with the addon in this Python; returns its exit code, or 128 + the signal that stopped it.
+
+    Ctrl-C (SIGINT) and SIGTERM to this command are passed on to mitmdump, which shuts down cleanly: the
+    addon's ``done`` judges what was stored and closes the audit before this command exits (130 after
+    Ctrl-C, 143 after SIGTERM). Without the hand-over a service manager's SIGTERM left mitmdump running
+    and the audit unfinished.
+    """
     if print_addon:
         print(ADDON_SCRIPT)
         return 0
@@ -329,8 +351,17 @@ def run_proxy(*, db: Path, scope: Path | None, print_addon: bool, mitm_args: lis
         args += ["--set", f"pi_scope={scope}"]
     args += mitm_args
     proc = subprocess.Popen(args)
+    stopped_by: list[int] = []
+
+    def hand_over(signum: int, _frame: Any) -> None:
+        stopped_by.append(signum)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # mitmdump shuts down the same way for either signal
+
+    previous = {sig: signal.signal(sig, hand_over) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        return proc.wait()
+        rc = proc.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 + stopped_by[0] if stopped_by else rc

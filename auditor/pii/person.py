@@ -1,0 +1,183 @@
+"""Person names in running Chinese text: a cheap gate picks the stretches, Baidu LAC tags them.
+
+A name has no surface mark in Chinese (白雅宁是一位…, 记者王吉瑛, 韩雪梅医生), so a trigger word is
+not enough and a sequence tagger is needed; LAC (auditor/pii/tagger.py) recalls 98% of the names in
+LLM-written Chinese profiles. It reads ~150,000 characters a CPU second, too slow for whole privacy
+policies, so it only sees the stretches where a name can start: a surname character that is not
+part of an ordinary word (jieba's dictionary, read as a table: 安全, 方式 and 对于 are words, 白雅
+and 王吉 are not), or a middle dot between Chinese characters (阿卜杜拉·买买提). About 15% of the
+characters of a real privacy policy pass the gate.
+
+The tagger's PER words are then held to what a Chinese name is: a lexicon surname (compound ones
+first, so 司马光明 stays whole) plus a one- or two-character given name that is not a form of
+address (王先生, 李老师), or a transliterated name with a middle dot. LAC sometimes calls an unknown
+three-character name an organisation; such a word is taken when it starts with a
+common surname, is no dictionary word and does not end like a place or body (…城, …行).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from auditor.pii import jieba_tables
+from auditor.pii.jieba_tables import JiebaTables
+from auditor.pii.names import NameLexicon, TaggerRules
+
+if TYPE_CHECKING:
+    from auditor.pii.tagger import LacTagger, Span
+
+_CJK = "\u4e00-\u9fff"
+_DOT_CHARS = "·•・"
+_DOT_NAME = re.compile(f"[{_CJK}]{{1,8}}(?:[{_DOT_CHARS}][{_CJK}]{{1,10}}){{1,2}}")
+_DOT_BETWEEN = re.compile(f"[{_CJK}][{_DOT_CHARS}][{_CJK}]")
+_HAN_WORD = re.compile(f"[{_CJK}]{{2,5}}")
+_NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
+
+
+class PersonNameFinder:
+    """Names in one window of text, as (start, end) spans."""
+
+    def __init__(self, lexicon: NameLexicon, rules: TaggerRules, titles: Iterable[str] = (),
+                 tables: Callable[[], JiebaTables] = jieba_tables.load,
+                 tagger: Callable[[], LacTagger] | None = None) -> None:
+        """``titles``: words naming a person's role that a name follows (收货人, 申请人, 乘车人)."""
+        self._lex = lexicon
+        words = sorted({w for w in titles if re.fullmatch(f"[{_CJK}]+", w)}, key=len, reverse=True)
+        self._titles = re.compile(f"(?:{'|'.join(map(re.escape, words))})[:： ]?") if words else None
+        self._rules = rules
+        self._load_tables = tables
+        self._make_tagger = tagger
+        firsts = sorted(lexicon.single | lexicon.rare | {c[0] for c in lexicon.compound})
+        self._surname_char = re.compile(f"[{''.join(firsts)}](?=[{_CJK}])")
+        self._maybe = re.compile(f"{self._surname_char.pattern}|{_DOT_BETWEEN.pattern}")
+
+    @cached_property
+    def _tables(self) -> JiebaTables:
+        """jieba's word table (~0.2 s, 140 MB): loaded at the first text with a surname character in it."""
+        return self._load_tables()
+
+    @cached_property
+    def tagger(self) -> LacTagger:
+        """Loaded on first use: numpy, onnxruntime and the model take ~0.5 s, and structured data never needs them."""
+        if self._make_tagger:
+            return self._make_tagger()
+        from auditor.pii.tagger import LacTagger
+
+        return LacTagger()
+
+    def load(self) -> None:
+        """Everything the finder needs, now (before a process forks workers that should share it)."""
+        _ = self._tables, self.tagger
+
+    # -- the gate ----------------------------------------------------------------------------------
+
+    def _common_word(self, word: str) -> bool:
+        """A dictionary word frequent enough that a name is unlikely to hide in it, and not itself a name."""
+        t = self._tables
+        return t.freq.get(word, 0) >= self._rules.gate_word_frequency and t.tags.get(word) not in _NAME_TAGS
+
+    def after_titles(self, text: str) -> set[int]:
+        """Positions right after a role word (and a colon): where a name is expected."""
+        return {m.end() for m in self._titles.finditer(text)} if self._titles else set()
+
+    def candidates(self, text: str, titled: set[int] | frozenset[int] = frozenset()) -> list[int]:
+        """Positions where a name may start (or a dotted name may sit)."""
+        out = []
+        common, lex, grammatical = self._common_word, self._lex, self._rules.not_given_start
+        for m in self._surname_char.finditer(text):
+            p = m.start()
+            if text[p:p + 2] in lex.compound or p in titled:
+                out.append(p)
+                continue
+            first = text[p]
+            if (text[p + 1] in grammatical or (first not in lex.single and first not in lex.rare)
+                    or common(text[p:p + 2]) or common(text[p:p + 3])
+                    or any(common(text[p - k:p + 1]) for k in (1, 2, 3) if p >= k)):
+                continue
+            # A rare surname that is also an everyday word (和, 向, 有) starts a name only where no
+            # ordinary word follows it (和使用).
+            if first in lex.rare and (common(text[p + 1:p + 3]) or common(text[p + 1:p + 4])):
+                continue
+            out.append(p)
+        out += (m.start() + 1 for m in _DOT_BETWEEN.finditer(text))
+        return sorted(out)
+
+    def _stretches(self, text: str, starts: list[int]) -> list[tuple[int, int]]:
+        r = self._rules
+        merged: list[tuple[int, int]] = []
+        for p in starts:
+            a, b = max(0, p - r.before), min(len(text), p + r.after)
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        return merged
+
+    def _tiles(self, text: str, stretches: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+        """(start, end, own_from, own_to): pieces of few distinct widths, as the tagger batches equal widths.
+
+        A long stretch is cut into overlapping tiles of one width; a word belongs to the tile whose
+        own part holds its start (own parts split each overlap in the middle), so a name is judged
+        once and with context on both sides.
+        """
+        w, step, n = self._rules.tile, self._rules.stride, len(text)
+        if n <= w:
+            return [(0, n, a, b) for a, b in stretches]
+        tiles = []
+        for a, b in stretches:
+            if b - a <= w:  # widths in steps of 4, so most short pieces share a width and a batch
+                width = min(w, -(-(b - a) // 4) * 4)
+                start = min(max(0, (a + b - width) // 2), n - width)
+                tiles.append((start, start + width, a, b))
+                continue
+            starts = sorted({min(s, n - w) for s in range(max(0, a - (w - step) // 2), b - w + step, step)})
+            bounds = [a] + [(s + e + w) // 2 for s, e in zip(starts[1:], starts, strict=False)] + [b]
+            tiles += [(s, s + w, bounds[i], bounds[i + 1]) for i, s in enumerate(starts)]
+        return tiles
+
+    # -- tagging and judging -----------------------------------------------------------------------
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        if not self._maybe.search(text):
+            return []
+        titled = self.after_titles(text)
+        starts = self.candidates(text, titled)
+        if not starts:
+            return []
+        tiles = self._tiles(text, self._stretches(text, starts))
+        pieces = [text[a:b] for a, b, _, _ in tiles]
+        found: dict[int, int] = {}
+        for (a, _, own_from, own_to), piece, words in zip(tiles, pieces, self.tagger.tag(pieces), strict=True):
+            for i, (s, _, tag) in enumerate(words):
+                if own_from <= a + s < own_to:
+                    end = self._judge(piece, words, i, tag, a + s in titled)
+                    if end:
+                        found[a + s] = max(found.get(a + s, 0), a + end)
+        return sorted(found.items())
+
+    def _judge(self, piece: str, words: list[Span], i: int, tag: str, after_title: bool) -> int | None:
+        """Where the name that tagged word ``i`` of a piece starts ends, if it is one."""
+        r = self._rules
+        start, end, _ = words[i]
+        if tag in r.person_tags:
+            # LAC ends a transliterated name at its dot (阿卜杜拉 · 买买提): the word after each dot belongs to it.
+            j = i
+            while j + 2 < len(words) and piece[words[j + 1][0]:words[j + 1][1]] in _DOT_CHARS:
+                j += 2
+            end = words[j][1]
+            word = piece[start:end]
+            return end if _DOT_NAME.fullmatch(word) or self._is_han_name(word) else None
+        word = piece[start:end]
+        n = self._lex.surname_length(word)
+        if after_title or (tag == "ORG" and len(word) - n == r.org_given_length and word[-1] not in r.org_not_ending
+                           and (n == 2 or word[0] in self._lex.single)):
+            # 乘车人：东方娜娜 — right after a word naming a person's role, the lexicon may read a
+            # name the tagger called something else, as long as it is no ordinary word.
+            return end if word not in self._tables.freq and self._is_han_name(word) else None
+        return None
+
+    def _is_han_name(self, word: str) -> bool:
+        return bool(_HAN_WORD.fullmatch(word)) and self._lex.is_name(word)

@@ -1,0 +1,2 @@
+"""Data, not code: this folder ships as the package ``auditor.recognizers`` (see setup.py) so that an installed
+auditor finds it through importlib.resources (auditor/resources.py)."""
