@@ -15,8 +15,9 @@ import pytest
 from apk_fixtures import sample_apks  # noqa: F401  (pytest fixture)
 from test_batch_run import BATCH_CMD, ROOT, batch_cli, frozen_rules
 
+from auditor.batch.local import WORKER_DIED
 from auditor.batch.manifest import read_manifest
-from auditor.batch.runner import WORKER_DIED, run_batch
+from auditor.batch.runner import run_batch
 from auditor.batch.task import AppTask
 from auditor.batch.worker import TaskResult, run_task
 from auditor.ruleset import Ruleset

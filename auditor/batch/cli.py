@@ -8,7 +8,9 @@ next run resumes.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,7 @@ from rich.progress import Progress, TaskID, TextColumn
 from auditor.progress import PlainProgress, make_progress
 
 if TYPE_CHECKING:
+    from auditor.batch.engine import Engine
     from auditor.batch.runner import BatchSummary
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -61,14 +64,23 @@ def default_jobs() -> int:
 @click.argument("manifest", type=PathArg)
 @click.option("--db", type=PathArg, default=Path("pi-auditor.db"), show_default=True,
               help="SQLite database: audits, and the batch bookkeeping that makes re-runs resume.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=default_jobs(), show_default="CPUs available",
-              help="Worker processes auditing apps in parallel.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              show_default="CPUs available; on Ray twice the cluster's CPUs",
+              help="Worker processes auditing apps in parallel (on Ray: apps handed to the cluster at once).")
 @click.option("--out", type=PathArg, help="Directory for dashboard.html/.csv/.json and apps/<report>.html.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the per-app reports and of category names.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=1800, show_default=True,
               help="Seconds one app's audit may take before it is stopped and marked failed (0: no limit).")
-def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, timeout: float) -> None:
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where audits run: worker processes here, or the nodes of a Ray cluster (pi-auditor[ray]).")
+@click.option("--address", help="With --engine ray: the cluster's head, host:port (default: RAY_ADDRESS, else the "
+                                "cluster this machine belongs to).")
+@click.option("--ship-inputs", is_flag=True,
+              help="With --engine ray: send every input through Ray's object store, even to nodes that see it "
+                   "at its path.")
+def batch(manifest: Path, db: Path, jobs: int | None, out: Path | None, lang: str, timeout: float, engine: str,
+          address: str | None, ship_inputs: bool) -> None:
     """Audit every app of a campaign MANIFEST (CSV or YAML; see docs/batch.md), resumably, in parallel."""
     # imported here so that every other `auditor` command starts without the batch and report machinery
     from auditor.batch.dashboard import REPORTS_SUBDIR, write_dashboard
@@ -79,6 +91,7 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, time
     from auditor.ruleset import Ruleset
     from auditor.store import Store, check_ours
 
+    runner_engine = _engine(engine, jobs, address, ship_inputs)
     m = read_manifest(manifest)
     if out and out.exists() and not out.is_dir():
         raise InputError(out, "--out must be a directory")  # found now, not after hours of audits
@@ -89,8 +102,9 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, time
         listener = ProgressListener(progress)
         try:
             with progress:
-                summary = run_batch(m, store, jobs=jobs, report_dir=out / REPORTS_SUBDIR if out else None,
-                                    lang=lang, listener=listener, ruleset=ruleset, timeout_s=timeout or None)
+                summary = run_batch(m, store, report_dir=out / REPORTS_SUBDIR if out else None, lang=lang,
+                                    listener=listener, ruleset=ruleset, timeout_s=timeout or None,
+                                    engine=runner_engine)
         except KeyboardInterrupt:
             _err.print(f"interrupted: {listener.ok} apps audited in this run are stored in {db}; run the same "
                        "command again to resume", markup=False)
@@ -103,6 +117,23 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, time
                 _err.print(f"  no report for {key}: {error}", markup=False)
 
 
+def _engine(name: str, jobs: int | None, address: str | None, ship_inputs: bool) -> Engine:
+    """The engine the options ask for; Ray's options without Ray, or Ray not installed, is exit 2."""
+    from auditor.errors import UsageError
+
+    if name == "local":
+        if address or ship_inputs:
+            raise UsageError("--address and --ship-inputs need --engine ray")
+        from auditor.batch.local import LocalEngine
+
+        return LocalEngine(jobs or default_jobs())
+    if importlib.util.find_spec("ray") is None:
+        raise UsageError("--engine ray needs Ray: pip install 'pi-auditor[ray]' (docs/batch.md)")
+    from auditor.batch.ray_engine import RayEngine
+
+    return RayEngine(address, ship_inputs=ship_inputs, max_in_flight=jobs)
+
+
 def _print_summary(s: BatchSummary, db: Path) -> None:
     reused = f", {len(s.reused)} of them from another campaign" if s.reused else ""
     _err.print(f"campaign {s.campaign}: {s.total} apps, {len(s.done)} audited, {len(s.skipped)} skipped "
@@ -110,3 +141,6 @@ def _print_summary(s: BatchSummary, db: Path) -> None:
                markup=False)
     for key, error in sorted(s.failed.items()):
         _err.print(f"  failed {key}: {error}", markup=False)
+    nodes = Counter(r.node for r in s.results if r.node)
+    if nodes:  # a distributed engine: where the apps of this run were audited
+        _err.print("audited on " + ", ".join(f"node {n[:8]}: {c}" for n, c in sorted(nodes.items())), markup=False)

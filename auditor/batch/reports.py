@@ -25,3 +25,12 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def write_report(audit: Audit, ruleset: Ruleset, path: Path, lang: str) -> None:
     write_text_atomic(path, render_html(audit, ruleset, lang=lang))
+
+
+def save_report(path: Path, html: str) -> str | None:
+    """Write a rendered per-app report; the reason if it cannot be written (the audit stands)."""
+    try:
+        write_text_atomic(path, html)
+    except AuditorError as e:
+        return f"{type(e).__name__}: {e}"
+    return None

@@ -1,36 +1,28 @@
-"""Run a campaign: hash inputs, skip what is already audited, audit the rest in worker processes.
+"""Run a campaign: hash inputs, skip what is already audited, hand the rest to an engine, store results.
 
-The parent is the only database writer; workers return audits as data (worker.py). At most ``jobs``
-tasks are in flight, so when a worker dies outright (a segfault in a native parser, the OOM killer) the
-suspects are exactly the in-flight tasks: each is retried alone, and only an app that kills its worker
-again is marked failed; the batch goes on. Workers come from a forkserver (warmed once by preload.py),
-never forked from this process, so they do not inherit the progress bar's thread or the open SQLite
-connection.
+This process is the only database writer: engines (engine.py) run the audits, locally or on a cluster,
+and return each as data; the runner stores it with its bookkeeping row in one transaction as it
+arrives, so a run killed at any moment loses nothing stored and the next run resumes.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections import deque
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
+from auditor.batch.engine import Engine, WorkerSetup
 from auditor.batch.ledger import Ledger
+from auditor.batch.local import LocalEngine, TaskFn
 from auditor.batch.manifest import Manifest
-from auditor.batch.task import AppTask, prepare_task
-from auditor.batch.worker import TaskResult, init_worker, run_task
+from auditor.batch.reports import save_report
+from auditor.batch.task import AppTask, prepare_task, report_filename
+from auditor.batch.worker import TaskResult, run_task
 from auditor.errors import InputError
 from auditor.ruleset import Ruleset
 from auditor.store import Store
-
-TaskFn = Callable[[AppTask], TaskResult]
-WORKER_DIED = "the worker process died while auditing this app, twice (crash or out of memory)"
 
 
 class Listener(Protocol):
@@ -56,8 +48,11 @@ class BatchSummary:
 
 def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Path | None = None,
               lang: str = "zh", listener: Listener | None = None, task_fn: TaskFn = run_task,
-              ruleset: Ruleset | None = None, timeout_s: float | None = None) -> BatchSummary:
-    """Audit every app of the manifest not yet audited from the same inputs and rules; return what happened."""
+              ruleset: Ruleset | None = None, timeout_s: float | None = None,
+              engine: Engine | None = None) -> BatchSummary:
+    """Audit every app of the manifest not yet audited from the same inputs and rules; return what happened.
+
+    ``engine`` runs the audits (default: ``LocalEngine(jobs, task_fn)``, a process pool here)."""
     started = time.monotonic()
     ruleset = ruleset or Ruleset()
     ruleset.check()
@@ -87,6 +82,11 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
 
     def record(task: AppTask, result: TaskResult) -> None:
         t0 = time.monotonic()
+        if result.report_html is not None and result.audit is not None and task.report_dir:
+            # rendered by a worker on another machine; written here, where --out is
+            audit_id = str(result.audit["audit"]["id"])
+            path = Path(task.report_dir) / report_filename(task.key, audit_id)
+            result = replace(result, report_html=None, report_error=save_report(path, result.report_html))
         ledger.record(task, result)
         summary.store_seconds += time.monotonic() - t0
         summary.results.append(replace(result, audit=None))  # stored now; a campaign's audits need not stay in memory
@@ -97,63 +97,8 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
         if listener:
             listener.finished(task.key, result.error)
 
-    init_args = (store.salt, str(ruleset.root), str(ruleset.recognizers_root), os.getpid())
-    while pending:
-        for suspect in _run_pool(pending, jobs, init_args, task_fn, record):
-            if _run_pool(deque([suspect]), 1, init_args, task_fn, record):
-                record(suspect, _failed(suspect, WORKER_DIED))
+    engine = engine or LocalEngine(jobs, task_fn)
+    engine.run(pending, WorkerSetup(store.salt, str(ruleset.root), str(ruleset.recognizers_root)), record)
     summary.seconds = time.monotonic() - started
     return summary
-
-
-def _run_pool(tasks: deque[AppTask], jobs: int, init_args: tuple[str, str, str, int], task_fn: TaskFn,
-              record: Callable[[AppTask, TaskResult], None]) -> list[AppTask]:
-    """Drain ``tasks`` through a pool; if the pool breaks, return the tasks that were in flight."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["auditor.batch.preload"])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker,
-                               initargs=init_args)
-    inflight: dict[Future[TaskResult], AppTask] = {}
-    clean = False
-    try:
-        while tasks or inflight:
-            if broken := _refill(pool, tasks, inflight, jobs, task_fn):
-                return [*broken, *inflight.values()]
-            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            outcomes = [(inflight.pop(fut), fut) for fut in finished]
-            broken = [t for t, fut in outcomes if isinstance(fut.exception(), BrokenProcessPool)]
-            # hand out the next apps before storing these, so no worker idles while the parent writes
-            broken = broken or _refill(pool, tasks, inflight, jobs, task_fn)
-            for task, fut in outcomes:
-                if task not in broken:
-                    record(task, _outcome(task, fut))
-            if broken:
-                return [*broken, *inflight.values()]
-        clean = True
-        return []
-    finally:
-        pool.shutdown(wait=clean, cancel_futures=True)
-
-
-def _refill(pool: ProcessPoolExecutor, tasks: deque[AppTask], inflight: dict[Future[TaskResult], AppTask],
-            jobs: int, task_fn: TaskFn) -> list[AppTask]:
-    """Keep ``jobs`` tasks in flight; a pool that breaks on submit returns the task it refused."""
-    while tasks and len(inflight) < jobs:
-        task = tasks.popleft()
-        try:
-            inflight[pool.submit(task_fn, task)] = task
-        except BrokenProcessPool:
-            return [task]
-    return []
-
-
-def _outcome(task: AppTask, fut: Future[TaskResult]) -> TaskResult:
-    exc = fut.exception()
-    if exc is not None:  # the task function itself failed, e.g. its result would not pickle
-        return _failed(task, f"internal error: {type(exc).__name__}: {exc}")
-    return fut.result()
-
-
-def _failed(task: AppTask, error: str) -> TaskResult:
-    return TaskResult(key=task.key, audit=None, error=error, seconds=0.0, pid=0, peak_rss_kb=0)
 

@@ -26,6 +26,7 @@ class HashedInput:
     kind: str
     path: str
     sha256: str
+    size: int = 0  # bytes (a directory: of its files); bounds a copy sent to another machine
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def prepare_task(campaign: str, app: BatchApp, *, rules_version: str, report_dir
     named: list[tuple[str, Path]] = [(k, p) for k in ("apk", "policy", "scope", "miniprogram")
                                      if (p := getattr(app, k)) is not None]
     named += [("traffic", p) for p in app.traffic]
-    inputs = tuple(HashedInput(kind, str(p), sha256_of(p)[0]) for kind, p in named)
+    inputs = tuple(HashedInput(kind, str(p), *sha256_of(p)) for kind, p in named)
     return AppTask(
         campaign=campaign, key=app.key, name=app.name, inputs=inputs, category=app.category,
         consent_at=app.consent_at, first_party=app.first_party, rules_version=rules_version,

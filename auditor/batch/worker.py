@@ -8,21 +8,24 @@ own Ruleset once, so rules and recognizers load once per process, not per app.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import select
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.batch.reports import write_report
+from auditor.batch.reports import save_report
 from auditor.batch.task import AppTask, report_filename
 from auditor.errors import AuditorError
 from auditor.model import Audit
 from auditor.pipeline import run_audit
+from auditor.report import render_html
 from auditor.ruleset import Ruleset
 
 _state: dict[str, Any] = {}
@@ -50,6 +53,14 @@ class TaskResult:
     peak_rss_kb: int
     report_error: str | None = None
     cpu_seconds: float = 0.0
+    #: the rendered per-app report, when the task asked for it back instead of written (run_task)
+    report_html: str | None = None
+    node: str = ""  # the cluster node that ran it (distributed engines; empty for the local pool)
+
+    @classmethod
+    def failure(cls, key: str, error: str) -> TaskResult:
+        """An app that failed outside any worker's audit (its worker died, its node was lost)."""
+        return cls(key=key, audit=None, error=error, seconds=0.0, pid=0, peak_rss_kb=0)
 
 
 def init_worker(salt: str, rules_root: str, recognizers_root: str, parent_pid: int = 0) -> None:
@@ -60,9 +71,13 @@ def init_worker(salt: str, rules_root: str, recognizers_root: str, parent_pid: i
     finishes its current app quietly instead of printing a KeyboardInterrupt traceback.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGALRM, _on_alarm)
     die_with_parent(parent_pid)
-    ruleset = Ruleset(Path(rules_root), Path(recognizers_root))
+    configure(salt, Ruleset(Path(rules_root), Path(recognizers_root)))
+
+
+def configure(salt: str, ruleset: Ruleset) -> None:
+    """Make this process a worker: the salt and rules every task uses, and the --timeout alarm."""
+    signal.signal(signal.SIGALRM, _on_alarm)
     ruleset.check()
     _state["salt"] = salt
     _state["ruleset"] = ruleset
@@ -101,11 +116,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def run_task(task: AppTask) -> TaskResult:
+def run_task(task: AppTask, *, return_report: bool = False, shown_paths: Mapping[str, str] | None = None) -> TaskResult:
+    """Audit one app.
+
+    With ``return_report`` its report comes back in the result (for a driver on another machine to
+    write) instead of being written to ``task.report_dir`` here. ``shown_paths`` maps the paths this
+    worker read copies of inputs from to the paths the manifest named, so that the audit, its report and
+    any error name the app's inputs as the campaign knows them, wherever they were read."""
     started, cpu_started = time.monotonic(), time.process_time()
     audit: dict[str, Any] | None = None
     error: str | None = None
     report_error: str | None = None
+    report_html: str | None = None
     ruleset: Ruleset = _state["ruleset"]
     _state["timeout_s"] = task.timeout_s
     try:
@@ -113,19 +135,36 @@ def run_task(task: AppTask) -> TaskResult:
             # safe to interrupt: the forkserver already imported every analysis module (preload.py)
             signal.setitimer(signal.ITIMER_REAL, task.timeout_s)
         result = run_audit(task.audit_inputs(), ruleset=ruleset, salt=_state["salt"])
+        if shown_paths:
+            result = Audit.from_dict(json.loads(_relabel(json.dumps(result.to_dict()), shown_paths, json_text=True)))
         audit = result.to_dict()
         if task.report_dir:
-            path = Path(task.report_dir) / report_filename(task.key, result.id)
-            report_error = _write_report(result, ruleset, path, task.lang)
+            report_html, report_error = _render_report(result, ruleset, task.lang)
+            if not return_report and report_html is not None:
+                report_error = save_report(Path(task.report_dir) / report_filename(task.key, result.id),
+                                                 report_html)
+                report_html = None
     except (AuditorError, AppTimeout) as e:
         error = str(e)
     except Exception as e:  # noqa: BLE001 -- one app's crash must not end the batch; it is reported per app
         error = f"internal error: {type(e).__name__}: {e}"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+    if error and shown_paths:
+        error = _relabel(error, shown_paths)
     return TaskResult(key=task.key, audit=audit, error=error,
                       seconds=time.monotonic() - started, pid=os.getpid(), peak_rss_kb=peak_rss_kb(),
-                      report_error=report_error, cpu_seconds=time.process_time() - cpu_started)
+                      report_error=report_error, cpu_seconds=time.process_time() - cpu_started,
+                      report_html=report_html)
+
+
+def _relabel(text: str, paths: Mapping[str, str], *, json_text: bool = False) -> str:
+    """Replace each local path in ``text`` (JSON-encoded when ``json_text``) by the path it stands for."""
+    for local, shown in paths.items():
+        if json_text:
+            local, shown = json.dumps(local)[1:-1], json.dumps(shown)[1:-1]
+        text = text.replace(local, shown)
+    return text
 
 
 def peak_rss_kb() -> int:
@@ -133,10 +172,10 @@ def peak_rss_kb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def _write_report(audit: Audit, ruleset: Ruleset, path: Path, lang: str) -> str | None:
-    """Render the per-app report here, in parallel, rather than serially in the parent."""
+def _render_report(audit: Audit, ruleset: Ruleset, lang: str) -> tuple[str | None, str | None]:
+    """Render the per-app report here, in parallel, rather than serially in the parent: (html, error)."""
     try:
-        write_report(audit, ruleset, path, lang)
+        return render_html(audit, ruleset, lang=lang), None
     except Exception as e:  # noqa: BLE001 -- the audit stands even if its report cannot be drawn
-        return f"{type(e).__name__}: {e}"
-    return None
+        return None, f"{type(e).__name__}: {e}"
+
