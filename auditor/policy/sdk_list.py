@@ -447,7 +447,9 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
     for found in records:
         found.name, maker = name_and_provider(found.name)
         found.provider = found.provider or maker
-        ids = [found.sdk] if found.sdk else matcher.match_all(found.name, found.provider, found.purpose)
+        # The record's own text is the context a bare brand resolves in (华为SDK … 推送).
+        context = f"{found.purpose or ''} {found.text}"
+        ids = [found.sdk] if found.sdk else matcher.match_all(found.name, found.provider, context)
         for rec in [replace(found, sdk=sid) for sid in ids] or [found]:
             _keep(rec, lex, out)
     return sorted(out.values(), key=lambda r: r.position)
