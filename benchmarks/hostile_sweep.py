@@ -263,9 +263,9 @@ CASES: list[Case] = [
          _file("c.har", lambda: har_with(set_url("http://a.example.org/" + "a" * 50_000 + "!")))),
     # YAML
     Case("scope-billion-laughs", ["audit", "--scope", "{d}/s.yaml"], _file("s.yaml", billion_laughs)),
-    Case("scope-recursive", ["audit", "--scope", "{d}/s.yaml"], _file("s.yaml", "app: &a {name: *a}\n")),
+    Case("scope-recursive", ["audit", "--scope", "{d}/s.yaml"], _file("s.yaml", lambda: "app: &a {name: *a}\n")),
     Case("scope-nan", ["audit", "--scope", "{d}/s.yaml", "--json", "{d}/out.json"],
-         _file("s.yaml", "app:\n  name: x\n  version: .nan\n")),
+         _file("s.yaml", lambda: "app:\n  name: x\n  version: .nan\n")),
     Case("manifest-billion-laughs", ["batch", "{d}/m.yaml", "--db", "{d}/b.db"],
          _file("m.yaml", lambda: billion_laughs(key="apps"))),
     # policies
