@@ -66,6 +66,7 @@ class Case:
     expect_flows: int | None = None  # one bad record: this many flows must be audited (json at {d}/out.json)
     watch: list[str] = field(default_factory=list)  # files (relative to {d}) that must not change
     stdin: bytes | None = None
+    absent: list[str] = field(default_factory=list)  # must not appear in {d}/out.json (read from outside)
 
 
 @dataclass
@@ -282,7 +283,8 @@ CASES: list[Case] = [
          _mini({"pages/index/index.js": "x => " * 100_000 + "wx.getLocation()"})),
     Case("mini-fifo-js", ["miniprogram", "{d}/mp"], _mini({"pages/index/index.js": "1"}, fifo="fifo.js")),
     Case("mini-root-symlink-out", ["miniprogram", "{d}/mp", "--json", "{d}/out.json"],
-         _mini({}, links={"src": "{d}/outside"})),
+         _mini({"project.config.json": '{"miniprogramRoot": "src/"}'}, links={"src": "{d}/outside"}),
+         absent=["secret.js"]),
     Case("wxapkg-overlap", ["miniprogram", "{d}/p.wxapkg"], _wxapkg_overlap),
     # APK (the apk area's bound)
     Case("apk-zip-bomb-lying-headers", ["apk", "{d}/bomb.apk"], _apk_bomb),
@@ -330,6 +332,10 @@ def run_case(case: Case, base: Path, timeout: float) -> Result:
     if b"\x1b" in stderr or b"\x07" in stderr:
         problems.append("escape-printed")
     problems += _raw_pi(d, case)
+    out_json = d / "out.json"
+    for text in case.absent:
+        if out_json.exists() and text in out_json.read_text(encoding="utf-8"):
+            problems.append(f"outside({text})")
     if case.expect_flows is not None:
         problems += _lost(d, case.expect_flows)
     for w, digest in watched.items():
