@@ -207,7 +207,8 @@ def test_merged_cells_of_an_html_table_are_repeated_in_the_rows_they_span() -> N
     html = (
         "<h2>第三方SDK清单</h2><table>"
         "<tr><th>SDK名称</th><th>公司名称</th><th>使用目的</th><th>收集的个人信息</th></tr>"
-        "<tr><td rowspan='2'>某某统计SDK</td><td rowspan='2'>某某数据有限公司</td><td>统计分析</td><td>设备标识符</td></tr>"
+        "<tr><td rowspan='2'>某某统计SDK</td><td rowspan='2'>某某数据有限公司</td>"
+        "<td>统计分析</td><td>设备标识符</td></tr>"
         "<tr><td>反作弊</td><td>位置信息</td></tr>"
         "<tr><td>某某支付SDK</td><td colspan='2'>某某支付有限公司</td><td>银行卡号</td></tr>"
         "</table>"

@@ -32,7 +32,10 @@ MAX_BAD_UTF8_RATIO = 0.01  # a few broken bytes in UTF-8 text are tolerated (and
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SENTENCE_END = "。！？；!?;：:"
 _ROW = re.compile(r"\t|[|｜]")
-_STARTS_ITEM = r"#{1,6}[ \t]|[•●■◆▪·\-*]|[（(]?[一二三四五六七八九十\d]+[、.．)）]|第[一二三四五六七八九十百\d]+[章节条部]"
+_STARTS_ITEM = (
+    r"#{1,6}[ \t]|[•●■◆▪·\-*]|[（(]?[一二三四五六七八九十\d]+[、.．)）]"
+    r"|第[一二三四五六七八九十百\d]+[章节条部]"
+)
 _STARTS_UNIT = re.compile(_STARTS_ITEM)
 _MD_HEADING = re.compile(r"#{1,6}[ \t]")
 # In a .txt file a line opening with "key：" starts a record; in a PDF it may be a word cut in two.

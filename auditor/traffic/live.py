@@ -68,7 +68,7 @@ class LiveAuditor:
         self.consent_rx = self._consent_patterns()
         self.marker_hosts = {h.lower() for h in self.ruleset.consent_patterns["marker_hosts"]}
         self.counts = {"flows": 0, "with_pi": 0, "observations": 0, "before_consent": 0}
-        self.echoes: set[str] = set()
+        self.echoes: set[int] = set()
         self.warnings: list[str] = []
         from auditor.model import InputFile
 
