@@ -260,8 +260,9 @@ class PIScanner:
                 return [payload]
             if n > _FIELD_MAX:
                 return self.scan_text(text)
-        if n < self._matcher.min_length:
-            return []  # most leaves: flags, counts, enum strings
+        m = self._matcher
+        if n < m.min_length and (n < m.gated_min or (":" not in text and "@" not in text)):
+            return []  # most leaves: flags, counts, enum strings (PatternMatcher.too_short, inlined: hot)
         return list(self._value_hits(text, facts.context))
 
     def scan_distinct(self, key: str, values: Sequence[object]) -> tuple[list[DistinctHits], list[int]]:

@@ -288,8 +288,11 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         return value.rpartition(".")[2].lower() not in _FILE_EXTENSIONS
 
     def ip_address(value: str) -> bool:
+        v = value.strip()
+        if ":" in v and "::" not in v and v.count(":") < 6:  # 10:23:03 is a time (IPv6 has 8 groups or ::)
+            return False
         try:
-            ip = ipaddress.ip_address(value.strip())
+            ip = ipaddress.ip_address(v)
         except ValueError:
             return False
         # 3.1.2.4 is a clause or version number far more often than an address
