@@ -270,17 +270,24 @@ def _hash_inputs(inputs: AuditInputs) -> list[InputFile]:
 
 def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, consent_at: str | None,
                  first_party: list[str], progress: Any) -> None:
+    from auditor.traffic.first_party import AppHints
     from auditor.traffic.scan import analyze_traffic
 
+    # what the APK and the mini-program say of whose app this is (their own party names are no domains)
+    hints = AppHints(packages=[c.app["package"]] if c.app.get("package") else [],
+                     domains=list(c.app.get("request_domains") or []))
     r = analyze_traffic(paths, ruleset=ruleset, salt=salt, consent_at=consent_at, first_party=first_party,
-                        progress=progress)
+                        progress=progress, app=hints)
     c.observations.extend(r.observations)
     c.warnings.extend(r.warnings)
     c.app["flows"] = r.flows
     c.app["flow_count"] = r.flow_count
     c.app.setdefault("first_party", r.first_party)
-    if r.first_party_guessed:
-        c.warnings.append(f"first party guessed as the most frequent domain: {', '.join(r.first_party)}")
+    if r.inferred is not None:
+        c.app["first_party_inferred"] = r.inferred.to_dict()
+        c.app["first_party_confidence"] = r.inferred.confidence
+        c.warnings.append(f"first party inferred as {', '.join(r.inferred.domains)} ({r.inferred.confidence} "
+                          f"confidence): {'; '.join(r.inferred.how)}")
     if r.consent is not None:
         c.consent = r.consent.to_dict()
         if r.consent.assumption:
@@ -321,6 +328,7 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
     c.app["components"] = r.components
     c.app["cleartext_allowed"] = r.cleartext_allowed
     c.app["policy_urls"] = r.policy_urls
+    c.app["capabilities"] = r.capabilities
     if not r.policy_texts and not has_policy:
         c.policy_absent_in.append("apk")
     if r.policy_texts and not has_policy:

@@ -80,8 +80,17 @@ def check_sensitive_no_separate_consent(ctx: JudgeContext) -> list[FindingDraft]
 def check_undisclosed_sdk(ctx: JudgeContext) -> list[FindingDraft]:
     """A third party collects PI and the policy's SDK / third-party list does not name it."""
     out = [o for o in ctx.collected() if o.party.kind == "third" and not ctx.sdk_declared(o.party)]
-    return group(out, "undisclosed_sdk", "第三方收集个人信息，隐私政策的第三方SDK清单未列明",
-                 "A third party collects PI and the policy's third-party (SDK) list does not name it")
+    drafts = group(out, "undisclosed_sdk", "第三方收集个人信息，隐私政策的第三方SDK清单未列明",
+                   "A third party collects PI and the policy's third-party (SDK) list does not name it")
+    if ctx.app.get("first_party_confidence") == "low":
+        # a domain the catalogue does not know is "third" only because the first party was guessed
+        # with low confidence: that guess alone must not make a finding high
+        for d in drafts:
+            if d.party is not None and d.party.sdk is None:
+                d.cap = "medium"
+                d.detail += "（第一方为低置信度推断）"
+                d.detail_en += " (the first party was inferred with low confidence)"
+    return drafts
 
 
 def check_excessive_frequency(ctx: JudgeContext) -> list[FindingDraft]:

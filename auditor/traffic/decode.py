@@ -20,7 +20,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.cookies import SimpleCookie
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit
 
 import brotli
 import zstandard
@@ -209,7 +209,7 @@ class Walker:
         if parts.query:
             yield from self._pairs("query", parse_qsl(parts.query, keep_blank_values=True), 0)
         if parts.path:
-            yield Leaf("url.path", "path", parts.path)
+            yield Leaf("url.path", "path", unquote(parts.path) if "%" in parts.path else parts.path)
         yield from self._headers(headers, "cookie")
         yield from self._message_body(headers, body, decoded, mime)
 
@@ -241,6 +241,18 @@ class Walker:
     def body_pieces(self, headers: list[tuple[str, str]], body: bytes, *, decoded: bool,
                     mime: str = "") -> Iterator[Piece]:
         yield from self._message_body(headers, body, decoded, mime)
+
+    def message_pieces(self, content: bytes, *, text: bool, path: str) -> Iterable[Piece]:
+        """One WebSocket message: JSON, a form or prose when text (Socket.IO's packet-type digits before
+        the JSON are skipped), a binary payload otherwise, as bodies are read."""
+        if not content:
+            return ()
+        if text:
+            decoded = to_text(content)
+            if decoded is not None:
+                m = _SOCKET_IO.match(decoded)
+                return self._text_body(decoded[m.end():] if m else decoded, "", path, 0)
+        return self._body(content, "", path, 0)
 
     def _message_body(self, headers: list[tuple[str, str]], body: bytes, decoded: bool, mime: str) -> Iterable[Piece]:
         """The body's pieces, returned rather than yielded (see ``_body``)."""
@@ -284,6 +296,15 @@ class Walker:
             try:
                 doc = json.loads(stripped)
             except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
+                doc = None
+            if isinstance(doc, dict | list):
+                return self._json(doc, path, None, depth)
+        elif stripped[-1:] in ");" and (jsonp := _JSONP.match(stripped)) is not None:
+            # cb({...}); : API data in a function call, read with its keys like any JSON body
+            inner = stripped[jsonp.end() - 1:].rstrip(";").rstrip()[:-1]
+            try:
+                doc = json.loads(inner)
+            except (ValueError, RecursionError):
                 doc = None
             if isinstance(doc, dict | list):
                 return self._json(doc, path, None, depth)
@@ -383,13 +404,14 @@ class Walker:
                depth: int) -> Iterator[Piece]:
         """A scalar; strings are tried as wrappers (JSON, JWT, base64, URL-encoded form) first."""
         if isinstance(value, str) and depth < MAX_DEPTH:
-            inner = self._unwrap(path, key, value, depth)
+            inner = self._unwrap(path, key, value, depth, parent)
             if inner is not None:
                 yield from inner
                 return
         yield Leaf(path, key, value, parent)
 
-    def _unwrap(self, path: str, key: str, s: str, depth: int) -> Iterable[Piece] | None:
+    def _unwrap(self, path: str, key: str, s: str, depth: int,
+                parent: Mapping[str, Any] | None = None) -> Iterable[Piece] | None:
         """The pieces inside a wrapped string, or None for a plain one (most strings: kept cheap)."""
         t = s.strip()
         if len(t) < 2:
@@ -419,10 +441,32 @@ class Walker:
             pairs = parse_qsl(t, keep_blank_values=True)
             if len(pairs) >= 2:
                 return self._pairs(f"{path}{{form}}", pairs, depth + 1)
+        if "%" in t and _PERCENT.search(t):
+            # percent-encoded once more than its container decoded (licensePlate=%25E8%258B%258F...), or
+            # URL-encoded JSON in a JSON string or a cookie: the decoded value is the field's value
+            plain = _percent_decoded(t)
+            if plain is not None and plain != t:
+                return self._value(path, key, plain, parent, depth + 1)
         return None
 
 
 _B64_RE = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+#: A JSONP body's head: an optional /**/ guard, the callback's name and its opening bracket.
+_JSONP = re.compile(r"(?:/\*\*/\s*)?[\w$.]+\s*\(\s*[\[{]")
+#: Engine.IO / Socket.IO packet types before a message's JSON (42["event", {...}]).
+_SOCKET_IO = re.compile(r"\d{1,3}(?=[\[{])")
+
+
+def _percent_decoded(t: str) -> str | None:
+    """The text under percent-encoding, as UTF-8 or else GB18030 (what Chinese servers send); None if neither."""
+    raw = unquote_to_bytes(t)
+    for cs in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(cs)
+        except UnicodeDecodeError:
+            continue
+    return None
 _FORM_RE = re.compile(r"^[\w.\-\[\]%]+=[^&]*(&[\w.\-\[\]%]+=[^&]*)*$")
 
 
@@ -453,7 +497,7 @@ _B64_HEADS = _b64_heads()
 
 def _may_wrap(s: str) -> bool:
     """Whether ``_unwrap`` could make anything of the string; most strings are plain and skip it."""
-    return s[:1] in _WRAP_LEADS or "=" in s or (len(s) >= MIN_B64 and s[:2] in _B64_HEADS)
+    return s[:1] in _WRAP_LEADS or "=" in s or "%" in s or (len(s) >= MIN_B64 and s[:2] in _B64_HEADS)
 
 
 def _looks_form(s: str) -> bool:

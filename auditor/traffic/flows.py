@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from auditor.errors import InputError, parse_json_bytes
 from auditor.masking import clip
@@ -41,11 +42,24 @@ class Message:
     mime: str = ""
 
     def header(self, name: str) -> str:
-        lname = name.lower()
-        for k, v in self.headers:
-            if k.lower() == lname:
-                return v
-        return ""
+        """The first header of this name (any case), "" when absent; names are indexed at the first call
+        (the scan, the consent patterns and the first-party hints each ask for a few)."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = self.__dict__["_index"] = {}
+            for k, v in self.headers:
+                index.setdefault(k.lower(), v)
+        return index.get(name.lower(), "")
+
+
+@dataclass(slots=True)
+class WsMessage:
+    """One WebSocket message of a flow: who sent it, whether it is text, its bytes and when."""
+
+    from_client: bool
+    text: bool
+    content: bytes
+    time: datetime | None = None
 
 
 @dataclass
@@ -58,6 +72,8 @@ class Flow:
     request: Message
     response: Message | None = None
     status: int | None = None
+    #: WebSocket messages exchanged over this flow after the upgrade (mitmproxy flows, Chrome's HAR)
+    messages: list[WsMessage] = field(default_factory=list)
 
     @cached_property
     def _parts(self) -> SplitResult:
@@ -89,6 +105,7 @@ class Flow:
 class ReadResult:
     flows: list[Flow]
     warnings: list[str]
+    pages: list[str] = field(default_factory=list)  # hosts of the pages a browser recorded (HAR log.pages)
 
 
 def checked_url(url: str) -> str:
@@ -102,8 +119,25 @@ def checked_url(url: str) -> str:
     if not url.isascii() or not url.isprintable():
         url = "".join(c if c.isprintable() and not ("\ud800" <= c <= "\udfff") else _escaped(c) for c in url)
     parts = urlsplit(url)
+    if parts.netloc.count(":") > 1 and "[" not in parts.netloc:
+        # mitmproxy's pretty_url leaves an IPv6 host unbracketed (``http://::1:8080/``): bracket it so
+        # the URL can be split; anything else with several colons stays malformed
+        url, parts = _bracketed_ipv6(url, parts)
     _ = parts.hostname, parts.port  # both raise ValueError on a malformed authority
     return url
+
+
+def _bracketed_ipv6(url: str, parts: SplitResult) -> tuple[str, SplitResult]:
+    netloc = parts.netloc
+    for host, port in (netloc.rpartition(":")[::2], (netloc, "")):  # host:port first, as mitmproxy writes it
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            continue
+        if port == "" or port.isdigit():
+            fixed = parts._replace(netloc=f"[{host}]" + (f":{port}" if port else ""))
+            return urlunsplit(fixed), fixed
+    return url, parts
 
 
 def _escaped(c: str) -> str:
@@ -194,7 +228,39 @@ def read_har(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_BO
             flows.append(_har_entry(entry, label, i, body_cap, warnings))
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError) as e:
             warnings.append(f"{label}: entry {i} skipped: {type(e).__name__}: {clip(e)}")
-    return ReadResult(flows, warnings)
+    return ReadResult(flows, warnings, _har_pages(log))
+
+
+def _har_pages(log: dict[str, Any]) -> list[str]:
+    """The hosts of the pages a browser recorded: a page's title when it is a URL (Chrome, Safari),
+    else the host of the first entry loaded for that page (its document; Firefox titles are words)."""
+    pages = log.get("pages")
+    if not isinstance(pages, list):
+        return []
+    first: dict[str, str] = {}
+    for entry in log["entries"]:
+        if isinstance(entry, dict) and isinstance(entry.get("pageref"), str) and entry["pageref"] not in first:
+            req = entry.get("request")
+            url = req.get("url") if isinstance(req, dict) else None
+            if isinstance(url, str):
+                first[entry["pageref"]] = _url_host(url)
+    hosts = []
+    for page in pages:
+        if not isinstance(page, dict):
+            continue
+        title = page.get("title")
+        host = _url_host(title) if isinstance(title, str) and "://" in title else ""
+        host = host or first.get(str(page.get("id")), "")
+        if host and host not in hosts:
+            hosts.append(host)
+    return hosts
+
+
+def _url_host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def _har_entry(entry: dict[str, Any], label: str, i: int, cap: int, warnings: list[str]) -> Flow:
@@ -221,7 +287,39 @@ def _har_entry(entry: dict[str, Any], label: str, i: int, cap: int, warnings: li
     return Flow(
         file=label, index=i, method=checked_method(str(req.get("method", "GET"))), url=checked_url(str(req["url"])),
         time=_parse_time(entry.get("startedDateTime")), request=request, response=response, status=status,
+        messages=_har_ws_messages(entry.get("_webSocketMessages"), label, i, cap, warnings),
     )
+
+
+def _har_ws_messages(items: Any, label: str, i: int, cap: int, warnings: list[str]) -> list[WsMessage]:
+    """Chrome's ``_webSocketMessages`` (type send/receive, opcode 1 text / 2 binary in base64, time in
+    epoch seconds). A message of another shape is a warning: it is not scanned, and the audit says so."""
+    if not isinstance(items, list):
+        return []
+    out: list[WsMessage] = []
+    skipped = 0
+    for m in items:
+        if not isinstance(m, dict) or m.get("type") not in ("send", "receive") or not isinstance(m.get("data"), str):
+            skipped += 1
+            continue
+        text = m.get("opcode", 1) != 2
+        data = m["data"]
+        if text:
+            content = data.encode("utf-8", "surrogatepass")
+        else:
+            try:
+                content = base64.b64decode(data, validate=False)
+            except (binascii.Error, ValueError):
+                content = data.encode("utf-8", "surrogatepass")
+        content, cut = _cap(content, cap)
+        if cut:
+            warnings.append(f"{label}: flow {i}: WebSocket message {len(out)} cut at {cap} bytes for scanning")
+        t = m.get("time")
+        when = _from_timestamp(t, label, i, warnings) if isinstance(t, int | float) else None
+        out.append(WsMessage(m["type"] == "send", text, content, when))
+    if skipped:
+        warnings.append(f"{label}: flow {i}: {skipped} WebSocket message(s) of an unknown shape not scanned")
+    return out
 
 
 @dataclass(frozen=True)
@@ -277,15 +375,31 @@ def load_mitm_record(data: bytes, label: str, index: int, cap: int, warnings: li
 
     top = tnetstring.members(data)
     if _member(data, top, "version") == FLOW_FORMAT_VERSION:
-        if _member(data, top, "type") != "http":
+        kind = _member(data, top, "type")
+        if kind != "http":
+            warnings.append(_not_http(label, index, kind))
             return None
         return flow_from_state(_member(data, top, "request"), _member(data, top, "response"), label, index, cap,
-                               warnings)
+                               warnings, _member(data, top, "websocket"))
     from mitmproxy import flow, http
     from mitmproxy.io import compat
 
-    f = flow.Flow.from_state(compat.migrate_flow(tnetstring.loads(data)))
-    return flow_from_mitmproxy(f, label, index, cap, warnings) if isinstance(f, http.HTTPFlow) else None
+    state = tnetstring.loads(data)
+    try:
+        state = compat.migrate_flow(state)
+    except ValueError as e:  # mitmproxy's words for a format version it no longer reads
+        raise FormatVersionError(str(e)) from None
+    f = flow.Flow.from_state(state)
+    if not isinstance(f, http.HTTPFlow):
+        warnings.append(_not_http(label, index, getattr(f, "type", type(f).__name__)))
+        return None
+    return flow_from_mitmproxy(f, label, index, cap, warnings)
+
+
+def _not_http(label: str, index: int, kind: object) -> str:
+    """What an audit says of a flow it does not scan (a TCP, UDP or DNS flow): never silence."""
+    name = kind.decode("utf-8", "replace") if isinstance(kind, bytes) else str(kind)
+    return f"{label}: flow {index}: a {name} flow, not HTTP: its messages were not scanned"
 
 
 def _member(data: bytes, top: dict[Any, tuple[int, int]], name: str) -> Any:
@@ -294,9 +408,24 @@ def _member(data: bytes, top: dict[Any, tuple[int, int]], name: str) -> Any:
     return tnetstring.parse(data, where[0], where[1])[0] if where else None
 
 
+class FormatVersionError(ValueError):
+    """A record in a flow format the installed mitmproxy refuses to migrate (its message says which)."""
+
+
+@dataclass
+class RecordRead:
+    """One record of a flow file as read: its HTTP flow (None for other kinds, e.g. TCP, or when
+    unreadable), the warnings met, and why mitmproxy could not read it (None when it could)."""
+
+    record: Record
+    flow: Flow | None
+    warnings: list[str]
+    unreadable: str | None = None  # mitmproxy's message for a refused format version, else ""
+
+
 def read_mitm_records(path: Path, records: list[Record], *, label: str,
-                      body_cap: int = DEFAULT_BODY_CAP) -> Iterator[tuple[Record, Flow | None, list[str]]]:
-    """The HTTP flows of the given records (None for other kinds, e.g. TCP), each with its warnings.
+                      body_cap: int = DEFAULT_BODY_CAP) -> Iterator[RecordRead]:
+    """The HTTP flows of the given records, each with its warnings.
 
     A record whose framing was fine but whose content mitmproxy cannot read is skipped with a warning:
     the flows after it are still evidence.
@@ -308,9 +437,10 @@ def read_mitm_records(path: Path, records: list[Record], *, label: str,
             try:
                 f = load_mitm_record(fh.read(rec.length), label, rec.index, body_cap, warnings)
             except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OverflowError) as e:
-                yield rec, None, [f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {clip(e)})"]
+                warning = f"{label}: flow {rec.index} unreadable, skipped ({type(e).__name__}: {clip(e)})"
+                yield RecordRead(rec, None, [warning], str(e) if isinstance(e, FormatVersionError) else "")
                 continue
-            yield rec, f, warnings
+            yield RecordRead(rec, f, warnings)
 
 
 def check_framing(path: Path, records: list[Record], damage: str | None, label: str) -> list[str]:
@@ -328,34 +458,46 @@ def read_mitm(path: Path, *, label: str | None = None, body_cap: int = DEFAULT_B
     records, damage = frame_mitm(path)
     warnings = check_framing(path, records, damage, label)
     flows: list[Flow] = []
-    unreadable = 0
-    for _, f, warns in read_mitm_records(path, records, label=label, body_cap=body_cap):
-        warnings += warns
-        if f is not None:
-            flows.append(f)
-        else:
-            unreadable += bool(warns)
-    check_readable(path, len(records), unreadable)
+    reasons: list[str] = []
+    for read in read_mitm_records(path, records, label=label, body_cap=body_cap):
+        warnings += read.warnings
+        if read.flow is not None:
+            flows.append(read.flow)
+        elif read.unreadable is not None:
+            reasons.append(read.unreadable)
+    check_readable(path, len(records), reasons)
     return ReadResult(flows, warnings)
 
 
-def check_readable(path: Path, framed: int, unreadable: int) -> None:
-    """A flow file none of whose records mitmproxy can read is not a flow file: an error, not warnings."""
-    if framed and unreadable == framed:
-        raise InputError(path, "not a mitmproxy flow file: none of its records is a flow mitmproxy can read")
+def check_readable(path: Path, framed: int, reasons: list[str]) -> None:
+    """A flow file none of whose records mitmproxy can read is not a flow file: an error, not warnings.
+
+    When every record is of a format version mitmproxy refuses, its own words are the message ("cannot
+    read files with flow format version (0, 10)"): they tell the user what to do, where "none of its
+    records is a flow" does not. ``reasons``: one per unreadable record, "" when not a version refusal."""
+    if not framed or len(reasons) < framed:
+        return
+    if len(set(reasons)) == 1 and reasons[0]:
+        raise InputError(path, f"not readable as a mitmproxy flow file: {reasons[0].rstrip('.')}")
+    raise InputError(path, "not a mitmproxy flow file: none of its records is a flow mitmproxy can read")
 
 
 def flow_from_mitmproxy(f: Any, label: str, index: int, cap: int, warnings: list[str]) -> Flow:
     """Convert a mitmproxy HTTPFlow (the live proxy addon; flow files of older mitmproxy versions)."""
     req, resp = f.request, f.response
-    return _flow(label, index, req.method, req.pretty_url, req.timestamp_start,
+    flow = _flow(label, index, req.method, req.pretty_url, req.timestamp_start,
                  list(req.headers.items(multi=True)), req.raw_content,
                  None if resp is None else (list(resp.headers.items(multi=True)), resp.raw_content, resp.status_code),
                  cap, warnings)
+    ws = getattr(f, "websocket", None)
+    if ws is not None:
+        flow.messages = _ws_messages(((int(m.type), m.from_client, m.content, m.timestamp) for m in ws.messages),
+                                     label, index, cap, warnings)
+    return flow
 
 
 def flow_from_state(req: dict[str, Any], resp: dict[str, Any] | None, label: str, index: int, cap: int,
-                    warnings: list[str]) -> Flow:
+                    warnings: list[str], websocket: dict[str, Any] | None = None) -> Flow:
     """A request and response record of a current-format flow file, read as mitmproxy's Request and
     Response would present them (same text decoding, same URL), without building those: making them
     and their headers was a third of reading a record. Malformed fields raise ValueError, TypeError,
@@ -369,8 +511,33 @@ def flow_from_state(req: dict[str, Any], resp: dict[str, Any] | None, label: str
     response = None
     if resp is not None:
         response = (_state_headers(resp["headers"]), resp["content"], resp["status_code"])
-    return _flow(label, index, method, _pretty_url(req, method, headers), req["timestamp_start"], headers,
+    flow = _flow(label, index, method, _pretty_url(req, method, headers), req["timestamp_start"], headers,
                  req["content"], response, cap, warnings)
+    if websocket:
+        # mitmproxy's WebSocketMessage state: (type, from_client, content, timestamp, dropped, injected)
+        flow.messages = _ws_messages(((m[0], m[1], m[2], m[3]) for m in websocket["messages"]), label, index, cap,
+                                     warnings)
+    return flow
+
+
+#: WebSocket opcodes (RFC 6455 §5.2) that carry data: 1 text, 2 binary (ping, pong and close carry none).
+_WS_TEXT, _WS_BINARY = 1, 2
+
+
+def _ws_messages(items: Iterable[tuple[int, bool, bytes, float | None]], label: str, index: int, cap: int,
+                 warnings: list[str]) -> list[WsMessage]:
+    out = []
+    for opcode, from_client, content, ts in items:
+        if opcode not in (_WS_TEXT, _WS_BINARY):
+            continue
+        # older flow formats migrate text messages as str
+        raw = content.encode("utf-8", "surrogateescape") if isinstance(content, str) else bytes(content or b"")
+        body, cut = _cap(raw, cap)
+        if cut:
+            warnings.append(f"{label}: flow {index}: WebSocket message {len(out)} cut at {cap} bytes for scanning")
+        out.append(WsMessage(bool(from_client), opcode == _WS_TEXT, body,
+                             _from_timestamp(ts, label, index, warnings) if isinstance(ts, int | float) else None))
+    return out
 
 
 #: The fields of mitmproxy 11's request and response records. A record with exactly these is checked no

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,20 @@ from auditor.pii import PIScanner, get_scanner
 from auditor.pii.hit import Hit
 from auditor.ruleset import Ruleset, default_ruleset, normalise_field
 from auditor.traffic.consent import ConsentMoment, ConsentPatterns, Hint, resolve_consent
-from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Column, Leaf, Text, Walker
+from auditor.traffic.context import TrafficContext, echo_key
+from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Column, Leaf, Piece, Text, Walker
+from auditor.traffic.first_party import (
+    AppHints,
+    FirstParty,
+    FlowHints,
+    flow_hints,
+    infer_first_party,
+)
 from auditor.traffic.flows import (
     DEFAULT_BODY_CAP,
     Flow,
     Record,
+    RecordRead,
     capture_format,
     check_framing,
     check_readable,
@@ -44,17 +54,21 @@ class FlowScanner:
 
     def __init__(self, resolver: PartyResolver, *, salt: str, scanner: PIScanner | None = None,
                  inflate_limit: int = DEFAULT_INFLATE_LIMIT, ruleset: Ruleset | None = None) -> None:
+        ruleset = ruleset or default_ruleset()
         self.resolver = resolver
-        self.pi_lists = (ruleset or default_ruleset()).pi_lists
+        self.pi_lists = ruleset.pi_lists
         self.salt = salt
         self.scanner = scanner or get_scanner()
         self.inflate_limit = inflate_limit
+        self.context = TrafficContext(ruleset)
 
-    def scan(self, flow: Flow) -> tuple[list[Observation], list[str]]:
-        """Observations of one flow (both sides) and the decoding warnings met.
+    def scan(self, flow: Flow) -> Scanned:
+        """Observations of one flow (both sides and its WebSocket messages) and the decoding warnings met.
 
         ``before_consent`` is left None: the consent moment is placed by the caller, after the scan
-        (offline it needs every flow; live it can be marked while the flow is on its way)."""
+        (offline it needs every flow; live it can be marked while the flow is on its way). Finds in a
+        response every visitor gets (a script, a public page) come back held: they count only if a
+        request carries the same value (see ``settle``)."""
         walker = Walker(self.inflate_limit)
         party = self.resolver.resolve(flow.host)
         # where-fields shared by every observation of this flow, computed once (URL parsing and time
@@ -62,7 +76,8 @@ class FlowScanner:
         at = {"url": mask_url(flow.url_without_query), "method": flow.method, "scheme": flow.scheme,
               "host": mask_host(flow.host),
               "time": flow.time.isoformat() if flow.time else None}
-        evidence = _Evidence(self, {"file": flow.file, "flow": flow.index}, at, party)
+        evidence = _Evidence(self, {"file": flow.file, "flow": flow.index}, at, party,
+                             held_side="response" if self.context.is_static(flow) else None)
         req = flow.request
         sides: list[tuple[str, Iterable[Any]]] = [
             ("request", walker.request_pieces(flow.url, req.headers, req.body, decoded=req.content_decoded,
@@ -75,19 +90,59 @@ class FlowScanner:
         url = flow.url
         for side, pieces in sides:
             for piece in pieces:
-                if type(piece) is Column:
-                    self._scan_column(piece, side, url, evidence)
-                    continue
-                hits, payload = self._hits(piece, url)
-                if not hits:
-                    continue  # most pieces: one call, no loop, no path work
-                path = piece.path
-                folded = _INDEX.sub("[*]", path) if "[" in path else path
-                for hit in hits:
-                    evidence.add(side, hit, folded, path, payload)
-        return evidence.observations(), [f"{flow.file}: flow {flow.index}: {w}" for w in walker.warnings]
+                self._piece(piece, side, url, evidence)
+        ua = req.header("user-agent")
+        if ua:
+            for hit in self.context.user_agent_hits(ua):
+                evidence.add("request", hit, "headers.user-agent", "headers.user-agent")
+        warnings = walker.warnings
+        binary = 0
+        for i, m in enumerate(flow.messages):
+            side = "request" if m.from_client else "response"
+            extra = {"message": i, "time": m.time.isoformat() if m.time else at["time"]}
+            for piece in walker.message_pieces(m.content, text=m.text, path=f"websocket[{i}]"):
+                binary += type(piece) is Blob
+                self._piece(piece, side, url, evidence, extra)
+        if binary:
+            warnings.append(f"{binary} binary WebSocket message(s) not readable as text or JSON: "
+                            "checked only as media payloads")
+        kept, held, echoes = evidence.observations()
+        return Scanned(kept, [f"{flow.file}: flow {flow.index}: {w}" for w in warnings], held, echoes,
+                       evidence.credentials)
 
-    def _scan_column(self, column: Column, side: str, url: str, evidence: _Evidence) -> None:
+    def _piece(self, piece: Piece, side: str, url: str, evidence: _Evidence,
+               extra: dict[str, Any] | None = None) -> None:
+        """One piece's hits, weighed in their place, into the flow's evidence."""
+        if type(piece) is Column:
+            self._scan_column(piece, side, url, evidence, extra)
+            return
+        hits, payload = self._hits(piece, url)
+        if hits:
+            if payload is None:
+                hits = self.context.weigh(hits, piece.path, _source(piece))
+                if not hits:
+                    return
+        elif type(piece) is Leaf and (role := self.context.roles.get(piece.key, _UNSEEN)) is not None:
+            # a key with a role, or one not seen yet (most keys have none: one dict read)
+            if role is _UNSEEN:
+                role = self.context.role(piece.key)
+                if role is None:
+                    return
+            if role.credential:
+                evidence.credentials = True
+            dev = self.context.device_hit(piece.key, piece.value, piece.path) if role.device else None
+            if dev is None:
+                return
+            hits = [dev]
+        else:
+            return  # most pieces: one call, no loop, no path work
+        path = piece.path
+        folded = _INDEX.sub("[*]", path) if "[" in path else path
+        for hit in hits:
+            evidence.add(side, hit, folded, path, payload, extra=extra)
+
+    def _scan_column(self, column: Column, side: str, url: str, evidence: _Evidence,
+                     extra: dict[str, Any] | None = None) -> None:
         """A column's values: where the key does not need the record around a value, equal values are
         scanned once and counted, and all-different ones judged together (scan_distinct); whatever is
         left is scanned value by value with its own record as parent. An exact path is worked out
@@ -95,6 +150,7 @@ class FlowScanner:
         scan_field = self.scanner.scan_field
         key, records, rows = column.key, column.records, column.rows
         folded = f"{_INDEX.sub('[*]', column.array)}[*].{key}"
+        device = self.context.device_key(key) is not None
         values = [records[i][key] for i in rows]
         if not self.scanner.needs_record(key):
             kinds = list(zip(values, map(type, values), strict=True))  # the type too: 1, 1.0 and True are equal
@@ -102,18 +158,30 @@ class FlowScanner:
             if len(counts) < len(kinds):
                 first = dict(zip(reversed(kinds), reversed(rows), strict=True))  # the earliest row wins
                 for kind, n in counts.items():
-                    for hit in scan_field("", key, kind[0], url=url, parent=records[first[kind]]):
-                        evidence.add(side, hit, folded, partial(column.path, first[kind]), count=n)
+                    hits = scan_field("", key, kind[0], url=url, parent=records[first[kind]])
+                    if hits or device:
+                        for hit in self._in_place(hits, key, kind[0], folded, device):
+                            evidence.add(side, hit, folded, partial(column.path, first[kind]), count=n, extra=extra)
                 return
         # all different (a fresh OAID per event), or bound to their records: scan_distinct then hands
         # back every position
         judged, rest = self.scanner.scan_distinct(key, values)
         for d in judged:
-            evidence.add(side, d.first, folded, partial(column.path, rows[d.position]), count=d.count, texts=d.texts)
+            evidence.add(side, d.first, folded, partial(column.path, rows[d.position]), count=d.count, texts=d.texts,
+                         extra=extra)
         for pos in rest:
             i = rows[pos]
-            for hit in scan_field("", key, values[pos], url=url, parent=records[i]):
-                evidence.add(side, hit, folded, partial(column.path, i))
+            hits = scan_field("", key, values[pos], url=url, parent=records[i])
+            if hits or device:  # most values: no hit, no device key, no call
+                for hit in self._in_place(hits, key, values[pos], folded, device):
+                    evidence.add(side, hit, folded, partial(column.path, i), extra=extra)
+
+    def _in_place(self, hits: list[Hit], key: str, value: Any, folded: str, device: bool) -> list[Hit]:
+        """A column value's hits weighed as any leaf's (see _piece), or its device id when the key names one."""
+        if hits:
+            return self.context.weigh(hits, folded, _as_source(value))
+        dev = self.context.device_hit(key, value, folded) if device else None
+        return [dev] if dev is not None else []
 
     def _hits(self, piece: Leaf | Text | Blob, url: str) -> tuple[list[Hit], Blob | None]:
         """The hits of one piece, and the piece itself when it is a binary payload (hashed, never kept)."""
@@ -165,6 +233,7 @@ class _Seen:
     values: set[str]  # what tells the values apart: their text (a payload's exact path)
     count: int
     score: float
+    payload: bool = False
 
 
 class _Evidence:
@@ -174,17 +243,22 @@ class _Evidence:
     or 50 times (``occurrences``, ``distinct`` values), reported at ``body[*].imei``; a field seen once
     keeps its exact path. Counts are kept aside and written into the observations once, at the end,
     and exact paths of column values are worked out only when needed (``path`` may be a callable):
-    a batch's repeats never need theirs.
+    a batch's repeats never need theirs. Observations of ``held_side`` (the response of a script or a
+    public page) come back apart, each with the echo keys of its values.
     """
 
-    def __init__(self, scanner: FlowScanner, origin: dict[str, Any], at: dict[str, Any], party: Party) -> None:
+    def __init__(self, scanner: FlowScanner, origin: dict[str, Any], at: dict[str, Any], party: Party,
+                 held_side: str | None = None) -> None:
         self._seen: dict[tuple[str, str, str], _Seen] = {}
         self._scanner, self._origin, self._at, self._party = scanner, origin, at, party
+        self._held_side = held_side
+        self.credentials = False  # a field of the flow names a credential (first-party evidence)
 
     def add(self, side: str, hit: Hit, folded: str, path: str | Callable[[], str], payload: Blob | None = None,
-            count: int = 1, texts: set[str] | None = None) -> None:
+            count: int = 1, texts: set[str] | None = None, extra: dict[str, Any] | None = None) -> None:
         """``count`` values with this hit, of which ``path`` is the first: equal ones (a column's repeats),
-        or different ones judged together, whose ``texts`` are then given."""
+        or different ones judged together, whose ``texts`` are then given. ``extra`` adds to ``where``
+        (a WebSocket message's index and time)."""
         key = (side, hit.entity, folded)
         seen = self._seen.get(key)
         if seen is not None:
@@ -198,12 +272,18 @@ class _Evidence:
             return
         exact = path if type(path) is str else path()
         where = {**self._origin, "side": side, "path": exact, **self._at}
+        if extra:
+            where.update(extra)
         o = self._scanner._observation(where, hit, self._party, payload)
-        self._seen[key] = _Seen(o, folded, set(texts) if texts else {hit.text.strip() or exact}, count, hit.score)
+        self._seen[key] = _Seen(o, folded, set(texts) if texts else {hit.text.strip() or exact}, count, hit.score,
+                                payload is not None)
 
-    def observations(self) -> list[Observation]:
-        out = []
-        for seen in self._seen.values():
+    def observations(self) -> tuple[list[Observation], list[Held], set[int]]:
+        """The observations kept, those held for an echo, and the echo keys of the request's values."""
+        out: list[Observation] = []
+        held: list[Held] = []
+        echoes: set[int] = set()
+        for (side, _, _), seen in self._seen.items():
             o = seen.observation
             if seen.count > 1:
                 o.where["occurrences"] = seen.count
@@ -211,8 +291,55 @@ class _Evidence:
             if len(seen.values) > 1:
                 o.where["distinct"] = len(seen.values)
             o.confidence = float(seen.score)
+            if side == self._held_side:
+                held.append(Held(o, frozenset(map(echo_key, seen.values))))
+                continue
             out.append(o)
-        return out
+            if side == "request" and not seen.payload and len(seen.values) <= _ECHO_VALUES:
+                echoes.update(map(echo_key, seen.values))
+        return out, held, echoes
+
+
+#: A request field with more distinct values than this (a batch of fresh OAIDs) is not looked for in
+#: public pages: a page shows back a user's own phone or plate, a value or two, not a column of ids.
+_ECHO_VALUES = 16
+
+
+@dataclass(slots=True)
+class Held:
+    """An observation in a response every visitor gets, kept only if a request carries one of its values."""
+
+    observation: Observation
+    echo_keys: frozenset[int]
+
+
+@dataclass
+class Scanned:
+    """What scanning one flow gives: observations, warnings, and what waits for an echo (see settle)."""
+
+    observations: list[Observation]
+    warnings: list[str]
+    held: list[Held] = field(default_factory=list)
+    echoes: set[int] = field(default_factory=set)
+    credentials: bool = False  # a field names a password, an SMS code...
+
+
+#: A key the traffic context has not been asked about yet.
+_UNSEEN: Any = object()
+
+
+def settle(held: Iterable[Held], echoes: set[int]) -> list[Observation]:
+    """The held observations that are the user's own: a request of the audit carries the same value."""
+    return [h.observation for h in held if h.echo_keys & echoes]
+
+
+def _source(piece: Leaf | Text | Blob) -> str:
+    """The text a piece's hits have their offsets in (as the PI scanner read it)."""
+    return piece.text if type(piece) is Text else _as_source(piece.value)  # type: ignore[union-attr]
+
+
+def _as_source(value: Any) -> str:
+    return value.strip() if type(value) is str else (repr(value) if isinstance(value, int | float) else "")
 
 
 _SEGMENT = re.compile(r"[.\[\]{}]+")
@@ -225,7 +352,8 @@ class TrafficResult:
     flows: list[dict[str, Any]]
     consent: ConsentMoment | None
     first_party: list[str]
-    first_party_guessed: bool
+    #: how the first party was inferred when none was given (None when given, or no flow to go by)
+    inferred: FirstParty | None = None
     warnings: list[str] = field(default_factory=list)
     flow_count: int = 0
 
@@ -237,6 +365,9 @@ class FlowResult:
     flow: Flow  # without headers and bodies: for the timeline and the consent moment
     observations: list[Observation]
     consent_hint: Hint | None
+    hints: FlowHints  # what the flow says of whose app it is
+    held: list[Held] = field(default_factory=list)
+    echoes: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -248,6 +379,7 @@ class _Job:
     path: Path
     records: list[Record] = field(default_factory=list)
     flows: list[Flow] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)  # hosts of a HAR's pages (on the file's first job)
 
     def __len__(self) -> int:
         return len(self.records) + len(self.flows)
@@ -257,7 +389,7 @@ class _Job:
 class _JobResult:
     results: list[FlowResult]
     warnings: list[str]
-    unreadable: int = 0
+    unreadable: list[str] = field(default_factory=list)  # why each unreadable record could not be read
 
 
 @dataclass
@@ -265,6 +397,7 @@ class _Context:
     scanner: FlowScanner
     consent: ConsentPatterns | None  # only when the consent moment is to be found by the rules' patterns
     body_cap: int
+    hints: bool = False  # work out first-party hints (only when the first party is to be inferred)
 
 
 #: Captures with at least this many flows are scanned by forked worker processes, one per usable CPU.
@@ -275,30 +408,39 @@ _worker_context: _Context | None = None
 
 def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, consent_at: str | None = None,
                     first_party: Sequence[str] = (), body_cap: int = DEFAULT_BODY_CAP,
-                    progress: Any = None) -> TrafficResult:
-    """Offline audit of captures: read and scan every flow, then attribute parties and place the flows
-    on the consent timeline (both need every flow, so they come after the scan)."""
+                    progress: Any = None, app: AppHints | None = None) -> TrafficResult:
+    """Offline audit of captures: read and scan every flow, then settle what waits for an echo, infer
+    the first party when none is given, and place the flows on the consent timeline (all of these need
+    every flow, so they come after the scan). ``app`` is what other inputs say of whose app it is."""
     jobs, warnings = _plan(paths, body_cap)
     resolver = PartyResolver(ruleset, first_party)
     patterns = None if consent_at else ConsentPatterns(ruleset)
-    ctx = _Context(FlowScanner(resolver, salt=salt, ruleset=ruleset), patterns, body_cap)
+    ctx = _Context(FlowScanner(resolver, salt=salt, ruleset=ruleset), patterns, body_cap, not first_party)
     results: list[FlowResult] = []
-    unreadable: dict[str, int] = {}
+    unreadable: dict[str, list[str]] = {}
     total = sum(len(j) for j in jobs)
     task = progress.add_task("scanning flows", total=total) if progress else None
     for job, done in zip(jobs, _run_jobs(jobs, ctx, total), strict=True):
         results += done.results
         warnings += done.warnings
-        unreadable[job.label] = unreadable.get(job.label, 0) + done.unreadable
+        unreadable.setdefault(job.label, []).extend(done.unreadable)
         if progress:
             progress.advance(task, len(job))
     _check_readable(jobs, unreadable)
+    echoes: set[int] = set().union(*(r.echoes for r in results)) if results else set()
+    for r in results:
+        r.observations += settle(r.held, echoes)
     flows = [r.flow for r in results]
     fp = list(first_party)
-    guessed = False
+    inferred = None
     if not fp:
-        fp = resolver.guess_first_party(f.host for f in flows)
-        guessed = bool(fp)
+        hints = AppHints(*(([], [], []) if app is None else (app.packages, app.domains, [])))
+        hints.pages = [h for j in jobs for h in j.pages]
+        inferred = infer_first_party([r.hints for r in results], (o for r in results for o in r.observations),
+                                     resolver, hints, ctx.scanner.context.r.user_categories)
+        if inferred is not None:
+            fp = inferred.domains
+            resolver.set_first(fp)
     consent = resolve_consent(flows, consent_at, [r.consent_hint for r in results])
     observations: list[Observation] = []
     timeline: list[dict[str, Any]] = []
@@ -311,7 +453,8 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
             party_dicts[host] = party.to_dict()
         before = consent.is_before(f) if consent else None
         for o in r.observations:
-            o.party, o.before_consent = party, before
+            o.party = party
+            o.before_consent = _message_before(o, before, consent)
         observations += r.observations
         timeline.append({
             "file": f.file, "index": f.index, "time": f.time.isoformat() if f.time else None,
@@ -320,8 +463,21 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
             "status": f.status, "categories": sorted({o.category for o in r.observations}),
             "before_consent": before,
         })
-    shown_fp = [mask_host(d) for d in fp] if guessed else fp  # a guessed domain comes from the capture
-    return TrafficResult(observations, timeline, consent, shown_fp, guessed, warnings, len(flows))
+    if inferred is not None:  # an inferred domain comes from the capture: shown as every output shows hosts
+        fp, inferred = [mask_host(d) for d in fp], inferred.masked()
+    return TrafficResult(observations, timeline, consent, fp, inferred, warnings, len(flows))
+
+
+def _message_before(o: Observation, flow_before: bool | None, consent: ConsentMoment | None) -> bool | None:
+    """A WebSocket message is before consent when its flow is and, where both times are known, its own
+    time is too: a socket opened before the user agreed may carry messages sent after."""
+    if not flow_before or consent is None or consent.time is None or "message" not in o.where:
+        return flow_before
+    t = o.where.get("time")
+    try:
+        return datetime.fromisoformat(t) < consent.time if t else flow_before
+    except (TypeError, ValueError):
+        return flow_before
 
 
 def _plan(paths: Sequence[Path], body_cap: int) -> tuple[list[_Job], list[str]]:
@@ -339,7 +495,10 @@ def _plan(paths: Sequence[Path], body_cap: int) -> tuple[list[_Job], list[str]]:
         if capture_format(p) == "har":
             r = read_har(p, label=label, body_cap=body_cap)
             warnings += r.warnings
-            jobs += [_Job(label, p, flows=r.flows[i:i + _CHUNK]) for i in range(0, len(r.flows), _CHUNK)]
+            chunks = [_Job(label, p, flows=r.flows[i:i + _CHUNK]) for i in range(0, len(r.flows), _CHUNK)]
+            if chunks:
+                chunks[0].pages = r.pages
+            jobs += chunks
         else:
             records, damage = frame_mitm(p)
             warnings += check_framing(p, records, damage, label)
@@ -347,31 +506,34 @@ def _plan(paths: Sequence[Path], body_cap: int) -> tuple[list[_Job], list[str]]:
     return jobs, warnings
 
 
-def _check_readable(jobs: list[_Job], unreadable: dict[str, int]) -> None:
+def _check_readable(jobs: list[_Job], unreadable: dict[str, list[str]]) -> None:
     """Per flow file, as flows.check_readable: records are counted over the file's jobs."""
     for label, path in dict.fromkeys((j.label, j.path) for j in jobs if j.records):
-        check_readable(path, sum(len(j.records) for j in jobs if j.label == label), unreadable.get(label, 0))
+        check_readable(path, sum(len(j.records) for j in jobs if j.label == label), unreadable.get(label, []))
 
 
 def _run_job(job: _Job, ctx: _Context) -> _JobResult:
     out = _JobResult([], [])
     if job.records:
-        pairs: Iterable[tuple[Flow | None, list[str]]] = (
-            (f, warns) for _, f, warns in read_mitm_records(job.path, job.records, label=job.label,
-                                                              body_cap=ctx.body_cap))
+        reads: Iterable[RecordRead] = read_mitm_records(job.path, job.records, label=job.label, body_cap=ctx.body_cap)
     else:
-        pairs = ((f, []) for f in job.flows)
-    for f, warns in pairs:
-        out.warnings += warns
+        reads = (RecordRead(Record(f.index, 0, 0), f, []) for f in job.flows)
+    for read in reads:
+        out.warnings += read.warnings
+        f = read.flow
         if f is None:
-            out.unreadable += bool(warns)
+            if read.unreadable is not None:
+                out.unreadable.append(read.unreadable)
             continue
         try:
-            obs, scan_warnings = ctx.scanner.scan(f)
+            scanned = ctx.scanner.scan(f)
         except Exception as e:  # noqa: BLE001 - one bad flow must not sink the audit of the others (as live)
-            obs, scan_warnings = [], [f"{f.file}: flow {f.index}: not scanned: {type(e).__name__}: {e}"]
-        out.warnings += scan_warnings
-        out.results.append(FlowResult(f.without_bodies(), obs, ctx.consent.match(f) if ctx.consent else None))
+            scanned = Scanned([], [f"{f.file}: flow {f.index}: not scanned: {type(e).__name__}: {e}"])
+        out.warnings += scanned.warnings
+        hints = flow_hints(f, scanned.credentials) if ctx.hints else FlowHints(f.host, f.file, f.index)
+        out.results.append(FlowResult(f.without_bodies(), scanned.observations,
+                                      ctx.consent.match(f) if ctx.consent else None, hints,
+                                      scanned.held, scanned.echoes))
     return out
 
 

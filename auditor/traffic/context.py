@@ -1,0 +1,284 @@
+"""What a recognizer's hit means where it was found in a capture (data: rules/traffic.yaml).
+
+The recognizers judge a key and a value. A capture says more: whether the value sat in a cookie, a
+query, a header or a body, whether it was glued into a longer token, whether the response was a
+script every visitor gets, and what an app's User-Agent carries besides its version. This module
+weighs hits with that, and adds the device ids that only the place reveals (a hex id in the version
+position of a User-Agent token, an app's own ``device_id`` format). It runs only on hits and on the
+few leaves whose key names a device id, never on every leaf, so the scan keeps its speed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from auditor.pii.hit import Hit
+from auditor.pii.keys import normalise_key
+from auditor.ruleset import Ruleset
+from auditor.traffic.flows import Flow
+
+#: The entity of a device id known only by its key or place, in an app's own format.
+APP_DEVICE_ID = "APP_DEVICE_ID"
+DEVICE_CATEGORY = "device_id"
+
+_HEX_ID = re.compile(r"[0-9a-fA-F]{16,64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_ANY_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-.:=+/]{5,127}")
+_PLACEHOLDERS = frozenset({"null", "undefined", "unknown", "none", "nil", "default", "empty", "test", "false", "true",
+                           "nan", "anonymous", "guest"})
+_COMMENT = re.compile(r"\(([^()]*)\)")
+_PRODUCT = re.compile(r"([^\s/();,]+)/([^\s();,]+)")
+_NAMED = re.compile(r"([^\s/=:]+)\s*[/=:]\s*(\S+)")
+_ECHO_STRIP = {ord(c): None for c in " \t\r\n\u3000-·•・()（）"}
+_JSONP_BODY = re.compile(rb"\s*(?:/\*\*/\s*)?(?:typeof\s+[\w$.]+\s*===?\s*['\"]function['\"]\s*&&\s*)?([\w$.]+)\s*\(")
+
+
+@dataclass(frozen=True)
+class _Rules:
+    static_mime: tuple[str, ...]
+    static_ext: frozenset[str]
+    jsonp_params: frozenset[str]
+    cookie_weak: frozenset[str]
+    cookie_whole: frozenset[str]
+    embedded: frozenset[str]
+    phones: frozenset[str]
+    any_shape: frozenset[str]
+    any_confidence: float
+    hex_shape: frozenset[str]
+    hex_confidence: float
+    ua_version: float
+    ua_bare: float
+    ua_negative: frozenset[str]
+    credential_keys: frozenset[str]
+    user_categories: frozenset[str]  # categories a person types into a form (first-party evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRole:
+    """What a field name says to the traffic audit: a device id (any id shape allowed?, confidence of a
+    find) and whether it names a credential (a login's password or SMS code: first-party evidence)."""
+
+    device: tuple[bool, float] | None
+    credential: bool
+
+
+@cache
+def _rules(root: Path) -> _Rules:
+    return _compile(Ruleset(root).load("traffic"))
+
+
+def _compile(d: dict[str, Any]) -> _Rules:
+    dev, ua = d["device_ids"], d["user_agent"]
+    return _Rules(
+        static_mime=tuple(d["static_content"]["mime_types"]),
+        static_ext=frozenset(d["static_content"]["extensions"]),
+        jsonp_params=frozenset(d["static_content"]["jsonp_params"]),
+        cookie_weak=frozenset(d["cookies"]["weak_shape_entities"]),
+        cookie_whole=frozenset(d["cookies"]["whole_value_entities"]),
+        embedded=frozenset(d["embedded"]["entities"]),
+        phones=frozenset(d["embedded"]["phone_entities"]),
+        any_shape=frozenset(dev["any_shape"]["keys"]),
+        any_confidence=float(dev["any_shape"]["confidence"]),
+        hex_shape=frozenset(dev["hex_shape"]["keys"]),
+        hex_confidence=float(dev["hex_shape"]["confidence"]),
+        ua_version=float(ua["version_confidence"]),
+        ua_bare=float(ua["bare_confidence"]),
+        ua_negative=frozenset(ua["negative_names"]),
+        credential_keys=frozenset(d["first_party"]["credential_keys"]),
+        user_categories=frozenset(d["first_party"]["user_entered_categories"]),
+    )
+
+
+def location(path: str) -> str:
+    """Where in the message a field path points: query, headers, cookies, body, url or websocket."""
+    head = path.split(".", 1)[0]
+    return head.split("[", 1)[0]
+
+
+def _glued(text: str, i: int, step: int) -> bool:
+    """Whether position ``i`` continues a token: an ASCII letter or digit, or '-'/'_' before one."""
+    if not 0 <= i < len(text):
+        return False
+    c = text[i]
+    if c.isascii() and c.isalnum():
+        return True
+    if c in "-_":
+        j = i + step
+        return 0 <= j < len(text) and text[j].isascii() and text[j].isalnum()
+    return False
+
+
+class TrafficContext:
+    """The weighing rules of one ruleset, with the caches the scan keeps per distinct key and User-Agent."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.r = _rules(ruleset.root)
+        #: key -> its role, None for most keys; read in the scan's hot loop, filled per new key
+        self.roles: dict[str, KeyRole | None] = {}
+        self._ua: dict[str, tuple[Hit, ...]] = {}
+
+    # -- responses every visitor gets -------------------------------------------------------------
+
+    def is_static(self, flow: Flow) -> bool:
+        """A script, stylesheet, font or public page: its finds count only as echoes of the user's own."""
+        resp = flow.response
+        if resp is None or not resp.body:
+            return False
+        mime = (resp.mime or resp.header("content-type")).lower()
+        if any(m in mime for m in self.r.static_mime):
+            return not ("script" in mime and self._jsonp(flow))
+        if mime and not mime.startswith(("application/octet-stream", "text/plain", "binary/")):
+            return False
+        path = urlsplit(flow.url).path
+        ext = path.rpartition("/")[2].rpartition(".")[2].lower() if "." in path.rpartition("/")[2] else ""
+        return ext in self.r.static_ext and not (ext in ("js", "mjs", "cjs") and self._jsonp(flow))
+
+    def _jsonp(self, flow: Flow) -> bool:
+        """A script that answers a JSONP call: API data wrapped in a function call, not a static asset.
+
+        Known by a callback parameter, or by the body calling a function the query named (a static
+        script may start with ``define([`` too, so the body alone does not say it)."""
+        query = urlsplit(flow.url).query
+        if not query:
+            return False
+        pairs = parse_qsl(query)
+        if any(normalise_key(k) in self.r.jsonp_params for k, _ in pairs):
+            return True
+        m = _JSONP_BODY.match(flow.response.body[:512]) if flow.response else None
+        return m is not None and m.group(1).decode("ascii", "replace") in {v for _, v in pairs}
+
+    # -- hits in their place ------------------------------------------------------------------------
+
+    def weigh(self, hits: list[Hit], path: str, text: str) -> list[Hit]:
+        """The hits that hold where they were found; ``text`` is what their offsets refer to."""
+        where = location(path)
+        return [h for h in hits if self._holds(h, where, text)]
+
+    def _holds(self, h: Hit, where: str, text: str) -> bool:
+        r = self.r
+        by_key = "key" in h.evidence
+        if where == "cookies":
+            if by_key:
+                return h.entity not in r.cookie_weak
+            return h.entity in r.cookie_whole and h.start == 0 and h.end == len(text) and self._plain(h, text)
+        return by_key or self._plain(h, text)
+
+    def _plain(self, h: Hit, text: str) -> bool:
+        """A value-only find that is not part of something else (an id, a foreign number, an SSH remote)."""
+        r, s, e = self.r, h.start, h.end
+        if h.entity in r.embedded and (_glued(text, s - 1, -1) or _glued(text, e, 1)):
+            return False
+        if h.entity in r.phones and s > 0 and text[s - 1] == "+" and not h.text.startswith("+"):
+            return False
+        if h.entity == "EMAIL":
+            if e + 1 < len(text) and text[e] == ":" and not text[e + 1].isspace():
+                return False  # user@host:path
+            if text[max(0, s - 2):s] == "//":
+                return False  # scheme://user@host
+        return True
+
+    # -- device ids the recognizers do not know ---------------------------------------------------
+
+    def role(self, key: str) -> KeyRole | None:
+        """The key's role (None for most keys), worked out once per distinct key."""
+        if key in self.roles:
+            return self.roles[key]
+        norm = normalise_key(key)
+        r = self.r
+        if norm.startswith("x") and norm[1:] in r.any_shape | r.hex_shape:
+            norm = norm[1:]  # X-Device-Id
+        device = ((True, r.any_confidence) if norm in r.any_shape
+                  else (False, r.hex_confidence) if norm in r.hex_shape else None)
+        role = KeyRole(device, norm in r.credential_keys) if device or norm in r.credential_keys else None
+        self.roles[key] = role
+        return role
+
+    def device_key(self, key: str) -> tuple[bool, float] | None:
+        """(any id shape allowed, confidence) for a key naming a device id, else None."""
+        role = self.role(key)
+        return role.device if role else None
+
+    def device_hit(self, key: str, value: object, path: str) -> Hit | None:
+        """A device id under a key that names one, in a format the recognizers do not know."""
+        if type(value) is not str and type(value) is not int:
+            return None
+        kind = self.device_key(key)
+        if kind is None or location(path) == "cookies":
+            return None
+        text = str(value).strip()
+        return _device_hit(text, kind[1]) if (_any_id(text) if kind[0] else _hex_id(text)) else None
+
+    def user_agent_hits(self, ua: str) -> tuple[Hit, ...]:
+        """Device ids in an app's User-Agent, cached per User-Agent (an app sends the same one each time).
+
+        Offsets are not kept: the hit stands for a token of the header, reported at ``headers.user-agent``.
+        """
+        got = self._ua.get(ua)
+        if got is None:
+            got = tuple(self._ua_hits(ua))
+            if len(self._ua) < 1024:
+                self._ua[ua] = got
+        return got
+
+    def _ua_hits(self, ua: str) -> list[Hit]:
+        pairs: list[tuple[str | None, str]] = list(_PRODUCT.findall(_COMMENT.sub(" ", ua)))
+        for comment in _COMMENT.findall(ua):
+            for item in re.split(r"[;,]", comment):
+                m = _NAMED.fullmatch(item.strip())
+                if m:
+                    pairs.append((m.group(1), m.group(2)))
+                else:
+                    pairs += [(None, tok) for tok in item.split()]
+        out = []
+        for name, value in pairs:
+            kind = self.device_key(name) if name else None
+            if kind is not None:
+                if _any_id(value) if kind[0] else _hex_id(value):
+                    out.append(_device_hit(value, kind[1]))
+            elif _hex_id(value) and not (name and normalise_key(name) in self.r.ua_negative):
+                out.append(_device_hit(value, self.r.ua_version if name else self.r.ua_bare))
+        return out
+
+
+def _device_hit(text: str, score: float) -> Hit:
+    return Hit(APP_DEVICE_ID, DEVICE_CATEGORY, 0, len(text), text, score, ("key", "value"))
+
+
+def _hex_id(v: str) -> bool:
+    """A hexadecimal id of 16+ characters or a UUID, with letters and digits and not a run of one."""
+    if not _HEX_ID.fullmatch(v):
+        return False
+    h = v.replace("-", "").lower()
+    return len(set(h)) >= 5 and not h.isdigit() and not h.isalpha()
+
+
+def _any_id(v: str) -> bool:
+    """An identifier of any app's format: not a placeholder, a count or a timestamp."""
+    if not _ANY_ID.fullmatch(v) or v.lower() in _PLACEHOLDERS:
+        return False
+    alnum = [c for c in v if c.isalnum()]
+    if len(alnum) < 6 or len(set(alnum)) < 4:
+        return False
+    if v.isdigit():
+        n = int(v)
+        # a Unix time in seconds or milliseconds (2000-2040) is a clock, not a device
+        return not (946_684_800 <= n <= 2_208_988_800 or 946_684_800_000 <= n <= 2_208_988_800_000)
+    return True
+
+
+def echo_key(text: str) -> int:
+    """What makes two finds the same value, whatever their formatting (138 1234 5678, +86 13812345678).
+
+    Python's string hash: keyed per process (forked scan workers share the parent's key), never
+    reversible in practice, and far cheaper than an HMAC for a comparison that never leaves memory."""
+    v = text.translate(_ECHO_STRIP).upper()
+    if v[:1] in "+0" and len(v) > 9:
+        for cc in ("+86", "0086"):
+            if v.startswith(cc):
+                v = v[len(cc):]
+                break
+    return hash(v)

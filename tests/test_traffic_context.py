@@ -1,0 +1,136 @@
+"""A hit weighed where it was found: cookies, glued digit runs, foreign numbers, SSH remotes, responses
+every visitor gets, device ids only the place reveals, double URL-encoding. Each test writes the capture
+pattern it is about (met in captures others made) and checks that real PI next to it is still found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from traffic_fixtures import MOBILE, PLATE, RESIDENT_ID, audit, entry, found, luhn_complete, write_har
+
+# a UnionPay-shaped number that passes Luhn, as ad-tech cookie ids and AdSense ids sometimes do
+CARD = luhn_complete("621226220102355722")
+APP = "https://api.parking.example.cn"
+
+
+def test_google_ssid_cookie_is_no_wifi_network_but_a_wifi_field_is(tmp_path: Path) -> None:
+    har = write_har(tmp_path / "c.har", [
+        entry("https://www.google.com/ads/measurement/l?x=1",
+              headers=[("Cookie", "SID=iQRH03LIy6kBCg; HSID=AIYEuIJq5Mq55rSNA; SSID=Ahmt6Y9c_OnHo-haz")]),
+        entry(f"{APP}/wifi/report", method="POST", body_mime="application/json",
+              body=json.dumps({"ssid": "ChinaNet-5G", "bssid": "8c:53:c3:1a:2b:3c"})),
+    ])
+    assert found(audit(har)) == {(1, "request", "wifi_info")}
+
+
+def test_luhn_runs_inside_ad_cookie_ids_are_no_cards_but_a_card_field_is(tmp_path: Path) -> None:
+    har = write_har(tmp_path / "c.har", [
+        entry("http://showads.adserver.example.com/AdServer?pubId=79134",
+              headers=[("Cookie", f"KRTBCOOKIE_218=22978-{CARD}; CMRUM3=58590265b52760-{CARD}&48590947")],
+              response_headers=[("Set-Cookie", f"CMRUM3=58590265b52760-{CARD}; domain=example.com; path=/")]),
+        entry(f"{APP}/pay/bind", method="POST", body=f"cardNo={CARD}&amount=12"),
+    ])
+    assert found(audit(har)) == {(1, "request", "bank_account")}
+
+
+def test_an_opaque_cookie_with_an_email_shape_inside_is_no_email(tmp_path: Path) -> None:
+    har = write_har(tmp_path / "c.har", [
+        entry("http://ib.adnxs.example.com/setuid?entity=8",
+              headers=[("Cookie", "anj=dTM7k!M4/KTcD6aez[7mqtWoju>8jt046-OSEL(ZR?7w_-=0OWa4ab@7k.vX!Q0z%PeS")]),
+        entry(f"{APP}/profile", headers=[("Cookie", "login_email=zhang.wei@example.cn; theme=dark")]),
+    ])
+    assert found(audit(har)) == {(1, "request", "email")}
+
+
+def test_static_assets_and_public_pages_are_not_the_users_pi(tmp_path: Path) -> None:
+    script = ("/*! TweenMax (c) Jack Doyle, jack@greensock.com */ var client='ca-pub-" + CARD + "';"
+              "switch(k){case 17381297349:return 1}")
+    page = "<html><body><a href='tel:+18889935273'>Sales</a> 京公网安备11000002000001号</body></html>"
+    har = write_har(tmp_path / "c.har", [
+        entry("https://cdn.example-ads.com/show_ads_impl.js", response=script, response_mime="text/javascript"),
+        entry("https://cdn.example-ads.com/lib/TweenMax.min.js", response=script,
+              response_mime="application/octet-stream"),
+        entry("https://www.cloud.example.com/", response=page, response_mime="text/html; charset=utf-8"),
+        # the same shapes as API data (JSON, and JSONP answering a callback) are the user's
+        entry(f"{APP}/user/info", response=json.dumps({"mobile": MOBILE}), response_mime="application/json"),
+        entry(f"{APP}/user/info?callback=jQuery1234_5678",
+              response=f'jQuery1234_5678({{"email": "zhang.wei@example.cn", "phone": "{MOBILE}"}});',
+              response_mime="application/javascript"),
+    ])
+    assert found(audit(har)) == {(3, "response", "phone_number"), (4, "response", "email"),
+                                 (4, "response", "phone_number")}
+
+
+def test_a_public_page_showing_back_what_the_user_sent_is_kept(tmp_path: Path) -> None:
+    """A server-rendered page shows the plate the user typed in a form of the same capture (even a later
+    one): that page carries the user's PI. A plate on a page no request carried is not counted."""
+    page = f"<html><body>选择车牌号 <b>{PLATE}</b></body></html>"
+    har = write_har(tmp_path / "c.har", [
+        entry(f"{APP}/pkt/service/myPage", response=page, response_mime="text/html;charset=UTF-8"),
+        entry(f"{APP}/pkt/service/book", method="POST", body="license_plate=%E8%8B%8FE5P623&area_id=3"),
+        entry(f"{APP}/pkt/service/notice", response="<p>车牌号 京A12345 的车主请挪车</p>", response_mime="text/html"),
+    ])
+    r = audit(har)
+    assert found(r) == {(0, "response", "plate_number"), (1, "request", "plate_number")}
+    shown = [o for o in r.observations if o.where["side"] == "response"]
+    assert [o.value_hash for o in shown] == [o.value_hash for o in r.observations if o.where["side"] == "request"]
+
+
+def test_double_percent_encoding_is_undone(tmp_path: Path) -> None:
+    har = write_har(tmp_path / "c.har", [
+        entry(f"{APP}/pkt/order/pay?licensePlate=%25E8%258B%258FE5P623&parkId=12"),
+        entry(f"{APP}/pkt/u?info=%257B%2522mobile%2522%253A%2522{MOBILE}%2522%257D"),  # URL-encoded JSON, twice
+    ])
+    r = audit(har)
+    assert found(r) == {(0, "request", "plate_number"), (1, "request", "phone_number")}
+    assert {o.where["path"] for o in r.observations} == {"query.licensePlate", "query.info.mobile"}
+
+
+def test_a_foreign_number_after_plus_and_an_ssh_remote_are_not_cn_mobile_or_email(tmp_path: Path) -> None:
+    body = {"ssh_url": "git@github.com:mitmproxy/mitmproxy.git", "clone": "https://bob@git.example.com/r.git",
+            "note": "Call +18889935273 or write to support@example.cn"}
+    har = write_har(tmp_path / "c.har", [entry("https://api.github.example.com/repos/x",
+                                                response=json.dumps(body), response_mime="application/json")])
+    r = audit(har)
+    assert found(r) == {(0, "response", "email")}
+    assert [o.where["path"] for o in r.observations] == ["body.note"]
+
+
+def test_digit_runs_glued_into_ids_in_queries_are_not_pi_but_whole_values_are(tmp_path: Path) -> None:
+    har = write_har(tmp_path / "c.har", [
+        entry(f"https://ads.example.com/p?client=ca-pub-{CARD}&slot=uid{MOBILE}x&corr=1493911507094"),
+        entry(f"{APP}/sms/send?to={MOBILE}"),
+    ])
+    assert found(audit(har)) == {(1, "request", "phone_number")}
+
+
+def test_device_ids_in_app_user_agents_headers_and_queries(tmp_path: Path) -> None:
+    app_key, duid = "fb09e8ebc2a248d89e898a52fe72627d", "4e5ab3a6d2140457e0423a28a094b1fd"
+    ua = f"com.example.keyboard/517 ({app_key}/{duid}) Country/CN Language/zh System/android Version/23"
+    har = write_har(tmp_path / "c.har", [
+        entry("https://api.keyboard.example.com/v1/themes?sign=76d7232ddb415e774713f2437087fc80",
+              headers=[("User-Agent", ua), ("X-Model", "HTC One M9"), ("Kika-Install-Time", "1512720808084")]),
+        entry("https://log.video.example.com/p?guid=8d5b2a0c9e7f4e1a9b3c6d2e5f8a1b4c&vid=x001"),
+        entry("https://api.news.example.com/feed?device_id=71542098362&aid=13&iid=2"),
+        entry("https://api.shop.example.com/cart", headers=[("X-Device-Id", "DuAbC3kLmN8pQr5tUvWx9yZ0")]),
+        # not device ids: a random per-page id of digits, a browser cookie id, a timestamp, a placeholder
+        entry("https://rtb.example.com/verify?guid=1493911507094245&device_id=unknown&did=1512720808084",
+              headers=[("Cookie", "BAIDUID=83C6DEC704015E8A11146C8D6D745620:FG=1; "
+                                  "guid=8d5b2a0c9e7f4e1a9b3c6d2e5f8a1b4c")]),
+        entry("https://www.example.com/", headers=[(
+            "User-Agent", "Mozilla/5.0 (Linux; Android 10; MI 9 Build/QKQ1.190825.002) AppleWebKit/537.36 "
+                          "Chrome/83.0.4103.101 Mobile Safari/537.36 MicroMessenger/8.0.1.1841(0x2800015D)")]),
+    ])
+    r = audit(har)
+    assert found(r) == {(i, "request", "device_id") for i in range(4)}
+    ua_obs = [o for o in r.observations if o.where["flow"] == 0]
+    assert [(o.where["path"], o.entity) for o in ua_obs] == [("headers.user-agent", "APP_DEVICE_ID")]
+    assert ua_obs[0].value.startswith(duid[:3]) and ua_obs[0].value.endswith(duid[-4:])  # the device, not the key
+
+
+def test_a_resident_id_in_a_cookie_value_is_still_found(tmp_path: Path) -> None:
+    har = write_har(tmp_path / "c.har", [
+        entry(f"{APP}/x", headers=[("Cookie", f"sfzh={RESIDENT_ID}; u=%7B%22mobile%22%3A%22{MOBILE}%22%7D")]),
+    ])
+    assert found(audit(har)) == {(0, "request", "id_document"), (0, "request", "phone_number")}
