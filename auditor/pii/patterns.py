@@ -18,6 +18,7 @@ from auditor.pii.hit import CONTEXT_BOOST, Hit
 
 _UNION_MAX = 512
 _GATE = frozenset(":@")  # too_short spells these out
+_NAMED_VALUE = frozenset("=:\"'")
 CONTEXT_BEFORE = 24
 CONTEXT_AFTER = 8
 
@@ -97,10 +98,15 @@ class PatternMatcher:
             around = before + " " + text[m.end(): m.end() + CONTEXT_AFTER].lower()
             if ent.negative and _nearer(before, ent.negative, ent.context):
                 return None
+            base = pat.score
+            # `correlator=4484…` in a URL or `"pe":"4484…"` in a script is a named value, as in a field
+            if ent.field_value_score is not None and before[-1:] in _NAMED_VALUE:
+                base = min(base, ent.field_value_score)
         else:
             around = context
+            base = pat.score if ent.field_value_score is None else min(pat.score, ent.field_value_score)
         supported = any(w in around for w in ent.context)
-        score = min(1.0, pat.score + CONTEXT_BOOST) if supported else pat.score
+        score = min(1.0, base + CONTEXT_BOOST) if supported else base
         evidence = ("value", "context") if supported else ("value",)
         return Hit(ent.id, ent.category, offset + m.start(), offset + m.end(), m.group(), score, evidence)
 
