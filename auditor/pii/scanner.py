@@ -3,7 +3,7 @@
 Structured data is scanned field by field, where the field name is the strongest evidence a Chinese
 API gives (`sfzh`, `lxdh`, `la`/`lo`), so scan_field combines key and value evidence and only falls
 back to free-text scanning for values that are prose. Free text runs the fast pattern layer on every
-window and the presidio/jieba layer only where names or addresses can score (see engine.py).
+window, the address grammar, and Baidu LAC only where a cheap gate says a name may start (person.py).
 Long text is scanned in overlapping windows so memory stays bounded by the window, not the input.
 """
 
