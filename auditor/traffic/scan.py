@@ -543,8 +543,8 @@ def _run_worker_job(job: _Job) -> _JobResult:
 
 
 def _run_jobs(jobs: list[_Job], ctx: _Context, total: int) -> Iterator[_JobResult]:
-    """Run jobs in order; big captures in parallel. Workers are forked after the PI scanner (spaCy,
-    presidio, jieba) is built, so they share it copy-on-write instead of each loading it again, and
+    """Run jobs in order; big captures in parallel. Workers are forked after the PI scanner (jieba's
+    tables, the LAC name tagger) is built, so they share it copy-on-write instead of each loading it again, and
     each reads its own records from the capture file."""
     workers = min(len(os.sched_getaffinity(0)), 8)
     if workers < 2 or total < PARALLEL_MIN_FLOWS or "fork" not in multiprocessing.get_all_start_methods():
