@@ -134,3 +134,13 @@ def test_a_resident_id_in_a_cookie_value_is_still_found(tmp_path: Path) -> None:
         entry(f"{APP}/x", headers=[("Cookie", f"sfzh={RESIDENT_ID}; u=%7B%22mobile%22%3A%22{MOBILE}%22%7D")]),
     ])
     assert found(audit(har)) == {(0, "request", "id_document"), (0, "request", "phone_number")}
+
+
+def test_offsets_in_free_text_with_leading_blanks_point_at_the_find(tmp_path: Path) -> None:
+    """Free text is weighed at the offsets the scanner found, blanks and all: the foreign number is still
+    dropped and the plain mobile kept when the text starts with a newline."""
+    text = f"\n\n   客服 +18889935273 ，联系人手机 {MOBILE}\n"
+    har = write_har(tmp_path / "c.har", [entry(f"{APP}/notice/1", response=text, response_mime="text/plain")])
+    r = audit(har)
+    assert found(r) == {(0, "response", "phone_number")}
+    assert [o.value for o in r.observations] == [f"{MOBILE[:3]}****{MOBILE[-4:]}"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from auditor.pii.hit import Hit
 from auditor.pii.keys import normalise_key
@@ -133,8 +133,8 @@ class TrafficContext:
             return not ("script" in mime and self._jsonp(flow))
         if mime and not mime.startswith(("application/octet-stream", "text/plain", "binary/")):
             return False
-        path = urlsplit(flow.url).path
-        ext = path.rpartition("/")[2].rpartition(".")[2].lower() if "." in path.rpartition("/")[2] else ""
+        name = flow._parts.path.rpartition("/")[2]
+        ext = name.rpartition(".")[2].lower() if "." in name else ""
         return ext in self.r.static_ext and not (ext in ("js", "mjs", "cjs") and self._jsonp(flow))
 
     def _jsonp(self, flow: Flow) -> bool:
@@ -142,7 +142,7 @@ class TrafficContext:
 
         Known by a callback parameter, or by the body calling a function the query named (a static
         script may start with ``define([`` too, so the body alone does not say it)."""
-        query = urlsplit(flow.url).query
+        query = flow._parts.query
         if not query:
             return False
         pairs = parse_qsl(query)
@@ -153,15 +153,23 @@ class TrafficContext:
 
     # -- hits in their place ------------------------------------------------------------------------
 
-    def weigh(self, hits: list[Hit], path: str, text: str) -> list[Hit]:
-        """The hits that hold where they were found; ``text`` is what their offsets refer to."""
-        where = location(path)
-        return [h for h in hits if self._holds(h, where, text)]
+    def weigh(self, hits: list[Hit], path: str, value: object, *, text: bool = False) -> list[Hit]:
+        """The hits that hold where they were found. ``value`` is what the scanner read: a field's value
+        (its stripped text, or a number's repr, is what the hits' offsets refer to), or with ``text`` a
+        free text, whose offsets are its own."""
+        cookie = path.startswith("cookies")
+        if not cookie and all("key" in h.evidence for h in hits):
+            return hits  # most hits: a key and a value agree, outside a cookie
+        if text:
+            source = str(value)
+        else:
+            source = value.strip() if type(value) is str else repr(value) if isinstance(value, int | float) else ""
+        return [h for h in hits if self._holds(h, cookie, source)]
 
-    def _holds(self, h: Hit, where: str, text: str) -> bool:
+    def _holds(self, h: Hit, cookie: bool, text: str) -> bool:
         r = self.r
         by_key = "key" in h.evidence
-        if where == "cookies":
+        if cookie:
             if by_key:
                 return h.entity not in r.cookie_weak
             return h.entity in r.cookie_whole and h.start == 0 and h.end == len(text) and self._plain(h, text)
