@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -26,7 +25,8 @@ from auditor.errors import AuditorError, RulesError
 from auditor.limits import MAX_MESSAGE_CHARS
 from auditor.model import SEVERITY_ORDER, Audit
 from auditor.pipeline import AuditInputs, run_audit
-from auditor.ruleset import default_ruleset
+from auditor.progress import make_progress
+from auditor.ruleset import Ruleset, default_ruleset
 from auditor.safetext import LONE_SURROGATE, for_terminal, has_surrogates
 from auditor.store import Store
 
@@ -35,13 +35,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SEVERITIES = click.Choice(["high", "medium", "low"])
 PathArg = click.Path(path_type=Path)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
-    )
 
 
 def output_options(f: F) -> F:
@@ -213,7 +206,7 @@ def _run(inputs: AuditInputs, *, scope: Path | None, app_category: str | None, c
     inputs.first_party = list(first_party)
     store = Store(db) if db else None
     try:
-        with _progress() as progress:
+        with make_progress(err) as progress:
             a = run_audit(inputs, ruleset=default_ruleset(), salt=store.salt if store else None, progress=progress)
         if store:
             store.save(a)
@@ -221,7 +214,7 @@ def _run(inputs: AuditInputs, *, scope: Path | None, app_category: str | None, c
         if store:
             store.close()
     _write_outputs(a, json_out=json_out, html_out=html_out, sarif_out=sarif_out, pdf_out=pdf_out, lang=lang)
-    _summary(a, db)
+    _summary(a, db, lang, json_to_stdout=json_out == "-")
     if fail_on and any(SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on] for f in a.findings):
         sys.exit(1)
 
@@ -264,13 +257,17 @@ def _write(path: Path, text: str) -> None:
         raise AuditorError(f"{path}: cannot write: {e.strerror or e}") from None
 
 
-def _summary(a: Audit, db: Path | None) -> None:
+def _summary(a: Audit, db: Path | None, lang: str = "zh", *, json_to_stdout: bool = False) -> None:
+    """What was found, on stderr, category names in ``lang``. A policy read alone also lists what it says:
+    that list is the command's result, so it goes to stdout unless the JSON does."""
     ruleset = default_ruleset()
+    if {i.kind for i in a.inputs} == {"policy"}:
+        _policy_summary(a, lang, err if json_to_stdout else Console(highlight=False, soft_wrap=True))
     counts = {s: sum(1 for f in a.findings if f.severity == s) for s in ("high", "medium", "low")}
     err.print(f"[bold]audit {a.id}[/bold]: {len(a.observations)} observations, {len(a.findings)} findings "
               f"(high {counts['high']}, medium {counts['medium']}, low {counts['low']})")
     for f in a.findings[:30]:
-        cat = ruleset.category_name(f.category).split("（")[0] if f.category else "-"
+        cat = _short_name(ruleset, f.category, lang) if f.category else "-"
         who = f.party.name if f.party else "-"
         err.print(for_terminal(f"  [{f.severity}] {f.rule}  {cat}  {who}  ({f.count})"), markup=False)
     if len(a.findings) > 30:
@@ -281,6 +278,35 @@ def _summary(a: Audit, db: Path | None) -> None:
         err.print(f"  ... and {len(a.warnings) - 10} more warnings")
     if db:
         err.print(f"stored in {db}")
+
+
+def _short_name(ruleset: Ruleset, category: str, lang: str) -> str:
+    """A category's name without its parenthesised examples: 设备标识, Device identifiers."""
+    return ruleset.category_name(category, lang).split("（")[0].split(" (")[0]
+
+
+def _policy_summary(a: Audit, lang: str, to: Console) -> None:
+    """What a privacy policy says, grouped as a reader wants it: collected, conditionally, not, and SDKs."""
+    ruleset = default_ruleset()
+    labels = {"declared": ("declares", "声明收集"), "conditional": ("only if the user chooses", "视用户选择收集"),
+              "negated": ("says it does not collect", "声明不收集")}
+    policy = [d for d in a.declarations if d.source == "policy"]
+    to.print(f"privacy policy: {len(policy)} statements read", markup=False)
+    for status, (en, zh) in labels.items():
+        cats = sorted({d.category for d in policy if d.category and d.status == status})
+        if cats:
+            names = ", ".join(_short_name(ruleset, c, lang) for c in cats)
+            to.print(for_terminal(f"  {en if lang == 'en' else zh}: {names}"), markup=False)
+    separate = sorted({d.category for d in policy if d.category and d.separate_consent})
+    if separate:
+        names = ", ".join(_short_name(ruleset, c, lang) for c in separate)
+        to.print(for_terminal(f"  {'separate consent stated for' if lang == 'en' else '声明单独同意'}: {names}"),
+                  markup=False)
+    sdks = sorted({d.sdk or d.sdk_name or "" for d in policy if d.sdk or d.sdk_name} - {""})
+    if sdks:
+        shown = [ruleset.sdks.get(s, {}).get("name" if lang == "en" else "name_zh") or s for s in sdks]
+        to.print(for_terminal(f"  {'third-party SDKs named' if lang == 'en' else '列明的第三方SDK'}: "
+                               f"{', '.join(shown)}"), markup=False)
 
 
 def one_line(error: Exception) -> str:

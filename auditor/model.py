@@ -43,6 +43,12 @@ class Party:
         return "first" if self.kind == "first" else f"third:{self.sdk or self.name}"
 
 
+#: Evidence tags of an observation that shows what the code *could* read without being collection by
+#: itself: a read behind a permission the app never requests, library code the app never reaches, an API
+#: that gives access to content which may hold PI. Kept visible, never a finding on its own.
+NOT_COLLECTION = frozenset({"no_permission", "unreached_library", "evidence_only"})
+
+
 @dataclass
 class Observation:
     """One piece of evidence that PI of a category is collected or accessed.
@@ -79,6 +85,11 @@ class Observation:
         if self.before_consent is not None:
             d["before_consent"] = self.before_consent
         return d
+
+    @property
+    def collects(self) -> bool:
+        """False for evidence of a possibility only (``NOT_COLLECTION``)."""
+        return NOT_COLLECTION.isdisjoint(self.evidence)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Observation:
@@ -176,6 +187,9 @@ class Finding:
     last_seen: str | None = None
     sources: list[str] = field(default_factory=list)
     id: str = ""
+    #: where the fix goes when that is not an observation's place (app.json's requiredPrivateInfos for a
+    #: mini-program declaration finding): ``file``, ``line``, ``column`` and ``key`` like an observation's
+    where: dict[str, Any] | None = None
     #: the evidence cannot settle it and a person must check (e.g. a policy that may be online only)
     needs_review: bool = False
 
@@ -205,6 +219,7 @@ class Finding:
             first_seen=d.get("first_seen"),
             last_seen=d.get("last_seen"),
             sources=list(d.get("sources", [])),
+            where=dict(d["where"]) if d.get("where") else None,
         )
 
 

@@ -328,6 +328,7 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
     c.app["components"] = r.components
     c.app["cleartext_allowed"] = r.cleartext_allowed
     c.app["policy_urls"] = r.policy_urls
+    c.app["capabilities"] = r.capabilities
     if not r.policy_texts and not has_policy:
         c.policy_absent_in.append("apk")
     if r.policy_texts and not has_policy:

@@ -44,6 +44,9 @@ _LEAD_WORDS = ("使用", "接入", "集成", "嵌入", "通过", "采用", "引�
                "如", "由", "和", "及", "与", "或")
 # Words after a bare brand that close an enumeration item (小米、华为等品牌).
 _TAIL_WORDS = ("等", "和", "及", "与", "或", "以及")
+# A context speaks of SDKs when it says so; without it a brand list or 微信登录 names a platform.
+_SDK_WORDS = ("sdk", "插件")
+_FEATURE_WORDS = ("登录", "分享", "支付")
 # Words that open a new clause, so what follows them is not part of a brand's SDK name.
 _CLAUSE_WORDS = ("通过", "使用", "会", "将", "向", "由", "从", "对", "为了", "以便", "我们", "您")
 # After a brand, up to a few words then SDK: 华为SDK, VIVO SDK, 魅族 push SDK, 华为获取oaid SDK.
@@ -221,15 +224,15 @@ class NameIndex:
         written: dict[str, tuple[str, set[str]]] = {}
 
         def add(how: str, text: str, sid: str) -> None:
-            f = fold(text).strip()
-            if len(f) < 2:
-                return
-            old = written.get(f)
-            # One written form, one meaning: an alias beats a vendor name beats a brand.
-            if old is None or _RANK[how] < _RANK[old[0]]:
-                written[f] = (how, {sid})
-            elif old[0] == how:
-                old[1].add(sid)
+            for f in _variants(fold(text).strip()):
+                if len(f) < 2:
+                    continue
+                old = written.get(f)
+                # One written form, one meaning: an alias beats a vendor name beats a brand.
+                if old is None or _RANK[how] < _RANK[old[0]]:
+                    written[f] = (how, {sid})
+                elif old[0] == how:
+                    old[1].add(sid)
 
         for sid, s in sdks.items():
             for a in (sid, s["name"], s["name_zh"], *s.get("aliases", [])):
@@ -243,6 +246,11 @@ class NameIndex:
                 self._brands.setdefault(name_key(b, ()), set()).add(sid)
                 add("brand", b, sid)
         self._exact = {k: next(iter(v)) for k, v in exact.items() if k and len(v) == 1}
+        # A brand and a feature word (微信登录, 微博分享, 微信支付) names a way to sign in or pay as often
+        # as the SDK behind it: such an alias counts only where SDKs are spoken of.
+        brands = {sid: {fold(b) for b in s.get("brands", [])} for sid, s in sdks.items()}
+        self._features = {f for f, (how, ids) in written.items() if how == "alias" and len(ids) == 1
+                          and f.endswith(_FEATURE_WORDS) and f[:-2].strip() in brands[next(iter(ids))]}
         self._forms = list(written)
         self._patterns = [
             _Pattern(how, frozenset(ids), how == "alias" and len(f) <= 2 and bool(_CJK.fullmatch(f[0])))
@@ -269,7 +277,7 @@ class NameIndex:
         if not vendor_ids:
             return []
         # The purpose column names one of this company's SDKs (腾讯开放平台 | 腾讯 | 分享到微信，微信支付).
-        named = {m.sdk for m in self.mentions(context) if m.sdk in vendor_ids}
+        named = {m.sdk for m in self.mentions(context, sdk_said=True) if m.sdk in vendor_ids}
         if len(named) == 1:
             return sorted(named)
         if key and not self._brands.get(name_key(name, ()), set()) & set(vendor_ids):
@@ -289,25 +297,28 @@ class NameIndex:
         return sorted(hits)
 
     # ---- prose
-    def mentions(self, text: str, context: str | None = None) -> list[Mention]:
+    def mentions(self, text: str, context: str | None = None, *, sdk_said: bool = False) -> list[Mention]:
         """SDKs named in text, left to right, each span once. `context` (default: the text) is where a
-        bare brand looks for its purpose word (the sentence around a 华为SDK、小米SDK list)."""
+        bare brand looks for its purpose word (the sentence around a 华为SDK、小米SDK list) and whether
+        SDKs are spoken of at all; `sdk_said` tells that they are (a purpose column of a SDK table)."""
         folded = fold(text)
         ctx = folded if context is None else fold(context)
         companies = [(max(0, m.start() - _COMPANY_SPAN), m.end()) for m in _COMPANY.finditer(text)]
         companies = [(self._company_start(text, a, b), b) for a, b in companies]
         found: list[Mention] = []
+        sdk_said = sdk_said or any(w in ctx for w in _SDK_WORDS)
         for idx, a, b in self._automaton.find_matches_as_indexes(folded, overlapping=True):
             pat = self._patterns[idx]
             if not _whole_word(folded, a, b):
                 continue
             inside = any(ca <= a and b <= cb and (ca, cb) != (a, b) for ca, cb in companies)
             if pat.how == "vendor":
-                # A company names its SDK as the subject of a sentence (由每日互动股份有限公司提供推送服务),
-                # not in the brackets after another SDK's name, where it is that SDK's provider.
-                sid = next(iter(pat.ids))
+                # A company names its SDK as the subject of a sentence (由每日互动股份有限公司提供推送服务):
+                # the one of its SDKs whose purpose the sentence states; not in the brackets after
+                # another SDK's name, where it is that SDK's provider.
                 bracketed = folded[:a].rstrip().endswith(("(", "“"))
-                if len(pat.ids) == 1 and not bracketed and self._by_purpose([sid], ctx, a):
+                sid = None if bracketed else self._by_purpose(pat.ids, ctx, ctx.find(folded[a:b]))
+                if sid:
                     found.append(Mention(a, b, sid, "vendor"))
                 continue
             if inside:
@@ -318,10 +329,12 @@ class NameIndex:
                 if _in_party_bracket(folded, a, b):
                     continue
                 tail = _ALIAS_SDK.match(folded, b)
+                if not tail and folded[a:b] in self._features and not sdk_said:
+                    continue  # 可使用微信、QQ、微博登录: a way to sign in, not an SDK named
                 sid = next(iter(pat.ids)) if len(pat.ids) == 1 else ""
                 found.append(Mention(a, tail.end() if tail else b, sid, "alias"))
             else:
-                mention = self._brand(pat, folded, ctx, a, b)
+                mention = self._brand(pat, folded, ctx, a, b, sdk_said)
                 if mention:
                     found.append(mention)
         return _non_overlapping(m for m in found if m.sdk)
@@ -329,26 +342,33 @@ class NameIndex:
     def _company_start(self, text: str, start: int, end: int) -> int:
         """Where the company name ending at `end` begins: after the last delimiter before it."""
         for i in range(end - 1, start - 1, -1):
-            if text[i] in _DELIM and not (text[i] in "（()）" and i > start):
+            ch = text[i]
+            if ch in "）)":  # 友盟同欣（北京）科技有限公司: a bracket inside the name
+                continue
+            if ch in "（(" and any(c in "）)" for c in text[i:end]):
+                continue
+            if ch in _DELIM:
                 return i + 1
         return start
 
-    def _brand(self, pat: _Pattern, folded: str, ctx: str, a: int, b: int) -> Mention | None:
+    def _brand(self, pat: _Pattern, folded: str, ctx: str, a: int, b: int, sdk_said: bool) -> Mention | None:
         """A bare brand names an SDK when followed by SDK (华为SDK, 华为获取oaid SDK) or standing as an item
-        of a list, and only through a purpose word: within the name first, then in the context."""
+        of a list in a context that speaks of SDKs, and only through a purpose word: within the name
+        first, then in the context."""
         tail = _BRAND_SDK.match(folded, b)
         if tail and self._plain(tail.group("mid")):
             end, mid = tail.end(), tail.group("mid")
-        elif _standalone(folded, a, b):
+        elif sdk_said and _standalone(folded, a, b):
             end, mid = b, ""
         else:
             return None
         ids = sorted(pat.ids)
-        sid = self._by_purpose(ids, mid, 0) if mid else None
-        if sid is None:
+        if mid:  # 华为机器学习人脸检测SDK names its own product: only its words decide
+            sid = self._by_purpose(ids, mid, 0)
+        else:
             sid = self._by_purpose(ids, ctx, ctx.find(folded[a:b]))
-        if sid is None and len(ids) == 1 and not mid:
-            sid = ids[0]
+            if sid is None and len(ids) == 1:
+                sid = ids[0]
         return Mention(a, end, sid, "brand") if sid else None
 
     def _plain(self, mid: str) -> bool:
@@ -377,6 +397,19 @@ class NameIndex:
 
 
 _RANK = {"alias": 0, "vendor": 1, "brand": 2}
+_SCRIPT_EDGE = re.compile(r"(?<=[\u3400-\u9fff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u3400-\u9fff])")
+_SCRIPT_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) (?=[a-z0-9])|(?<=[a-z0-9]) (?=[\u3400-\u9fff])")
+
+
+def _variants(form: str) -> set[str]:
+    """How a name is written in practice: with or without a space where Chinese meets Latin (小米 Push,
+    小米PUSH), and a Chinese name of four or more characters without its trailing SDK (网易一键登录SDK)."""
+    out = {form, _SCRIPT_EDGE.sub(" ", form), _SCRIPT_SPACE.sub("", form)}
+    for f in list(out):
+        bare = re.sub(r"\s*sdk$", "", f)
+        if bare != f and len(bare) >= 4 and _CJK.search(bare):
+            out.add(bare)
+    return out
 
 
 def _unique(ids: Iterable[str]) -> list[str]:

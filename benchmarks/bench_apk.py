@@ -1,17 +1,20 @@
 """APK analysis cost against androguard's bare AnalyzeAPK on the same file, in the same run.
 
     .venv/bin/python benchmarks/bench_apk.py [--classes 50000] [--fetch] [--apk FILE ...] [--repeat 1]
+                                             [--baseline CHECKOUT]
 
 Measures, each in a fresh subprocess so peak RSS is per run: androguard's ``AnalyzeAPK`` (the
-yardstick) and ``auditor.apk.analyze_apk``, on
+yardstick), ``auditor.apk.analyze_apk``, and with --baseline the ``analyze_apk`` of another checkout
+of the project (e.g. /work/main: before a change, in the same run), on
 - a generated APK with --classes classes (smali written here, assembled into several dex files with
   Debian's smali, built once into samples/apk/build/bench/ and reused), where 1 class in 100 reads PI
   and a third of the classes sit in SDK packages;
 - the largest real APKs given with --apk, or with --fetch the Yosemite.apk that NetEase ships inside
   the airtest sdist on PyPI (downloaded once with pip into the same cache);
 - a --big-mb (300) MB APK: the compliant notes sample plus an incompressible asset, for memory.
-Targets: ours <= 1.5x bare time; peak RSS < 2 GB. The ratio is taken on CPU seconds of the measured
-process, which other work on a shared machine disturbs far less than wall time (both are printed).
+Targets (issue 21): ours <= 0.25x bare CPU time and peak RSS <= 0.5x bare on the real APKs and the
+generated one. The ratio is taken on CPU seconds of the measured process, which other work on a shared
+machine disturbs far less than wall time (both are printed).
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ WORKER = """
 import json, resource, sys, time
 from pathlib import Path
 mode, path = sys.argv[1], sys.argv[2]
+if len(sys.argv) > 3:
+    sys.path.insert(0, sys.argv[3])  # another checkout's auditor package comes first
 t, c = time.perf_counter(), time.process_time()
 if mode == "bare":
     from loguru import logger
@@ -265,9 +270,14 @@ def fetch_real() -> Path:
     return target
 
 
-def measure(mode: str, apk: Path) -> dict[str, float]:
+def measure(mode: str, apk: Path, checkout: Path | None = None) -> dict[str, float]:
+    extra = [str(checkout)] if checkout else []
     out = subprocess.run(
-        [sys.executable, "-c", WORKER, mode, str(apk)], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", WORKER, mode, str(apk), *extra],
+        cwd=checkout or ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -279,6 +289,7 @@ def main() -> None:
     ap.add_argument("--fetch", action="store_true", help="download Yosemite.apk (airtest sdist) with pip")
     ap.add_argument("--repeat", type=int, default=1, help="runs per mode; the fastest counts")
     ap.add_argument("--big-mb", type=int, default=300, help="size of the large-file case (0: skip)")
+    ap.add_argument("--baseline", type=Path, help="another checkout whose analyze_apk is measured too (before)")
     args = ap.parse_args()
     apks = list(args.apk)
     if args.fetch:
@@ -286,23 +297,31 @@ def main() -> None:
     apks.append(build_generated(args.classes))
     if args.big_mb:
         apks.append(build_big(args.big_mb))
+    before = " | before wall / CPU, RSS" if args.baseline else ""
     print(
-        "| APK | size | bare AnalyzeAPK wall / CPU | analyze_apk wall / CPU | ratio (CPU) "
-        "| peak RSS bare / ours | observations |"
+        f"| APK | size | bare AnalyzeAPK wall / CPU | analyze_apk wall / CPU | ratio (CPU) "
+        f"| peak RSS bare / ours (ratio) | observations{before} |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|" + ("---|" if args.baseline else ""))
+    modes = ["bare", "ours"] + (["before"] if args.baseline else [])
     for apk in apks:
-        runs: dict[str, list[dict[str, float]]] = {"bare": [], "ours": []}
-        for _ in range(args.repeat):  # interleaved, so a burst of load on the machine hits both
-            for mode in runs:
-                runs[mode].append(measure(mode, apk))
-        bare, ours = (min(runs[m], key=lambda r: r["cpu"]) for m in ("bare", "ours"))
-        print(
+        runs: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
+        for _ in range(args.repeat):  # interleaved, so a burst of load on the machine hits all
+            for mode in modes:
+                checkout = args.baseline if mode == "before" else None
+                runs[mode].append(measure("ours" if mode == "before" else mode, apk, checkout))
+        best = {m: min(runs[m], key=lambda r: r["cpu"]) for m in modes}
+        bare, ours = best["bare"], best["ours"]
+        row = (
             f"| {apk.name} ({bare['n']} classes) | {apk.stat().st_size / 2**20:.1f} MB "
             f"| {bare['seconds']:.1f} / {bare['cpu']:.1f} s | {ours['seconds']:.1f} / {ours['cpu']:.1f} s "
-            f"| {ours['cpu'] / bare['cpu']:.2f}x | {bare['rss_mb']:.0f} / {ours['rss_mb']:.0f} MB | {ours['n']} |",
-            flush=True,
+            f"| {ours['cpu'] / bare['cpu']:.2f}x | {bare['rss_mb']:.0f} / {ours['rss_mb']:.0f} MB "
+            f"({ours['rss_mb'] / bare['rss_mb']:.2f}x) | {ours['n']} |"
         )
+        if args.baseline:
+            b = best["before"]
+            row += f" {b['seconds']:.1f} / {b['cpu']:.1f} s, {b['rss_mb']:.0f} MB ({b['n']} obs) |"
+        print(row, flush=True)
 
 
 if __name__ == "__main__":

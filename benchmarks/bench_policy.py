@@ -1,7 +1,11 @@
-"""Policy reading quality on the labelled set, and its cost.
+"""Policy reading quality on real published policies and on the labelled set, and its cost.
 
     .venv/bin/python benchmarks/bench_policy.py [--dir tests/data/policies] [--huge-mb 30]
 
+First the real-world figures: the shared scorer (../shared/realworld/policies, when present) on the
+auditor and on its keyword baseline, side by side (targets: categories P and R >= 0.95, negations
+>= 0.9, SDK ids P >= 0.95 and R >= 0.90, each above the baseline), with the CPU time of reading
+each real policy (target < 2 s). Then, on the project's own labelled set:
 Prints per-category precision and recall of `declared` (declared or conditional) and `negated`,
 the overall figures (targets: declared P >= 0.95, R >= 0.9; negated P >= 0.95, R >= 0.9), the same
 for each held-out batch (truth `split: holdout` / `holdout2`), conditional and separate-consent figures,
@@ -12,6 +16,7 @@ time per policy, and the time and peak memory of one generated HTML page of --hu
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import subprocess
 import sys
@@ -26,6 +31,48 @@ from auditor.policy import read_policy  # noqa: E402
 from auditor.policy.evaluate import Scores, Tally, labelled_cases, score  # noqa: E402
 
 TARGETS = {"declared": (0.95, 0.90), "negated": (0.95, 0.90)}
+REALWORLD = ROOT.parent / "shared" / "realworld" / "policies"
+REAL_TARGETS = {"categories": (0.95, 0.95), "negations": (0.9, 0.9), "SDKs": (0.95, 0.90)}
+_SUMMARY = re.compile(r"(categories|negations|SDKs) P=\s*(\S+) R=\s*(\S+)")
+
+
+def real_world() -> None:
+    """The shared scorer's summary for the auditor and the baseline, and CPU time per real policy."""
+    if not REALWORLD.is_dir():
+        print(f"== real-world policies: {REALWORLD} not present, skipped")
+        return
+    auditor = str(Path(sys.executable).with_name("auditor"))
+    lines = {}
+    for label, tool in (("auditor", auditor), ("baseline", "--baseline")):
+        with tempfile.TemporaryDirectory() as d:
+            out = subprocess.run(
+                ["bash", str(REALWORLD / "run_all.sh"), tool, d], capture_output=True, text=True, check=False
+            )
+        lines[label] = (out.stdout.strip().splitlines() or ["(no output)"])[-1]
+        if out.stderr.strip():
+            print(f"  {label} stderr: {out.stderr.strip()[:300]}")
+    print(f"== real-world policies ({REALWORLD})")
+    for line in lines.values():
+        print(f"  {line}")
+    ours = {k: (p, r) for k, p, r in _SUMMARY.findall(lines["auditor"])}
+    base = {k: (p, r) for k, p, r in _SUMMARY.findall(lines["baseline"])}
+    for kind, (tp, tr) in REAL_TARGETS.items():
+        p, r = (float(x) if x != "-" else 0.0 for x in ours.get(kind, ("0", "0")))
+        bp, br = (float(x) if x != "-" else 0.0 for x in base.get(kind, ("0", "0")))
+        ok = p >= tp and r >= tr and p >= bp and r >= br
+        print(f"  {kind:10} P {p:.2f} R {r:.2f} (baseline P {bp:.2f} R {br:.2f}){'  ok' if ok else '  BELOW TARGET'}")
+    times = []
+    for f in sorted(REALWORLD.glob("cases/*")):
+        if f.name.endswith((".truth.json", ".checklist.json", ".ORIGIN.txt")):
+            continue
+        t = time.process_time()
+        read_policy(f)
+        times.append((time.process_time() - t, f.name))
+    worst = max(times)
+    print(
+        f"  CPU per real policy: mean {sum(t for t, _ in times) / len(times):.2f} s, worst {worst[0]:.2f} s "
+        f"({worst[1]}){'  ok' if worst[0] < 2 else '  BELOW TARGET'}"
+    )
 
 
 def fmt(t: Tally) -> str:
@@ -86,6 +133,7 @@ def main() -> None:
     ap.add_argument("--huge-mb", type=int, default=30)
     args = ap.parse_args()
 
+    real_world()
     cases = labelled_cases(args.dir)
     sc = score(cases)
     print_scores("all labelled policies", sc)

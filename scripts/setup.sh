@@ -39,3 +39,34 @@ fi
 if [ -x samples/apk/build.sh ]; then
   bash samples/apk/build.sh >/dev/null
 fi
+
+# The real APKs of the shared APK development set (../shared/realworld/apks), obtained from the package
+# registries by that set's own fetch.sh (checked by sha256) for tests/test_apk_realworld.py; never
+# committed. Skipped where the shared folder is absent; a failed download is a warning, and the tests
+# that need the files skip.
+REALWORLD_APKS=samples/apk/build/realworld
+if [ -f ../shared/realworld/apks/fetch.sh ] && [ ! -f "$REALWORLD_APKS/.fetched" ]; then
+  if PATH="$PWD/.venv/bin:$PATH" bash ../shared/realworld/apks/fetch.sh "$REALWORLD_APKS" >/dev/null 2>&1; then
+    touch "$REALWORLD_APKS/.fetched"
+  else
+    echo "setup: warning: could not fetch the shared real-world APKs into $REALWORLD_APKS" >&2
+  fi
+fi
+
+# Real bundlers for the compiled mini-program fixtures (tests/test_miniprogram_compiled.py): webpack 5
+# and terser from npm, pinned by tests/toolchain/package-lock.json. Debian's nodejs may come without npm.
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing Debian packages: nodejs npm" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || true
+fi
+if command -v npm >/dev/null 2>&1; then
+  tstamp=tests/toolchain/node_modules/.installed
+  twant=$(sha256sum < tests/toolchain/package-lock.json | cut -c1-16)
+  if [ ! -f "$tstamp" ] || [ "$(cat "$tstamp")" != "$twant" ]; then
+    npm ci --prefix tests/toolchain --no-audit --no-fund --loglevel=error >/dev/null
+    echo "$twant" > "$tstamp"
+  fi
+else
+  echo "setup: warning: npm not found: the compiled mini-program tests will be skipped" >&2
+fi

@@ -13,7 +13,7 @@ from auditor.apk import ApkResult, analyze_apk
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "apk"
 BUILD = SAMPLES / "build"
-APPS = ("wst", "flashlight", "notes")
+APPS = ("wst", "flashlight", "notes", "toolbox")
 
 
 @pytest.fixture(scope="session")

@@ -111,19 +111,22 @@ def declarations() -> list[Declaration]:
 
 
 def _finding(rs: Ruleset, rule: str, category: str | None, party: Party | None, obs: list[str],
-             *, severity: str | None = None, weak: bool = False, detail: str = "") -> Finding:
+             *, severity: str | None = None, weak: bool = False, detail: str = "", detail_en: str = "") -> Finding:
     r = rs.rule(rule)
     clauses = [Clause(c, rs.clauses[c]["instrument"], rs.clauses[c]["article"], rs.clauses[c]["text"])
                for c in r["clauses"]]
     sev = severity or (r["severity_sensitive"] if rs.is_sensitive(category) else r["severity"])
     return Finding(rule=rule, category=category, severity=sev, title=r["title"], title_en=r["title_en"],  # type: ignore[arg-type]
-                   clauses=clauses, observations=obs, party=party, weak=weak, detail=detail, count=len(obs))
+                   clauses=clauses, observations=obs, party=party, weak=weak, detail=detail, detail_en=detail_en,
+                   count=len(obs))
 
 
 def findings(rs: Ruleset) -> list[Finding]:
     fs = [
         _finding(rs, "undeclared", "address", FIRST, ["o10", "o12"], severity="low", weak=True,
-                 detail="字段名 jtdz（家庭地址）与小程序 chooseAddress 调用，政策未提及地址。"),
+                 detail="字段名 jtdz（家庭地址）与小程序 chooseAddress 调用，政策未提及地址。",
+                 detail_en="Field name jtdz (home address) and the mini-program's chooseAddress call; the policy does "
+                           "not mention addresses."),
         _finding(rs, "before_consent", "device_id", UMENG, ["o5", "o1"]),
         _finding(rs, "undisclosed_sdk", "device_id", UMENG, ["o1", "o5"]),
         _finding(rs, "contradicts_policy", "app_list", FIRST, ["o3"]),

@@ -3,7 +3,6 @@ what it could not read; never a traceback, never unbounded memory."""
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil
@@ -11,6 +10,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -44,6 +44,36 @@ def declare_size(zip_bytes: bytes, name: str, size: int) -> bytes:
             struct.pack_into("<L", data, local + 22, size)
         pos += 46 + n + m + k
     return bytes(data)
+
+
+def lie_about(zip_bytes: bytes, name: str, declared: bytes) -> bytes:
+    """Make both headers of one entry describe ``declared`` (its size and CRC) whatever it holds."""
+    data = bytearray(zip_bytes)
+    eocd = data.rindex(b"PK\x05\x06")
+    count, _cd_size, pos = struct.unpack_from("<HLL", data, eocd + 10)
+    crc = zlib.crc32(declared)
+    for _ in range(count):
+        n, m, k = struct.unpack_from("<HHH", data, pos + 28)
+        local = struct.unpack_from("<L", data, pos + 42)[0]
+        if data[pos + 46 : pos + 46 + n] == name.encode():
+            struct.pack_into("<L", data, pos + 16, crc)
+            struct.pack_into("<L", data, pos + 24, len(declared))
+            struct.pack_into("<L", data, local + 14, crc)
+            struct.pack_into("<L", data, local + 22, len(declared))
+        pos += 46 + n + m + k
+    return bytes(data)
+
+
+def zeros_entry(src: Path, dst: Path, name: str, megabytes: int) -> Path:
+    """``src`` with entry ``name`` replaced by (or added as) deflated zeros, written in 1 MB steps."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != name:
+                zout.writestr(info.filename, zin.read(info))
+        with zout.open(name, "w") as f:
+            for _ in range(megabytes):
+                f.write(bytes(1 << 20))
+    return dst
 
 
 def expect_input_error(path: Path, fragment: str) -> InputError:
@@ -96,6 +126,24 @@ def test_zip_bomb_with_lying_sizes(tmp_path):
         zf.writestr("classes.dex", bytes(30 << 20))
     p.write_bytes(declare_size(p.read_bytes(), "classes.dex", 4096))
     expect_input_error(p, "classes.dex")
+
+
+@pytest.mark.parametrize("name", ["classes.dex", "AndroidManifest.xml"])
+def test_zip_bomb_whose_headers_lie_with_a_matching_crc(sample_apks, tmp_path, name):  # noqa: F811
+    """Both headers say 1 MB and carry the CRC of the first megabyte; the stream holds 48 MB. zipfile
+    alone would stop at 1 MB and find the CRC right; androguard would inflate all of it."""
+    p = zeros_entry(sample_apks["notes"], tmp_path / "liar.apk", name, 48)
+    p.write_bytes(lie_about(p.read_bytes(), name, bytes(1 << 20)))
+    err = expect_input_error(p, "inflates beyond the 1048576 bytes its headers declare")
+    assert name in err.message
+
+
+def test_nested_apk_whose_headers_lie_is_skipped_with_a_warning(sample_apks, tmp_path):  # noqa: F811
+    p = zeros_entry(sample_apks["notes"], tmp_path / "host.apk", "assets/plugin.apk", 48)
+    p.write_bytes(lie_about(p.read_bytes(), "assets/plugin.apk", bytes(1 << 20)))
+    r = analyze_apk(p, salt="s")
+    assert r.app["package"] == "com.example.notes"
+    assert any("nested assets/plugin.apk skipped" in w and "inflates beyond" in w for w in r.warnings)
 
 
 def test_malformed_dex_leaves_a_partial_result(sample_apks, tmp_path):  # noqa: F811
@@ -192,12 +240,3 @@ def test_dex_only_jar_in_assets_is_analysed_quietly(sample_apks, tmp_path):  # n
         "assets/ext/plugin.jar"
     ]
     assert r.warnings == []
-
-
-def test_garbage_collector_is_restored_after_an_error(tmp_path):
-    p = tmp_path / "bad.apk"
-    p.write_bytes(b"PK\x03\x04 not really")
-    assert gc.isenabled()
-    with pytest.raises(InputError):
-        analyze_apk(p, salt="s")
-    assert gc.isenabled()

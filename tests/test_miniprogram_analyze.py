@@ -68,7 +68,8 @@ def test_gov_service_sample_observations() -> None:
     assert (r.app["files_scanned"], r.app["js_files_parsed"]) == (11, 6)  # 8 JS + 3 WXML
     assert r.app["subpackages"] == ["packageA"]
     assert r.privacy["first_call"]["file"] == "pages/index/index.js"
-    assert r.privacy["authorization"] == {"handled": False, "before_first_call": False, "handlers": []}
+    assert r.privacy["authorization"] == {"mode": "official_popup", "handled": False, "before_first_call": False,
+                                          "handlers": []}
     assert all(o.value is None for o in r.observations)
 
 
@@ -83,15 +84,29 @@ def test_process_pool_gives_the_same_observations(monkeypatch: pytest.MonkeyPatc
 
 def test_gov_service_fails_the_gate_for_each_undeclared_use() -> None:
     assert findings(SAMPLES / "gov-service") == [
-        ("miniprogram_no_privacy_authorization", "precise_location", "high"),
-        ("miniprogram_undeclared_api", "address", "high"),
-        ("miniprogram_undeclared_api", "clipboard", "high"),
-        ("miniprogram_undeclared_api", "face", "high"),
+        ("miniprogram_undeclared_api", "address", "high"),  # requiredPrivateInfos lacks chooseAddress
         ("miniprogram_undeclared_api", "precise_location", "high"),  # the app
         ("miniprogram_undeclared_api", "precise_location", "high"),  # the wx-stat-sdk npm package
         ("miniprogram_unused_declaration", "health", "low"),
     ]
     assert {f.party.name for f in judged(SAMPLES / "gov-service") if f.party} == {"wxf00dgov0service01", "wx-stat-sdk"}
+
+
+def test_one_problem_one_finding_when_the_guideline_lacks_a_category() -> None:
+    """privacy.json lists neither clipboard nor face nor location: `undeclared` says so once; the
+    mini-program rule keeps to what app.json must declare and does not repeat the guideline gap."""
+    r = analyze_miniprogram(SAMPLES / "gov-service", salt="s")
+    number(r.observations, "o")
+    ctx = JudgeContext(observations=r.observations, declarations=r.declarations,
+                       app={**r.app, "miniprogram_privacy": r.privacy}, ruleset=default_ruleset())
+    found = judge(ctx, all_checks())
+    undeclared = {f.category for f in found if f.rule == "undeclared"}
+    assert {"clipboard", "face", "precise_location", "address"} <= undeclared
+    api_rule = [f for f in found if f.rule == "miniprogram_undeclared_api"]
+    assert {f.category for f in api_rule} == {"address", "precise_location"}
+    assert not any("用户隐私保护指引" in f.detail for f in api_rule)
+    # where to fix it: app.json (no requiredPrivateInfos key yet, so its top); the SARIF writer reads it
+    assert all(f.where and f.where["file"] == "app.json" for f in api_rule)
 
 
 def test_compliant_complaint_service_passes() -> None:
@@ -111,7 +126,6 @@ def test_fuzzy_location_with_precise_declared_and_unused_entries(tmp_path: Path)
             "pages": ["pages/a/a"],
             "requiredPrivateInfos": ["getFuzzyLocation", "getLocation", "chooseAddress"],
             "permission": {"scope.userFuzzyLocation": {"desc": "查询所在城市的办事指南"}},
-            "__usePrivacyCheck__": True,
         },
         "app.js": "App({ onLaunch() { wx.onNeedPrivacyAuthorization((resolve) => resolve({event: 'agree'})) } })",
         "privacy.json": {"setting_list": [{"privacy_key": "位置信息", "privacy_text": "查询城市"}]},
@@ -132,7 +146,6 @@ def test_fuzzy_and_precise_declared_together_flag_a_precise_call(tmp_path: Path)
             "pages": ["pages/a/a"],
             "requiredPrivateInfos": ["getLocation", "getFuzzyLocation"],
             "permission": {"scope.userLocation": {"desc": "推荐附近的办事大厅"}},
-            "__usePrivacyCheck__": True,
         },
         "privacy.json": {"setting_list": [{"privacy_key": "Location", "privacy_text": "推荐附近的办事大厅"}]},
         "pages/a/a.js": "Page({ onTap() { wx.requirePrivacyAuthorize({ success: () => wx.getLocation({}) }) } })",
@@ -143,7 +156,7 @@ def test_fuzzy_and_precise_declared_together_flag_a_precise_call(tmp_path: Path)
 
 
 def test_permission_desc_missing_or_too_long(tmp_path: Path) -> None:
-    base = {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getFuzzyLocation"], "__usePrivacyCheck__": True}
+    base = {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getFuzzyLocation"]}
     long_desc = {"scope.userFuzzyLocation": {"desc": "用" * 31}}
     for name, perm in (("none", {}), ("long", long_desc)):
         root = write_tree(tmp_path / name, {
@@ -155,19 +168,35 @@ def test_permission_desc_missing_or_too_long(tmp_path: Path) -> None:
         assert findings(root) == [("miniprogram_undeclared_api", "coarse_location", "high")], name
 
 
-def test_no_guideline_file_means_every_type_is_undeclared(tmp_path: Path) -> None:
+def test_without_a_guideline_file_the_guideline_is_not_checked(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {
-        "app.json": {"pages": ["pages/a/a"], "__usePrivacyCheck__": True},
+        "app.json": {"pages": ["pages/a/a"]},
         "pages/a/a.js": "Page({ onTap() { wx.requirePrivacyAuthorize({}); wx.chooseMedia({}) } })",
     })
     r = analyze_miniprogram(root, salt="s")
     assert r.privacy["guideline"]["file"] is None
-    assert findings(root) == [("miniprogram_undeclared_api", "photos", "high")]
+    assert r.privacy["checks"]["guideline"]["status"] == "not_checked"
+    assert r.privacy["checks"]["guideline"]["known_from"] == "console"
+    assert r.privacy["checks"]["requiredPrivateInfos"] == {"known_from": "source", "status": "checked"}
+    assert any(w.startswith("privacy guideline not checked") for w in r.warnings)
+    assert findings(root) == []
+
+
+def test_guideline_given_and_missing_a_type_the_category_declares_elsewhere(tmp_path: Path) -> None:
+    """chooseLocation needs 选择的位置信息; the guideline has only 位置信息, which covers the category, so
+    only the mini-program rule can say what WeChat will block, pointing at privacy.json."""
+    root = write_tree(tmp_path, {
+        "app.json": {"pages": ["pages/a/a"], "requiredPrivateInfos": ["chooseLocation"]},
+        "privacy.json": {"setting_list": [{"privacy_key": "Location", "privacy_text": "推荐门店"}]},
+        "pages/a/a.js": "Page({ onTap() { wx.chooseLocation({}) } })",
+    })
+    [f] = [f for f in judged(root) if f.rule == "miniprogram_undeclared_api"]
+    assert "选择的位置信息" in f.detail and f.where is not None and f.where["file"] == "privacy.json"
 
 
 def test_privacy_handler_only_on_a_later_page_does_not_count(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {
-        "app.json": {"pages": ["pages/home/home", "pages/agree/agree"], "__usePrivacyCheck__": True},
+        "app.json": {"pages": ["pages/home/home", "pages/agree/agree"]},
         "privacy.json": {"setting_list": [{"privacy_key": "Clipboard", "privacy_text": "识别办件码"}]},
         "pages/home/home.js": "Page({ onShow() { wx.getClipboardData({}) } })",
         "pages/agree/agree.wxml": '<button open-type="agreePrivacyAuthorization">同意</button>',
@@ -175,7 +204,20 @@ def test_privacy_handler_only_on_a_later_page_does_not_count(tmp_path: Path) -> 
     r = analyze_miniprogram(root, salt="s")
     assert r.privacy["authorization"]["handled"] is True
     assert r.privacy["authorization"]["before_first_call"] is False
-    assert ("miniprogram_no_privacy_authorization", "clipboard", "medium") in findings(root)
+    # WeChat's official popup asks at the first call: not the app's fault (since 2023-10-17)
+    assert not [f for f in findings(root) if f[0] == "miniprogram_no_privacy_authorization"]
+
+
+@pytest.mark.parametrize("handler", ["", "wx.requirePrivacyAuthorize({ success() {} })"])
+def test_nickname_input_needs_the_app_to_ask_for_privacy_consent(tmp_path: Path, handler: str) -> None:
+    root = write_tree(tmp_path, {
+        "app.json": {"pages": ["pages/me/me"]},
+        "privacy.json": {"setting_list": [{"privacy_key": "UserInfo", "privacy_text": "展示昵称"}]},
+        "pages/me/me.wxml": '<input type="nickname" placeholder="昵称"/>',
+        "pages/me/me.js": f"Page({{ onLoad() {{ {handler} }} }})",
+    })
+    got = [f for f in findings(root) if f[0] == "miniprogram_no_privacy_authorization"]
+    assert got == ([] if handler else [("miniprogram_no_privacy_authorization", "profile", "low")])
 
 
 POPUP = {
@@ -187,7 +229,7 @@ POPUP = {
 @pytest.mark.parametrize(("user", "before"), [("pages/home/home", True), ("pages/later/later", False)])
 def test_consent_popup_component_counts_on_the_page_that_uses_it(tmp_path: Path, user: str, before: bool) -> None:
     root = write_tree(tmp_path, {
-        "app.json": {"pages": ["pages/home/home", "pages/later/later"], "__usePrivacyCheck__": True},
+        "app.json": {"pages": ["pages/home/home", "pages/later/later"]},
         "pages/home/home.js": "Page({ onTap() { wx.chooseMedia({}) } })",
         f"{user}.json": {"usingComponents": {"privacy": "../../components/privacy/privacy"}},
         **POPUP,
@@ -198,9 +240,10 @@ def test_consent_popup_component_counts_on_the_page_that_uses_it(tmp_path: Path,
 
 
 def test_sdk_listed_in_the_guideline_is_a_declared_third_party(tmp_path: Path) -> None:
-    sdk_code = "module.exports = { init() { wx.getLocation({ type: 'wgs84' }) } }"
+    sdk_code = ("module.exports = { init() { wx.getLocation({ type: 'wgs84', success(res) { "
+                "wx.request({ url: 'https://stat.example.com/c', data: res }) } }) } }")
     files = {
-        "app.json": {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getLocation"], "__usePrivacyCheck__": True,
+        "app.json": {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getLocation"],
                      "permission": {"scope.userLocation": {"desc": "统计访问城市"}}},
         "app.js": "App({ onLaunch() { wx.onNeedPrivacyAuthorization((resolve) => resolve({ event: 'agree' })) } })",
         "miniprogram_npm/wx-stat-sdk/index.js": sdk_code,
@@ -265,14 +308,14 @@ def test_app_json_fields_of_the_wrong_type_are_named(tmp_path: Path) -> None:
 
 def test_combined_open_type_and_unknown_required_private_info(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {
-        "app.json": {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getPhoneNumber"], "__usePrivacyCheck__": True},
+        "app.json": {"pages": ["pages/a/a"], "requiredPrivateInfos": ["getPhoneNumber"]},
         "pages/a/a.wxml": '<button open-type="getPhoneNumber|agreePrivacyAuthorization">手机号登录</button>',
     })
     r = analyze_miniprogram(root, salt="s")
     assert [o.entity for o in r.observations] == ["button[open-type=getPhoneNumber]"]
     assert r.privacy["authorization"]["before_first_call"] is True
     assert r.privacy["requiredPrivateInfos"] == []
-    assert r.warnings == ["app.json: requiredPrivateInfos entry 'getPhoneNumber' is not one WeChat accepts"]
+    assert "app.json: requiredPrivateInfos entry 'getPhoneNumber' is not one WeChat accepts" in r.warnings
 
 
 def test_app_json_in_gbk_is_an_input_error(tmp_path: Path) -> None:

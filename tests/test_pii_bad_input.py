@@ -70,3 +70,50 @@ def test_any_text_scans_without_error_and_spans_stay_inside(text: str) -> None:
 def test_any_field_scans_without_error(key: str, value: object, parent: dict[str, object]) -> None:
     for h in get_scanner().scan_field(f"body.{key}", key, value, parent=parent, url="https://x.cn/face"):
         assert 0 <= h.start <= h.end and 0.5 <= h.score <= 1.0
+
+
+# -- the tagger path (names in prose): what reaches LAC is whatever text a capture holds -----------
+
+_SURNAMES = "王李张刘陈欧阳司马艾和向"
+_MIXED = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(list(_SURNAMES + "·•・雅宁伟芳是的了，。 a1:"))
+                 | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=400)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_MIXED)
+def test_text_with_names_scans_without_error_and_spans_stay_inside(text: str) -> None:
+    for h in get_scanner().scan_text(text):
+        assert 0 <= h.start < h.end <= len(text) and text[h.start:h.end] == h.text
+        if h.entity == "PERSON_NAME":
+            assert all("\u4e00" <= ch <= "\u9fff" or ch in "·•・" for ch in h.text), h
+
+
+@settings(max_examples=100, deadline=None)
+@given(pieces=st.lists(_MIXED, max_size=40))
+def test_tagger_words_cover_each_piece_exactly(pieces: list[str]) -> None:
+    """Batched by length, any characters (lone surrogates, emoji, control codes): contiguous words, in order."""
+    tagger = get_scanner().analyzer.tagger
+    for piece, words in zip(pieces, tagger.tag(pieces), strict=True):
+        ends = [0] + [e for _, e, _ in words]
+        assert [s for s, _, _ in words] == ends[:-1] and ends[-1] == len(piece)
+
+
+def test_dense_chinese_line_through_the_tagger_in_bounded_memory() -> None:
+    """Half a megabyte of names, places and digits on one line: every window tagged, memory by the window."""
+    import random
+
+    rng = random.Random(5)
+    given_names = ["雅宁", "伟", "芳", "建国", "丽华", "明远"]
+    parts = [f"{rng.choice(_SURNAMES)}{rng.choice(given_names)}住在{rng.choice(['湘潭县', '库尔勒市'])}"
+             f"{rng.choice(['城塘社区', '祥和镇'])}，电话1{rng.randint(3, 9)}{rng.randint(10**8, 10**9 - 1)}。"
+             for _ in range(12_000)]
+    line = "".join(parts) + "\udcff" + "身份证号" + ID
+    tracemalloc.start()
+    try:
+        hits = get_scanner().scan_text(line)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    kinds = {h.entity for h in hits}
+    assert {"PERSON_NAME", "ADDRESS", "CN_MOBILE", "CN_RESIDENT_ID"} <= kinds
+    assert peak < 60_000_000, peak  # windows and their hits, not copies of the line per stage

@@ -171,3 +171,21 @@ def test_distinct_values_judged_together_say_what_each_says_alone(sc: PIScanner,
         assert judged  # a plain key: its passes are counted, not handed back
     if key == "la":
         assert not judged and rest == list(range(len(values)))  # an axis needs its record: all handed back
+
+
+def test_contact_name_keys_short_keys_and_app_lists() -> None:
+    from auditor.pii.cli_scan import scan_lines
+
+    def entities(line: str) -> set[tuple[str, str]]:
+        return {(e["path"], e["entity"]) for e in scan_lines([line])[0]["entities"]}
+
+    assert ("$.linkMan", "PERSON_NAME") in entities('{"linkMan": "王芳", "linkPhone": "13912345678"}')
+    assert ("$.LinkName", "PERSON_NAME") in entities('{"LinkName": "欧阳娜娜"}')
+    assert entities('{"n": "张伟", "p": "13812345678"}') == {("$.n", "PERSON_NAME"), ("$.p", "CN_MOBILE")}
+    assert entities('{"name": "旗舰店", "price": "13812345678"}') == set()
+    assert entities('{"pkgList": ["com.tencent.mm", "com.eg.android.AlipayGphone"]}') == {
+        ("$.pkgList[0]", "APP_LIST"), ("$.pkgList[1]", "APP_LIST")}
+    assert entities('{"installedApps": "com.ss.android.ugc.aweme,com.taobao.taobao"}') == {
+        ("$.installedApps", "APP_LIST")}
+    assert entities('{"appList": "www.qq.com"}') == set()
+    assert entities('{"clientIp": "36.110.12.5"}') == {("$.clientIp", "IP_ADDRESS")}

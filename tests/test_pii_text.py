@@ -93,3 +93,39 @@ def test_a_repeated_text_gives_the_same_hits_in_a_list_of_its_own() -> None:
     expected = list(first)
     first.clear()
     assert sc.scan_text(text) == expected and len(expected) == 2
+
+
+def test_names_in_prose_without_a_trigger_word(sc: PIScanner) -> None:
+    """The tagger finds names a trigger list never could; compound surnames and dotted names stay whole."""
+    assert ("PERSON_NAME", "白雅宁") in found(sc, "白雅宁是一位43岁的女性，从事教育工作。")
+    assert ("PERSON_NAME", "韩雪梅") in found(sc, "目前正在韩雪梅医生的指导下治疗。")
+    assert ("PERSON_NAME", "王吉瑛") in found(sc, "本报记者王吉瑛报道")
+    assert ("PERSON_NAME", "张伟") in found(sc, "你好，我是张伟，请多关照。")
+    assert ("PERSON_NAME", "司马光明") in found(sc, "司马光明昨天去了学校。")
+    assert ("PERSON_NAME", "阿卜杜拉·买买提") in found(sc, "阿卜杜拉·买买提来自新疆。")
+
+
+def test_policy_prose_has_no_names(sc: PIScanner) -> None:
+    text = ("我们会向您收集设备信息、网络身份标识信息和位置信息，用于安全风控和向您提供服务。"
+            "您可以在设置中关闭定位权限。和其他第三方共享时，我们将征得您的同意。")
+    assert [e for e, _ in found(sc, text) if e == "PERSON_NAME"] == []
+
+
+def test_addresses_without_a_house_number(sc: PIScanner) -> None:
+    assert found(sc, "她住在湘潭县城塘社区。") == [("ADDRESS", "湘潭县城塘社区")]
+    assert ("ADDRESS", "吉林省吉林市小皇村") in found(sc, "家在吉林省吉林市小皇村")
+    assert found(sc, "现居住于黑龙江省哈尔滨市道里区，") == [("ADDRESS", "黑龙江省哈尔滨市道里区")]
+    assert found(sc, "山东深化农村信用社改革已经进入股份制阶段。") == []
+    assert ("ADDRESS", "青岛市市南区香港中路18号") in found(sc, "公司位于青岛市市南区香港中路18号")
+
+
+def test_landlines_cards_ips_and_build_numbers(sc: PIScanner) -> None:
+    assert found(sc, "电话（0351）6208928") == [("CN_LANDLINE", "（0351）6208928")]
+    assert found(sc, "前台053141354977") == [("CN_LANDLINE", "053141354977")]
+    assert found(sc, "信用卡 4111 1111 1111 1111") == [("BANK_CARD", "4111 1111 1111 1111")]
+    assert found(sc, "Amex 371449635398431") == [("BANK_CARD", "371449635398431")]
+    assert found(sc, "订单号 4111111111111111 已发货") == []
+    assert found(sc, "固件 Build 15261322923 已是最新") == []
+    assert found(sc, "登录IP：36.110.12.5，设备 2400:c401::5054:ff:fe1b:b031。") == [
+        ("IP_ADDRESS", "36.110.12.5"), ("IP_ADDRESS", "2400:c401::5054:ff:fe1b:b031")]
+    assert found(sc, "详见第3.1.2.4条，版本 8.0.1.2") == []

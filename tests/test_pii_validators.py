@@ -62,8 +62,18 @@ def test_landlines(v: dict, number: str) -> None:
 def test_cards_need_luhn(v: dict) -> None:
     assert v["bank_card"]("4111111111111111")  # the Visa test number
     assert not v["bank_card"]("4111111111111112")
-    assert v["intl_card"]("4111 1111 1111 1111")
+    assert v["payment_card"]("4111 1111 1111 1111")
     assert not v["bank_card"]("0000000000000000")  # Luhn-valid but no card
+
+
+def test_card_brands_by_issuer_range_and_length(v: dict) -> None:
+    """Test numbers the card networks publish (recognizers/cards.yaml), and Luhn-valid numbers of no brand."""
+    for number in ("378282246310005", "5555555555554444", "2223000048400011", "3530111333300000",
+                   "6011111111111117", "30569309025904", "6759649826438453", "6212345678901232"):
+        assert v["payment_card"](number), number
+    assert not v["payment_card"]("7992739871300008")  # passes Luhn, no issuer 7
+    assert not v["payment_card"]("41111111111111113")  # passes Luhn, 17 digits: no Visa length
+    assert not v["payment_card"]("5105105105105101")  # Luhn fails
 
 
 def test_table_luhn_agrees_with_stdnum() -> None:

@@ -178,3 +178,73 @@ def test_separate_consent_goes_to_the_nearest_clause_that_names_something() -> N
 def test_a_negation_two_clauses_later_does_not_reach_back() -> None:
     got = statuses("本应用仅接入了人脸检测SDK，该SDK在设备本地运行，不收集任何个人信息。")
     assert got == {"face": {"declared"}}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "如您未开启粘贴识别，我们不会读取您的剪切板。",  # a refusal condition
+        "当您关闭定位权限后，我们将不再收集您的位置信息。",  # withdrawal: it was collected before
+        "我们仅会读取您选中的照片，并不会读取您相册中的全部内容。",  # partial: the rest of the album
+        "我们不会读取您的其他短信。",  # partial: other messages, so some are read
+        "我们不会通过该权限获取您的电话号码。",  # one means
+        "在游客模式下，我们不会收集您的设备标识符。",  # one mode
+        "除此之外，我们不会收集您剪切板中的任何信息。",  # besides what was said before
+        "以上SDK会收集设备型号，但不会收集您的姓名。",  # another party's practice
+    ],
+)
+def test_conditional_partial_and_other_party_negations_are_not_policy_wide(text: str) -> None:
+    assert "negated" not in {s for v in statuses(text).values() for s in v}
+
+
+def test_a_negation_keeps_its_scope_over_a_list_after_baokuo() -> None:
+    got = statuses("我们不会从您设备的相册应用中获取任何信息，包括视频，照片或其他内容。")
+    assert got == {"photos": {"negated"}}
+
+
+def test_a_condition_binds_a_negation_until_the_sentence_turns() -> None:
+    scoped = "您选择刷脸登录时，我们将调用系统的面容验证，我们仅接收验证结果，并不收集您的人脸信息。"
+    assert "negated" not in statuses(scoped)["face"]
+    turned = "如您需要刷脸登录，您需要提供人脸信息，但请您知悉，我们仅接收验证结果，并不收集您的人脸信息。"
+    assert statuses(turned)["face"] >= {"negated"}
+    assert statuses("若您选择语音输入，则不会调用摄像头。") == {"audio": {"conditional"}}
+
+
+def test_a_negation_of_sharing_with_a_gloss_in_brackets_declares_nothing() -> None:
+    text = "未经您的许可，我们不会将您的个人身份信息（指可以识别您身份的信息，例如姓名或手机号码）与广告合作伙伴分享。"
+    assert statuses(text) == {}
+
+
+def test_a_negation_of_what_a_third_party_does_names_it_back() -> None:
+    got = statuses("人脸核验由公安部门的系统完成，我们不会收集或存储该类信息。")
+    assert got == {"face": {"negated"}}
+
+
+def test_a_class_spelled_out_in_brackets_negates_only_its_members() -> None:
+    got = statuses("我们仅接收验证结果，并不收集您的生物识别信息（人脸信息/指纹信息）。")
+    assert got == {"face": {"negated"}, "fingerprint": {"negated"}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我们会收集您的IP 地址和网卡（MAC）地址。", {"device_id": {"declared"}}),
+        ("我们会收集设备WI-FI地址与网络地址。", {"device_id": {"declared"}}),
+        ("我们会收集互联网协议（IP）地址。", {}),
+        ("我们的地址为：广东省深圳市南山区某某路8号。", {}),
+        ("您可以写信邮寄至如下地址。", {}),
+        ("客服邮箱：help@example.com", {}),
+        ("当您联系客服时，我们会保存您的通信/通话记录。", {}),
+        ("我们会以短信、电子邮件等方式通知您。", {}),
+        ("我们会向您的手机号发送营销短信。", {"phone_number": {"declared"}}),
+        ("我们会收集您的电子邮件地址用于找回密码。", {"email": {"declared"}}),
+        ("我们会收集您的设备标志码。", {"device_id": {"declared"}}),
+        ("我们会获取您的模糊地理位置与所在地区。", {"coarse_location": {"declared"}}),
+        ("我们会读取您的通话记录以标记陌生来电。", {"call_log": {"declared"}}),
+        ("个人信息包括姓名、出生日期、身份证件号码、住址。", {}),
+        ("为了保存海报，开发者将在获取你的明示同意后，使用你的相册（仅写入）权限。", {}),
+        ("如你选择语音输入，开发者将使用你的麦克风。", {"audio": {"conditional"}}),
+    ],
+)
+def test_words_around_a_term_decide_whose_data_it_is(text: str, expected: dict[str, set[str]]) -> None:
+    assert statuses(text) == expected

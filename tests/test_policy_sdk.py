@@ -187,3 +187,66 @@ def test_prose_sdk_name_with_spaces_and_no_pi_collected() -> None:
     )
     got = [(d.sdk_name, d.sdk_categories) for d in sdks(text)]
     assert got == [("Firebase Crashlytics SDK", ["device_id"]), ("某某人脸检测SDK", [])]
+
+
+def test_a_row_with_an_empty_first_cell_keeps_its_columns() -> None:
+    text = (
+        "第三方SDK列表\n"
+        "序号\tSDK名称\t第三方主体\t收集个人信息类型\n"
+        "\t极光推送\t深圳市和讯华谷信息技术有限公司\t设备标识符\n"
+        "\t某某地图SDK\t某某科技有限公司\t位置信息\n"
+    )
+    got = [(d.sdk, d.sdk_name, d.sdk_company, d.sdk_categories) for d in sdks(text)]
+    assert got == [
+        ("jpush", "极光推送", "深圳市和讯华谷信息技术有限公司", ["device_id"]),
+        (None, "某某地图SDK", "某某科技有限公司", ["precise_location"]),
+    ]
+
+
+def test_merged_cells_of_an_html_table_are_repeated_in_the_rows_they_span() -> None:
+    html = (
+        "<h2>第三方SDK清单</h2><table>"
+        "<tr><th>SDK名称</th><th>公司名称</th><th>使用目的</th><th>收集的个人信息</th></tr>"
+        "<tr><td rowspan='2'>某某统计SDK</td><td rowspan='2'>某某数据有限公司</td>"
+        "<td>统计分析</td><td>设备标识符</td></tr>"
+        "<tr><td>反作弊</td><td>位置信息</td></tr>"
+        "<tr><td>某某支付SDK</td><td colspan='2'>某某支付有限公司</td><td>银行卡号</td></tr>"
+        "</table>"
+    )
+    result = parse_policy_text("", html=html)
+    assert "某某统计SDK\t某某数据有限公司\t反作弊\t位置信息" in result.text
+    got = [(d.sdk_name, d.sdk_company, d.sdk_categories) for d in result.declarations if d.category is None]
+    assert got == [
+        ("某某统计SDK", "某某数据有限公司", ["device_id", "precise_location"]),
+        ("某某支付SDK", "某某支付有限公司", ["bank_account"]),
+    ]
+
+
+def test_a_header_is_read_by_the_word_it_ends_with() -> None:
+    text = (
+        "第三方SDK\n"
+        "1.某某统计SDK,来源于某某科技\n收集个人信息用途/目的：统计分析\n收集个人信息类型：设备标识符（OAID）\n"
+    )
+    [d] = sdks(text)
+    assert (d.sdk_name, d.sdk_company, d.function, d.sdk_categories) == (
+        "某某统计SDK",
+        "某某科技",
+        "统计分析",
+        ["device_id"],
+    )
+
+
+def test_a_list_item_naming_its_maker_is_an_sdk_without_the_word_sdk() -> None:
+    text = "五、第三方合作方\n1. “某某推送”：由“某某网络科技有限公司”提供，用于消息推送，收集设备标识符。\n"
+    [d] = sdks(text)
+    assert (d.sdk_name, d.sdk_company, d.sdk_categories) == ("某某推送", "某某网络科技有限公司", ["device_id"])
+
+
+def test_sentences_about_sdks_in_general_are_not_sdk_names() -> None:
+    text = (
+        "七、第三方SDK\n"
+        "为实现相关功能，我们会接入授权合作伙伴的软件工具开发包（SDK）。\n"
+        "我们使用到的SDK目录如下。\n"
+        "我们会通过某某崩溃SDK、某某推送SDK收集运行数据。\n"
+    )
+    assert [d.sdk_name for d in sdks(text)] == ["某某崩溃SDK", "某某推送SDK"]

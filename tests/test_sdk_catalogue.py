@@ -186,8 +186,13 @@ def test_makers_push_sdks_named_in_prose(names: NameIndex) -> None:
     text = "我们集成了手机厂商Push SDK（如小米、华为、VIVO、OPPO、荣耀等品牌），用于在系统通知栏展示消息。"
     assert [s for s, _ in found(names, text)] == ["xiaomi_push", "huawei_push", "vivo_push", "oppo_push",
                                                   "honor_push"]
-    text = "为适配各品牌手机的消息推送，我们会与终端厂商（魅族、华为、小米）共享设备型号。"
+    text = "为适配各品牌手机的消息推送，我们会通过SDK与终端厂商（魅族、华为、小米）共享设备型号。"
     assert [s for s, _ in found(names, text)] == ["meizu_push", "huawei_push", "xiaomi_push"]
+
+
+def test_brands_and_sign_in_options_are_no_sdks_where_no_sdk_is_spoken_of(names: NameIndex) -> None:
+    assert found(names, "您可以使用第三方账号微信、QQ、微博登录本应用，我们将获取您的头像和昵称。") == []
+    assert found(names, "您也可以通过华为、小米等手机厂商的应用商店下载本应用。") == []
 
 
 def test_a_list_item_without_the_word_sdk(names: NameIndex) -> None:

@@ -2,7 +2,8 @@
 declares and bundles.
 
 ``analyze_apk`` is the one entry point the pipeline calls. It checks the archive (archive.py), runs
-androguard once (loader.py), finds the call sites of PI APIs (callsites.py), attributes each to the
+androguard for the manifest and our dex reader for the code (loader.py), finds the call sites of PI
+APIs (callsites.py), attributes each to the
 app or a named SDK (sdks.py), and reads the manifest (manifest.py, permissions.py) and any bundled
 privacy policy (policy.py); call sites reachable from app start are flagged (startup.py). APKs
 carried under assets/ (plugins loaded at run time) are analysed the same way and their call sites
@@ -11,26 +12,27 @@ reported with ``where["apk"]``; they run with the host's permissions.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from androguard.core.analysis.analysis import MethodAnalysis
 from androguard.core.axml import ARSCParser
 
-from auditor.apk.apis import ApiRule, load_api_rules
+from auditor.apk.apis import ApiRule, Libraries, load_api_rules
 from auditor.apk.archive import EntryReader, check_archive
 from auditor.apk.callsites import CallSite, find_call_sites
+from auditor.apk.capabilities import Capability, find_capabilities
+from auditor.apk.code import Method
 from auditor.apk.hiding import HidingRules, detect_packers, dynamic_loading
 from auditor.apk.loader import Loaded, load
 from auditor.apk.manifest import app_metadata, cleartext, components
 from auditor.apk.observations import code_observation, judge, permission_observations
 from auditor.apk.permissions import PermissionRules, permission_table, requested_permissions
 from auditor.apk.policy import PolicyCues, bundled_policies, policy_urls, string_policies
-from auditor.apk.sdks import SdkIndex
+from auditor.apk.reach import LibraryReach
+from auditor.apk.sdks import Owners, SdkIndex, inventory
 from auditor.apk.startup import startup_methods
 from auditor.errors import InputError
 from auditor.model import Observation, Party
@@ -57,6 +59,7 @@ class ApkResult:
     nested: list[dict[str, Any]] = field(default_factory=list)
     packers: list[dict[str, Any]] = field(default_factory=list)
     dynamic_loading: list[dict[str, Any]] = field(default_factory=list)
+    capabilities: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``auditor apk F --json``: everything, observations in pi-auditor/1 form."""
@@ -72,6 +75,7 @@ class ApkResult:
             "nested": self.nested,
             "packers": self.packers,
             "dynamic_loading": self.dynamic_loading,
+            "capabilities": self.capabilities,
             "warnings": self.warnings,
         }
 
@@ -83,6 +87,8 @@ class _Rules:
     sdks: SdkIndex
     hiding: HidingRules
     policy: PolicyCues
+    libraries: Libraries
+    capabilities: tuple[Capability, ...]
 
 
 @cache
@@ -93,6 +99,8 @@ def _rules(ruleset: Ruleset) -> _Rules:
         SdkIndex(ruleset.sdks),
         HidingRules.load(ruleset),
         PolicyCues.load(ruleset),
+        Libraries.load(ruleset),
+        Capability.load_all(ruleset),
     )
 
 
@@ -106,7 +114,9 @@ class _Part:
     sites: list[CallSite]
     policy_texts: list[tuple[str, str]]
     policy_urls: list[str]
-    startup: set[MethodAnalysis]
+    startup: set[Method]
+    owners: Owners
+    reach: LibraryReach
 
 
 def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> ApkResult:
@@ -119,17 +129,7 @@ def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> Apk
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file")
-    rules = _rules(ruleset or default_ruleset())
-    # androguard builds millions of objects (about 6 million for 50,000 classes) that all live until
-    # the analysis ends; each full pass of the cyclic collector rescans them (~4 s at that size) and
-    # finds nothing to free. Paused here, it runs once afterwards and then frees the whole graph.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _analyze(path, rules)
-    finally:
-        if collecting:
-            gc.enable()
+    return _analyze(path, _rules(ruleset or default_ruleset()))
 
 
 def _analyze(path: Path, rules: _Rules) -> ApkResult:
@@ -151,32 +151,41 @@ def _analyze(path: Path, rules: _Rules) -> ApkResult:
     first = Party(kind="first", name=app.get("package") or path.name)
     sdk_categories: dict[str, set[str]] = {}
     judged = [
-        judge(site, rules.sdks, requested, apk=part.where, startup=site.caller in part.startup)
+        judge(site, part.owners, part.reach, requested, apk=part.where, startup=site.caller in part.startup)
         for part in parts
         for site in part.sites
     ]
-    perms = permission_table(apk, rules.permissions, [j.use for j in judged], requested)
+    perms = permission_table(apk, rules.permissions, [j.use for j in judged if not j.obstacle], requested)
     observations = permission_observations(perms, first)
     for j in judged:
         observations.append(code_observation(j, first))
         if j.sdk:
             sdk_categories.setdefault(j.sdk["id"], set()).add(j.use.category)
     all_files = [f for p in parts for f in p.files]
-    all_classes = [str(c.name) for p in parts for c in p.loaded.dx.get_internal_classes()]
-    packers = detect_packers(rules.hiding, all_files, all_classes)
+    all_classes = [c for p in parts for c in p.loaded.code.classes]
+    packers = detect_packers(rules.hiding.packers, all_files, all_classes)
     warnings += [
         f"{path}: packed by {p['name_zh']} ({p['name']}, {p['evidence'][0]}): the real code is encrypted and only "
         "the unpacking stub was analysed; rely on the traffic capture"
         for p in packers
     ]
-    loaders = [d | {"apk": p.where} for p in parts for d in dynamic_loading(rules.hiding, p.loaded.dx)]
+    warnings += [
+        f"{path}: {b['name']} build ({b['name_zh']}, {b['evidence'][0]}): the app's own code is not in classes*.dex "
+        "and was not analysed, only the bootstrap that loads it; rely on the traffic capture or a release build"
+        for b in detect_packers(rules.hiding.elsewhere, all_files, all_classes)
+    ]
+    loaders = [
+        d | {"apk": p.where}
+        for p in parts
+        for d in dynamic_loading(rules.hiding, p.loaded.code)
+        if not d["class"].startswith(rules.libraries.own_dex_loaders)
+    ]
     if loaders:
         warnings.append(
             f"{path}: loads code at run time ({loaders[0]['api']} in {loaders[0]['class']}.{loaders[0]['method']}"
             f"{' and elsewhere' if len(loaders) > 1 else ''}); code not carried inside the APK was not analysed"
         )
-    component_names = [n for kind in ("activities", "services", "receivers", "providers") for n in comps[kind]]
-    sdks = rules.sdks.inventory(all_classes, all_files, component_names, sdk_categories)
+    sdks = inventory(rules.sdks, [p.owners for p in parts], sdk_categories)
     return ApkResult(
         app=app,
         observations=observations,
@@ -193,6 +202,11 @@ def _analyze(path: Path, rules: _Rules) -> ApkResult:
         ],
         packers=packers,
         dynamic_loading=loaders,
+        capabilities=[
+            c | {"apk": p.where}
+            for p in parts
+            for c in find_capabilities(rules.capabilities, p.loaded.code, p.owners.sdk_of)
+        ],
     )
 
 
@@ -205,22 +219,31 @@ def _collect(
     parts: list[_Part],
     warnings: list[str],
 ) -> None:
-    entries = check_archive(source, label)
-    loaded = load(source, label, expect_manifest=where is None)
-    files = [e.name for e in entries]
-    sites = find_call_sites(loaded.dx, loaded.dexes, rules.apis)
+    archive = check_archive(source, label)
+    loaded = load(source, label, archive.dex, expect_manifest=where is None)
+    files = archive.files
+    sites = find_call_sites(loaded.code, rules.apis)
     arsc = _resources(loaded)
+    owners = Owners(
+        rules.sdks,
+        loaded.code,
+        files=files,
+        components=_component_names(components(loaded.apk)),
+        app_package=loaded.apk.get_package() if loaded.manifest_ok else None,
+        libraries=rules.libraries.prefixes,
+    )
 
     def third_party(cls: str) -> bool:
-        return rules.sdks.for_class(cls) is not None
+        return owners.owner(cls) is not None
 
     with EntryReader(source) as reader:
         texts = bundled_policies(files, reader.read, rules.policy) + string_policies(arsc, rules.policy)
         texts = [(f"{where}!{p}" if where else p, t) for p, t in texts]
         # a nested APK is loaded by the host's code at some point, not started by Android
-        startup = startup_methods(loaded.apk, loaded.dx) if where is None else set()
-        urls = policy_urls(arsc, loaded.dx, third_party, rules.policy)
-        part = _Part(where, loaded, files, sites, texts, urls, startup)
+        startup = startup_methods(loaded.apk, loaded.code) if where is None else set()
+        urls = policy_urls(arsc, loaded.code, third_party, rules.policy)
+        reach = LibraryReach(loaded.code, rules.libraries)
+        part = _Part(where, loaded, files, sites, texts, urls, startup, owners, reach)
         parts.append(part)
         if depth >= MAX_NESTED_DEPTH:
             return
@@ -230,12 +253,17 @@ def _collect(
             data = reader.read(name, MAX_NESTED_BYTES)
             inner = f"{where}!{name}" if where else name
             if data is None:
-                warnings.append(f"{label}: nested {name} is unreadable or larger than {MAX_NESTED_BYTES >> 20} MB")
+                why = reader.problems.get(name, "unreadable")
+                warnings.append(f"{label}: nested {name} skipped (limit {MAX_NESTED_BYTES >> 20} MB): {why}")
                 continue
             try:
                 _collect(data, f"{label}!{name}", inner, rules, depth + 1, parts, warnings)
             except InputError as e:
                 warnings.append(f"nested {inner} skipped: {e.message}")
+
+
+def _component_names(comps: dict[str, Any]) -> list[str]:
+    return [n for kind in ("activities", "services", "receivers", "providers") for n in comps[kind]]
 
 
 def _resources(loaded: Loaded) -> ARSCParser | None:

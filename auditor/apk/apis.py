@@ -69,18 +69,33 @@ class ApiRule:
     permissions: tuple[str, ...]
     source: str
     near: Near | None = None
+    requires: Near | None = None
     reflection: str | None = None
     sdk_kind_category: dict[str, str] = field(default_factory=dict)
     coarse_without: str | None = None
     confidence: float = DEFAULT_CONFIDENCE
+    permission_widens: bool = False
 
     def category_for(self, sdk_kind: str | None, requested: set[str]) -> str:
-        """The category a call site reads, given who calls it and what the manifest grants."""
+        """The category a call site reads, given who calls it and what the manifest grants.
+
+        Without ``coarse_without`` but with another of its permissions the OS gives a city-level
+        position; without any of them it gives nothing, which reach.py reports, so the API's own
+        category stays.
+        """
         if sdk_kind and sdk_kind in self.sdk_kind_category:
             return self.sdk_kind_category[sdk_kind]
-        if self.coarse_without and self.coarse_without not in requested:
+        if self.coarse_without and self.coarse_without not in requested and set(self.permissions) & requested:
             return "coarse_location"
         return self.category
+
+
+def _near(spec: dict | None) -> Near | None:
+    if not spec:
+        return None
+    return Near(
+        frozenset(spec.get("strings", [])), tuple(spec.get("string_prefixes", [])), frozenset(spec.get("fields", []))
+    )
 
 
 def load_api_rules(ruleset: Ruleset) -> list[ApiRule]:
@@ -96,7 +111,6 @@ def load_api_rules(ruleset: Ruleset) -> list[ApiRule]:
             sigs = tuple(Signature.parse(s) for s in e["signatures"])
         except ValueError as err:
             raise RulesError(path, entry, str(err)) from None
-        near = e.get("near")
         rules.append(
             ApiRule(
                 id=e["id"],
@@ -104,17 +118,32 @@ def load_api_rules(ruleset: Ruleset) -> list[ApiRule]:
                 category=e["category"],
                 permissions=tuple(e["permissions"]),
                 source=e["source"],
-                near=Near(
-                    frozenset(near.get("strings", [])),
-                    tuple(near.get("string_prefixes", [])),
-                    frozenset(near.get("fields", [])),
-                )
-                if near
-                else None,
+                near=_near(e.get("near")),
+                requires=_near(e.get("requires")),
                 reflection=e.get("reflection"),
                 sdk_kind_category=dict(e.get("sdk_kind_category", {})),
                 coarse_without=e.get("coarse_without"),
                 confidence=float(e.get("confidence", DEFAULT_CONFIDENCE)),
+                permission_widens=bool(e.get("permission_widens", False)),
             )
         )
     return rules
+
+
+@dataclass(frozen=True)
+class Libraries:
+    """rules/android_apis.yaml ``libraries``: platform support code no SDK owns and the app did not write."""
+
+    prefixes: tuple[str, ...]
+    own_dex_loaders: tuple[str, ...]
+
+    @classmethod
+    def load(cls, ruleset: Ruleset) -> Libraries:
+        libs = ruleset.load("android_apis").get("libraries", [])
+        return cls(
+            tuple(e["prefix"] for e in libs),
+            tuple(e["prefix"] for e in libs if e.get("loads_own_dex")),
+        )
+
+    def holds(self, dotted_class: str) -> bool:
+        return dotted_class.startswith(self.prefixes)

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from androguard.core.analysis.analysis import Analysis
-
 from auditor.apk.apis import Signature
-from auditor.apk.callsites import invokes
+from auditor.apk.code import CodeIndex
 from auditor.ruleset import Ruleset
 
 
@@ -32,36 +30,42 @@ class Packer:
 class HidingRules:
     packers: tuple[Packer, ...]
     loaders: tuple[tuple[str, Signature], ...]
+    elsewhere: tuple[Packer, ...]  # builds whose code is not in classes*.dex (Instant Run)
 
     @classmethod
     def load(cls, ruleset: Ruleset) -> HidingRules:
         data = ruleset.load("android_apis")
-        return cls(
-            tuple(
+
+        def kinds(key: str) -> tuple[Packer, ...]:
+            return tuple(
                 Packer(p["id"], p["name"], p["name_zh"], tuple(p["files"]), tuple(p["classes"]))
-                for p in data.get("packers", [])
-            ),
+                for p in data.get(key, [])
+            )
+
+        return cls(
+            kinds("packers"),
             tuple((d["id"], Signature.parse(s)) for d in data.get("dynamic_loading", []) for s in d["signatures"]),
+            kinds("code_elsewhere"),
         )
 
 
-def detect_packers(rules: HidingRules, files: Iterable[str], classes: Iterable[str]) -> list[dict[str, Any]]:
-    """Each packer with the files and classes that give it away."""
+def detect_packers(kinds: tuple[Packer, ...], files: Iterable[str], classes: Iterable[str]) -> list[dict[str, Any]]:
+    """Each packer (or build kind) with the files and classes that give it away."""
     files, classes = list(files), list(classes)
     found = []
-    for p in rules.packers:
-        evidence = [f for f in files if any(fnmatchcase(f, g) for g in p.files)]
-        evidence += [c for c in classes if c.startswith(p.classes)]
+    for p in kinds:
+        evidence = sorted(f for f in files if any(fnmatchcase(f, g) for g in p.files))
+        evidence += sorted(c for c in classes if c.startswith(p.classes))
         if evidence:
-            found.append({"id": p.id, "name": p.name, "name_zh": p.name_zh, "evidence": sorted(evidence)[:10]})
+            found.append({"id": p.id, "name": p.name, "name_zh": p.name_zh, "evidence": evidence[:10]})
     return found
 
 
-def dynamic_loading(rules: HidingRules, dx: Analysis) -> list[dict[str, Any]]:
+def dynamic_loading(rules: HidingRules, code: CodeIndex) -> list[dict[str, Any]]:
     """Where the code creates a class loader for dex it carries or downloads."""
     sites = {
-        (str(m.class_name)[1:-1].replace("/", "."), str(m.name), api)
+        (c, m.partition("(")[0], api)
         for api, sig in rules.loaders
-        for m, _target in invokes(dx, sig)
+        for c, m, _target in code.call_places(sig.cls, sig.name, sig.descriptor)
     }
     return [{"class": c, "method": m, "api": api} for c, m, api in sorted(sites)]

@@ -1,8 +1,7 @@
-"""Running androguard on one APK: quietly, and without letting its exceptions escape.
+"""Opening one APK: androguard for the manifest, resources and signatures (quietly, and without
+letting its exceptions escape), our own dex reader (dex.py, code.py) for the code.
 
-This is androguard's own ``AnalyzeAPK`` (APK, one DEX per ``classes*.dex``, one Analysis, one
-``create_xref``) minus the decompiler hook, with each dex loaded on its own so that one malformed dex
-costs a warning rather than the whole analysis.
+Each dex is read on its own so that one malformed dex costs a warning rather than the whole analysis.
 """
 
 from __future__ import annotations
@@ -10,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from androguard.core.analysis.analysis import Analysis
 from androguard.core.apk import APK
-from androguard.core.dex import DEX
 from loguru import logger
 
+from auditor.apk.code import CodeIndex
+from auditor.apk.dex import Dex, DexError
 from auditor.errors import InputError
 
 # androguard logs hundreds of DEBUG lines per APK through loguru; silence it without touching the
@@ -25,14 +24,13 @@ logger.disable("androguard")
 @dataclass
 class Loaded:
     apk: APK
-    dx: Analysis
-    dexes: list[tuple[DEX, bytes]]
+    code: CodeIndex
     manifest_ok: bool
     warnings: list[str] = field(default_factory=list)
 
 
-def load(source: Path | bytes, label: str, *, expect_manifest: bool = True) -> Loaded:
-    """androguard's view of an APK that ``archive.check_archive`` has already accepted.
+def load(source: Path | bytes, label: str, dex: dict[str, bytes], *, expect_manifest: bool = True) -> Loaded:
+    """An APK that ``archive.check_archive`` has already accepted, with the dex files it inflated.
 
     ``expect_manifest=False`` for archives nested in assets/, where a dex-only jar is normal.
     """
@@ -47,32 +45,19 @@ def load(source: Path | bytes, label: str, *, expect_manifest: bool = True) -> L
             f"{label}: AndroidManifest.xml is missing or malformed; permissions, components and app "
             "metadata are unknown, code was still analysed"
         )
-    api = _target_sdk(apk)
-    dx = Analysis()
-    dexes: list[tuple[DEX, bytes]] = []
-    for name in sorted(apk.get_dex_names(), key=_dex_order):
+    dexes: list[Dex] = []
+    for name in sorted(dex, key=_dex_order):
         try:
-            raw = apk.get_file(name)
-            vm = DEX(raw, using_api=api)
-        except Exception as e:  # noqa: BLE001 - a malformed dex raises from deep inside the parser
+            d = Dex(dex[name], name)
+            d.read_code()
+            d.validate()
+        except (DexError, IndexError, ValueError) as e:  # IndexError: an operand runs past the file's end
             warnings.append(f"{label}: {name} is malformed and was skipped ({type(e).__name__}: {e})")
             continue
-        dx.add(vm)
-        dexes.append((vm, raw))
+        dexes.append(d)
     if not dexes and not manifest_ok:
         raise InputError(label, "neither the manifest nor any dex file could be read")
-    try:
-        dx.create_xref()
-    except Exception as e:  # noqa: BLE001 - androguard fails on inconsistent dex with any exception
-        raise InputError(label, f"the code cannot be cross-referenced: {type(e).__name__}: {e}") from None
-    return Loaded(apk, dx, dexes, manifest_ok, warnings)
-
-
-def _target_sdk(apk: APK) -> int | None:
-    try:
-        return int(apk.get_target_sdk_version() or 0) or None
-    except ValueError:
-        return None
+    return Loaded(apk, CodeIndex(dexes), manifest_ok, warnings)
 
 
 def _dex_order(name: str) -> int:

@@ -42,6 +42,20 @@ class PermissionRules:
     def by_name(self) -> dict[str, dict[str, Any]]:
         return {p["name"]: p for p in self._data["permissions"]}
 
+    @cached_property
+    def platform_levels(self) -> dict[str, str]:
+        return dict(self._data["platform"]["levels"])
+
+    def level(self, name: str, declared: dict[str, str]) -> str:
+        """The protection level: the platform's own, the app's declaration, our entry, else 'unknown'."""
+        entry = self.by_name.get(name)
+        return (
+            self.platform_levels.get(name)
+            or declared.get(name)
+            or (entry["protection"] if entry else None)
+            or "unknown"
+        )
+
     def china_rom(self, name: str) -> bool:
         entry = self.by_name.get(name)
         if entry is not None and "china_rom" in entry:
@@ -83,20 +97,17 @@ def permission_table(
         for perm in use.site.rule.permissions:
             used[perm] += use.site.count
             judged.setdefault(perm, []).append(use)
-    try:
-        details = apk.get_details_permissions()
-    except Exception:  # noqa: BLE001 - androguard's AOSP table lookup fails on odd SDK values
-        details = {}
+    declared = declared_levels(apk)
     max_sdk = {name: sdk for name, sdk in apk.uses_permissions}
     rows = []
     for name in sorted(requested):
         entry = rules.by_name.get(name)
-        level = entry["protection"] if entry else (details.get(name) or ["unknown"])[0]
+        level = rules.level(name, declared)
         rows.append(
             {
                 "name": name,
                 "protection_level": level,
-                "dangerous": "dangerous" in str(level),
+                "dangerous": level.split("|")[0] == "dangerous",
                 "china_rom": rules.china_rom(name),
                 "categories": _effective(list(entry["categories"]) if entry else [], judged.get(name, [])),
                 "max_sdk": int(max_sdk[name]) if str(max_sdk.get(name) or "").isdigit() else None,
@@ -104,6 +115,42 @@ def permission_table(
             }
         )
     return rows
+
+
+# android:protectionLevel as compiled into a manifest: base level in the low 4 bits, then flags
+# (developer.android.com/reference/android/R.attr#protectionLevel, PermissionInfo.PROTECTION_*)
+_BASE = {0: "normal", 1: "dangerous", 2: "signature", 3: "signatureOrSystem", 4: "internal"}
+_FLAGS = {
+    0x10: "privileged",
+    0x20: "development",
+    0x40: "appop",
+    0x80: "pre23",
+    0x100: "installer",
+    0x200: "verifier",
+    0x400: "preinstalled",
+    0x800: "setup",
+    0x1000: "instant",
+    0x2000: "runtime",
+}
+
+
+def declared_levels(apk: APK) -> dict[str, str]:
+    """Protection levels of the permissions the app declares itself (<permission>)."""
+    try:
+        details = apk.get_declared_permissions_details()
+    except Exception:  # noqa: BLE001 - a damaged manifest: no declared permissions known
+        return {}
+    out = {}
+    for name, d in details.items():
+        raw = str(d.get("protectionLevel") or "0")
+        try:
+            value = int(raw, 0)
+        except ValueError:
+            out[name] = raw  # already a name ("signature")
+            continue
+        flags = [f for bit, f in _FLAGS.items() if value & bit]
+        out[name] = "|".join([_BASE.get(value & 0xF, "unknown"), *flags])
+    return out
 
 
 def _effective(table: list[str], uses: list[SiteUse]) -> list[str]:

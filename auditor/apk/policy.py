@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from androguard.core.analysis.analysis import Analysis
 from androguard.core.axml import ARSCParser
 from charset_normalizer import from_bytes
 
+from auditor.apk.code import CodeIndex
 from auditor.errors import RulesError
 from auditor.ruleset import Ruleset
 
@@ -123,7 +123,7 @@ def string_policies(arsc: ARSCParser | None, cues: PolicyCues) -> list[tuple[str
 
 
 def policy_urls(
-    arsc: ARSCParser | None, dx: Analysis, is_third_party: Callable[[str], bool], cues: PolicyCues
+    arsc: ARSCParser | None, code: CodeIndex, is_third_party: Callable[[str], bool], cues: PolicyCues
 ) -> list[str]:
     """Policy addresses in string resources, and in code used by the app's own classes.
 
@@ -136,10 +136,8 @@ def policy_urls(
         if found and arsc is not None:
             named = bool(cues.file_name.search(_name(arsc, rid)))
             urls.update(u for u in found if named or cues.url.search(u))
-    for value, sa in dx.strings.items():
-        if "http" not in value:
-            continue
+    for value, users in code.strings_containing("http"):
         candidates = [u for u in URL.findall(value) if cues.url.search(u)]
-        if candidates and any(not is_third_party(str(cls.name)) for cls, _m in sa.get_xref_from()):
+        if candidates and any(not is_third_party(code.signature(m)[0]) for m in users):
             urls.update(candidates)
     return sorted(urls)

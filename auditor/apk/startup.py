@@ -9,9 +9,9 @@ their declared target only (no virtual dispatch, no callbacks), so the hint unde
 
 from __future__ import annotations
 
-from androguard.core.analysis.analysis import Analysis, MethodAnalysis
 from androguard.core.apk import APK
 
+from auditor.apk.code import CodeIndex, Method
 from auditor.apk.manifest import NS, class_name
 
 ENTRY_METHODS = frozenset({"<clinit>", "<init>", "attachBaseContext", "onCreate", "onStart", "onResume"})
@@ -32,20 +32,11 @@ def entry_classes(apk: APK) -> set[str]:
     return {"L" + class_name(package, n).replace(".", "/") + ";" for n in names if n}
 
 
-def startup_methods(apk: APK, dx: Analysis) -> set[MethodAnalysis]:
+def startup_methods(apk: APK, code: CodeIndex) -> set[Method]:
     """Methods reachable from the entry callbacks within MAX_DEPTH direct calls."""
-    frontier: set[MethodAnalysis] = set()
-    for cls in entry_classes(apk):
-        ca = dx.classes.get(cls)
-        if ca is not None and not ca.is_external():
-            frontier.update(m for m in ca.get_methods() if m.name in ENTRY_METHODS)
+    frontier = {m for cls in entry_classes(apk) for m in code.methods_of(cls) if code.signature(m)[1] in ENTRY_METHODS}
     seen = set(frontier)
     for _ in range(MAX_DEPTH):
-        frontier = {
-            callee
-            for m in frontier
-            for _cls, callee, _off in m.get_xref_to()
-            if not callee.is_external() and callee not in seen
-        }
+        frontier = {callee for m in frontier for callee in code.callees(m) if callee not in seen}
         seen |= frontier
     return seen

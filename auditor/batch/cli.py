@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import Progress, TaskID, TextColumn
+
+from auditor.progress import PlainProgress, make_progress
 
 if TYPE_CHECKING:
     from auditor.batch.runner import BatchSummary
@@ -24,11 +26,11 @@ PathArg = click.Path(path_type=Path)
 
 
 class ProgressListener:
-    """Apps done / failed and the ETA, on stderr; silent when stderr is not a terminal."""
+    """Apps done / failed and the ETA, on stderr: a bar on a terminal, periodic lines elsewhere."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress | PlainProgress) -> None:
         self.progress = progress
-        self.task: TaskID | None = None
+        self.task: TaskID | int | None = None
         self.ok = 0
         self.failed = 0
 
@@ -83,9 +85,7 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, time
     ruleset = Ruleset()
     check_ours(db)  # before the lock file is put beside it
     with exclusive(db), Store(db) as store:
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[status]}"), TimeRemainingColumn(), console=_err,
-                            transient=True, disable=not _err.is_terminal)
+        progress = make_progress(_err, TextColumn("{task.fields[status]}"))
         listener = ProgressListener(progress)
         try:
             with progress:

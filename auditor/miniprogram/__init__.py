@@ -24,12 +24,15 @@ from auditor.miniprogram.components import Components
 from auditor.miniprogram.declare import (
     Site,
     authorization,
+    checks,
     declarations,
     guideline,
+    locations,
     permission_scopes,
     required_private_infos,
 )
 from auditor.miniprogram.jsscan import Hit, ScanResult, scan_js
+from auditor.miniprogram.parties import Parties
 from auditor.miniprogram.project import Project, load_project
 from auditor.miniprogram.wxmlscan import read_wxml
 from auditor.model import Declaration, Observation, Party
@@ -114,12 +117,7 @@ def _policy_pages(project: Project, ruleset: Ruleset) -> list[str]:
     return out
 
 
-def _party(project: Project, rel: str, first: Party) -> Party:
-    third = project.party_of(rel)
-    return Party("third", third[1]) if third else first
-
-
-def _observation(api_map: ApiMap, rel: str, hit: Hit, party: Party) -> Observation:
+def _observation(api_map: ApiMap, rel: str, hit: Hit, parties: Parties) -> Observation:
     api = api_map.by_id[hit.api]
     assert api.category is not None
     display = api.wxml.display() if api.wxml else api.id
@@ -134,14 +132,21 @@ def _observation(api_map: ApiMap, rel: str, hit: Hit, party: Party) -> Observati
         category = hit.context_category
         confidence = CONTEXT_CONFIDENCE
         evidence.append(f"{hit.context_category} keywords next to the call")
+    who = parties.attribute(hit.module or rel, category, hit.unit_domains)
     where: dict[str, Any] = {"file": rel, "line": hit.line, "column": hit.column, "api": display}
     if hit.module:
         where["module"] = hit.module
+    if who.library:
+        where["library"] = who.library
+        if who.party.kind == "first":
+            evidence.append(f"code of {who.library}, which hands the result to the app")
+    if who.reason:
+        evidence.append(f"collected by {who.party.name}: {who.reason}")
     return Observation(
         category=category,
         entity=api.id,
         source="miniprogram",
-        party=party,
+        party=who.party,
         where=where,
         confidence=confidence,
         evidence=evidence,
@@ -181,6 +186,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
         sites.extend((rel, hit) for hit in components.hits(rel))
         warnings.extend(docs[rel].problems)
 
+    parties = Parties(project, ruleset.sdks, first)
     observations: list[Observation] = []
     calls: list[Site] = []
     handlers: list[Site] = []
@@ -191,7 +197,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
             handlers.append(site)
             continue
         calls.append(site)
-        observations.append(_observation(api_map, rel, hit, _party(project, origin, first)))
+        observations.append(_observation(api_map, rel, hit, parties))
 
     scopes = permission_scopes(project)
     auth, first_call = authorization(handlers, calls)
@@ -204,8 +210,12 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
         "guideline": guideline(project, api_map, warnings),
         "authorization": auth,
         "first_call": first_call.to_dict() if first_call else None,
+        "locations": locations(project),
         "policy_pages": _policy_pages(project, ruleset),
     }
+    privacy["checks"] = checks(privacy, bool(calls))
+    if calls and not project.privacy_file:
+        warnings.append(f"privacy guideline not checked: {privacy['checks']['guideline']['why']}")
     decls = declarations(project, api_map, ruleset, privacy, first)
     app["files_scanned"] = len(code) + len(markup)
     app["js_files_parsed"] = parsed

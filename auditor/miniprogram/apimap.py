@@ -44,6 +44,8 @@ class PrivacyApi:
     precise: bool = False
     separate_prompt: bool = False
     scope: str | None = None
+    #: WeChat's official privacy popup does not ask for this one: the app must (input type=nickname)
+    no_official_popup: bool = False
 
     @property
     def is_handler(self) -> bool:
@@ -96,6 +98,7 @@ class ApiMap:
     max_files: int = 50_000
     max_total_bytes: int = 512 << 20
     max_json_depth: int = 64
+    max_uses_per_file: int = 5000
     component_libraries: tuple[ComponentLibrary, ...] = ()
     by_js: dict[str, list[PrivacyApi]] = field(default_factory=dict)
     by_tag: dict[str, list[PrivacyApi]] = field(default_factory=dict)
@@ -168,6 +171,7 @@ def load_api_map(ruleset: Ruleset) -> ApiMap:
                 precise=bool(a.get("precise", False)),
                 separate_prompt=bool(a.get("separate_prompt", False)),
                 scope=a.get("scope"),
+                no_official_popup=bool(a.get("no_official_popup", False)),
             )
         )
     handlers = tuple(
@@ -203,6 +207,7 @@ def load_api_map(ruleset: Ruleset) -> ApiMap:
         max_files=int(limits["max_files"]),
         max_total_bytes=int(limits["max_total_bytes"]),
         max_json_depth=int(limits["max_json_depth"]),
+        max_uses_per_file=int(limits["max_uses_per_file"]),
         component_libraries=libraries,
     )
     for a in (*api_map.apis, *api_map.handlers):

@@ -32,6 +32,7 @@ from auditor.miniprogram.jsscope import (
     Value,
     join,
     member,
+    node_at,
     params_of,
     string_value,
     text,
@@ -62,8 +63,6 @@ def _query(language: tree_sitter.Language) -> tree_sitter.Query:
 
 def find_modules(scopes: Scopes, language: tree_sitter.Language) -> None:
     """Register the file's webpack module functions with ``scopes``."""
-    if not any(m in scopes.src for m in WEBPACK_MARKS):
-        return
     cursor = tree_sitter.QueryCursor(_query(language))
     for _pattern, caps in cursor.matches(scopes.root):
         keys, fns = caps.get("key", []), caps.get("fn", [])
@@ -83,7 +82,10 @@ def mark_initialized(scopes: Scopes, initializers: frozenset[str]) -> None:
     for name in initializers:
         needle = name.encode()
         for m in re.finditer(rb"(?<![\w$])" + re.escape(needle) + rb"(?![\w$])", scopes.src):
-            node = scopes.root.descendant_for_byte_range(m.start(), m.end())
+            try:
+                node = node_at(scopes.root, m.start(), m.end())
+            except TooDeep:
+                continue
             call = node
             for _ in range(4):  # name -> string -> arguments -> call, or name -> member -> call
                 if call is None or call.type == "call_expression":
@@ -129,16 +131,16 @@ def summarize(scopes: Scopes, fn: tree_sitter.Node, runtime_exports: tuple[froze
     src = scopes.src
     lo, hi = fn.start_byte, fn.end_byte
 
-    def node_at(start: int, end: int) -> tree_sitter.Node | None:
+    def node_at_(start: int, end: int) -> tree_sitter.Node | None:
         scopes.check_time()
-        return scopes.root.descendant_for_byte_range(start, end)
+        return node_at(scopes.root, start, end)
 
     exp = names[1] if len(names) > 1 else None
     if exp:
         e = re.escape(exp.encode())
         pattern = rb"(?<![\w$.])" + e + rb"\s*(?:\.\s*[\w$]+|\[\s*[\"'][^\"']+[\"']\s*\])\s*=(?![=>])"
         for m in re.compile(pattern).finditer(src, lo, hi):
-            ident = node_at(m.start(), m.start() + len(exp))
+            ident = node_at_(m.start(), m.start() + len(exp))
             if not _is_param(scopes, ident, fn, 1):
                 continue
             target = ident.parent if ident is not None else None
@@ -149,7 +151,7 @@ def summarize(scopes: Scopes, fn: tree_sitter.Node, runtime_exports: tuple[froze
             if key is not None:
                 exports.setdefault(key, []).append(scopes.value(assign.child_by_field_name("right")))
         for m in re.compile(rb"defineProperty\s*\(\s*" + e + rb"\s*,").finditer(src, lo, hi):
-            call = _enclosing_call(node_at(m.start(), m.start() + len("defineProperty")))
+            call = _enclosing_call(node_at_(m.start(), m.start() + len("defineProperty")))
             args = call.child_by_field_name("arguments") if call is not None else None
             argv = args.named_children if args is not None else []
             if len(argv) < 3 or not _is_param(scopes, argv[0], fn, 1):
@@ -166,7 +168,7 @@ def summarize(scopes: Scopes, fn: tree_sitter.Node, runtime_exports: tuple[froze
     mod = names[0] if names else None
     if mod:
         for m in re.compile(rb"(?<![\w$.])" + re.escape(mod.encode()) + rb"\s*\.\s*exports\b").finditer(src, lo, hi):
-            ident = node_at(m.start(), m.start() + len(mod))
+            ident = node_at_(m.start(), m.start() + len(mod))
             if not _is_param(scopes, ident, fn, 0):
                 continue
             exports_node = ident.parent if ident is not None else None
@@ -187,7 +189,7 @@ def summarize(scopes: Scopes, fn: tree_sitter.Node, runtime_exports: tuple[froze
     req = names[2] if len(names) > 2 else None
     if req:
         for m in re.compile(rb"(?<![\w$.])" + re.escape(req.encode()) + rb"\s*\.\s*d\s*\(").finditer(src, lo, hi):
-            ident = node_at(m.start(), m.start() + len(req))
+            ident = node_at_(m.start(), m.start() + len(req))
             if not _is_param(scopes, ident, fn, 2):
                 continue
             call = _enclosing_call(ident)

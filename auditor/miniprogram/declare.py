@@ -1,9 +1,17 @@
 """What a mini-program declares: requiredPrivateInfos, permission scopes and its privacy guideline.
 
-Declarations carry PI categories so the general rules (``undeclared``...) can compare them with any
-source; the ``privacy`` summary keeps the WeChat-specific names (requiredPrivateInfos entries, scope
-keys, guideline types) that the mini-program rules need, since a category alone cannot say that
-``getLocation`` is declared but ``chooseLocation`` is not.
+Two kinds of declaration, told apart because only one is a statement to users. ``requiredPrivateInfos``
+and ``permission`` in app.json are configuration, like an Android manifest: WeChat needs them to let a
+call through (and shows a permission's desc in its own authorization dialog, which counts as separate
+consent), but they are not a privacy policy, so their declarations have source ``manifest``. The
+用户隐私保护指引 (privacy guideline) is the mini-program's privacy policy; it lives in the WeChat console,
+not in the source, so it is checked only when the user exports it as ``privacy.json`` (source
+``miniprogram``), and otherwise reported as not checked, never as missing.
+
+The ``privacy`` summary keeps the WeChat-specific names (requiredPrivateInfos entries, scope keys,
+guideline types) that the mini-program rules need, since a category alone cannot say that
+``getLocation`` is declared but ``chooseLocation`` is not, where each declaration sits in app.json, and
+``checks``: what the source proves and what only the console knows.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.miniprogram.apimap import ApiMap, PrivacyApi
+from auditor.miniprogram.jsonpos import positions
 from auditor.miniprogram.project import Project
 from auditor.model import Declaration, Party
 from auditor.ruleset import Ruleset
@@ -105,12 +114,12 @@ def declarations(
     """One declaration per declared category of each requiredPrivateInfos entry, scope and guideline type."""
     out: list[Declaration] = []
 
-    def add(category: str, text: str, separate: bool = False) -> None:
+    def add(category: str, text: str, source: str, separate: bool = False) -> None:
         out.append(
             Declaration(
                 category=category,
                 status="declared",
-                source="miniprogram",
+                source=source,  # type: ignore[arg-type]
                 text=text,
                 party=party,
                 separate_consent=separate,
@@ -119,7 +128,7 @@ def declarations(
 
     def add_apis(apis: list[PrivacyApi], text: str) -> None:
         for cat in sorted({a.category for a in apis if a.category}):
-            add(cat, text, all(a.separate_prompt for a in apis if a.category == cat))
+            add(cat, text, "manifest", all(a.separate_prompt for a in apis if a.category == cat))
 
     for name in privacy["requiredPrivateInfos"]:
         add_apis([a for a in api_map.apis if a.required_private_info == name], _snippet("requiredPrivateInfos", [name]))
@@ -129,7 +138,7 @@ def declarations(
     for key in g["types"]:
         gt = api_map.guideline_types[key]
         for cat in gt.categories:
-            add(cat, f"用户隐私保护指引·{gt.zh}：{g['purposes'][key]}")
+            add(cat, f"用户隐私保护指引·{gt.zh}：{g['purposes'][key]}", "miniprogram")
     for sdk in g["sdks"]:
         cats = sorted({c for key in sdk["types"] for c in api_map.guideline_types[key].categories})
         sdk_id = _sdk_id(ruleset, sdk["name"])
@@ -149,20 +158,70 @@ def declarations(
 
 
 def authorization(handlers: list[Site], calls: list[Site]) -> tuple[dict[str, Any], Site | None]:
-    """Whether consent to the guideline is asked for before the first privacy call.
+    """How consent to the guideline is asked for: by the app itself, or by WeChat's official popup.
 
-    "Before" follows launch order: app.js first, then pages in app.json order. A handler in the same
-    page as the first call counts as before it, since a page registers handlers (onLoad, an
-    agreePrivacyAuthorization button in its markup) before the user can trigger a call; this is a
-    static approximation of runtime order.
+    Since 2023-10-17 WeChat checks privacy authorization for every mini-program (``__usePrivacyCheck__``
+    no longer matters) and, when the app does not handle it (wx.onNeedPrivacyAuthorization,
+    wx.requirePrivacyAuthorize, an agreePrivacyAuthorization button, wx.getPrivacySetting), shows its
+    own popup at the first privacy call. "Before the first call" follows launch order: app.js first, then
+    pages in app.json order; a handler in the same page as the first call counts as before it, since a
+    page registers handlers before the user can trigger a call (a static approximation of runtime order).
     """
     first = min(calls, key=lambda s: s.key) if calls else None
     before = first is not None and any(h.rank <= first.rank for h in handlers)
     return (
         {
+            "mode": "custom" if handlers else "official_popup",
             "handled": bool(handlers),
             "before_first_call": before,
             "handlers": [h.to_dict() for h in sorted(handlers, key=lambda s: s.key)],
         },
         first,
     )
+
+
+def locations(project: Project) -> dict[str, dict[str, Any]]:
+    """Where each declaration sits: ``requiredPrivateInfos``, ``requiredPrivateInfos:<name>``,
+    ``permission``, ``permission:<scope>``, ``guideline`` and ``app`` (the config file's top), as
+    ``{file, line, column}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in (project.config_name, project.app_root + "ext.json"):
+        data = project.files.get(name)
+        if data is None:
+            continue
+        pos = positions(data.decode("utf-8-sig", "replace"))
+        doc = project.config if name == project.config_name else project.ext_config
+
+        def put(key: str, path: tuple[str | int, ...], _name: str = name, _pos: dict = pos) -> None:
+            if path in _pos and key not in out:
+                out[key] = {"file": _name, "line": _pos[path][0], "column": _pos[path][1]}
+
+        put("requiredPrivateInfos", ("requiredPrivateInfos",))
+        for i, rpi in enumerate(doc.get("requiredPrivateInfos") or []):
+            put(f"requiredPrivateInfos:{rpi}", ("requiredPrivateInfos", i))
+        put("permission", ("permission",))
+        for scope in doc.get("permission") or {}:
+            put(f"permission:{scope}", ("permission", scope))
+    out["app"] = {"file": project.config_name, "line": 1, "column": 1}
+    if project.privacy_file:
+        out["guideline"] = {"file": project.privacy_file, "line": 1, "column": 1}
+    return out
+
+
+def checks(privacy: dict[str, Any], uses_privacy_api: bool) -> dict[str, dict[str, Any]]:
+    """What was checked from the source, and what only the WeChat console knows."""
+    guide = privacy["guideline"]
+    return {
+        "requiredPrivateInfos": {"known_from": "source", "status": "checked"},
+        "permission": {"known_from": "source", "status": "checked"},
+        "authorization": {"known_from": "source", "status": "checked", "mode": privacy["authorization"]["mode"]},
+        "guideline": {
+            "known_from": "console",
+            "status": "checked" if guide["file"] else "not_checked",
+            "why": None if guide["file"] else (
+                "用户隐私保护指引 is kept in the WeChat console (设置 → 服务内容声明 → 用户隐私保护指引); "
+                "export it as privacy.json beside app.json to check it"
+                + ("" if uses_privacy_api else "; no privacy API is used, so none is needed")
+            ),
+        },
+    }

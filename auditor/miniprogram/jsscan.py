@@ -2,7 +2,8 @@
 
 Why this shape: parsing is the cost (tree-sitter-javascript runs at about 3 MB/s here), and an API can
 only be reached if its name appears somewhere in the file (``wx.getLocation``, ``wx['getLocation']``,
-``const {getLocation} = wx``). So a file is parsed only when one of the table's names occurs in it, and
+``const {getLocation} = wx``). So a file is parsed only when one of the table's names occurs in it (or
+when it is a webpack chunk, whose modules other files may reach ``wx`` through), and
 then each occurrence is looked up in the syntax tree (``descendant_for_byte_range``) and judged there:
 a property of a receiver, a string subscript of one, or a destructuring key. The text search never
 decides; it only spares parsing files that cannot match. Syntax errors are therefore reported only for
@@ -34,7 +35,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 
 from auditor.miniprogram.apimap import ApiMap, PrivacyApi
-from auditor.miniprogram.bundle import Summary, find_modules, mark_initialized, summarize_file
+from auditor.miniprogram.bundle import WEBPACK_MARKS, Summary, find_modules, mark_initialized, summarize_file
 from auditor.miniprogram.jsscope import (
     FUNCTION_TYPES,
     MAX_ANCESTORS,
@@ -46,12 +47,15 @@ from auditor.miniprogram.jsscope import (
     Value,
     ancestors,
     needs_project,
+    node_at,
     text,
 )
 
 CONTEXT_WINDOW_BYTES = 20_000
 CHUNK = 1 << 16
 URL_LITERAL = re.compile(rb"[\"'`]https?://([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+#: A code unit sends data when it calls one of these (wx.request, uni.uploadFile...).
+SENDS = re.compile(rb"(?<![\w$])(?:request|uploadFile|connectSocket)\s*\(")
 NULLISH = frozenset({"undefined", "null", "void 0"})
 
 
@@ -197,7 +201,7 @@ class _FileScan:
         self.too_deep_at: int | None = None
         #: local name -> APIs bound to it by destructuring or a named import, with the binding node
         self.bound: dict[str, list[tuple[PrivacyApi, tree_sitter.Node, str]]] = {}
-        self._domains: dict[str | None, tuple[str, ...]] = {}
+        self._domains: dict[int | None, tuple[str, ...]] = {}
 
     def _line(self, byte: int) -> int:
         return self.src.count(b"\n", 0, byte) + 1
@@ -214,7 +218,11 @@ class _FileScan:
             if time.monotonic() > self.deadline:
                 self.stopped_at = self._line(start)
                 return
-            node = self.root.descendant_for_byte_range(start, end)
+            try:
+                node = node_at(self.root, start, end)
+            except TooDeep:
+                self.too_deep_at = self.too_deep_at or self._line(start)
+                continue
             if node is not None:
                 yield name, node
 
@@ -315,17 +323,19 @@ class _FileScan:
         body = self.src[scope.start_byte : end].decode("utf-8", "replace").lower()
         return next((c.category for c in rules if any(k in body for k in c.keywords)), None)
 
-    def unit_domains(self, bundle_module: str | None, node: tree_sitter.Node) -> tuple[str, ...]:
-        """Hosts of the URL literals in the webpack module around ``node`` (or in the whole file)."""
-        if bundle_module not in self._domains:
-            lo, hi = 0, len(self.src)
-            if bundle_module is not None:
-                fn = next((a for a in ancestors(node) if a.id in self.scopes.modules), None)
-                if fn is not None:
-                    lo, hi = fn.start_byte, fn.end_byte
-            hosts = {m.group(1).decode("ascii").lower() for m in URL_LITERAL.finditer(self.src, lo, hi)}
-            self._domains[bundle_module] = tuple(sorted(hosts))
-        return self._domains[bundle_module]
+    def unit_domains(self, node: tree_sitter.Node, define: tree_sitter.Node | None) -> tuple[str, ...]:
+        """Hosts of the URL literals in the code unit around ``node`` (its webpack module, its
+        ``define()`` module, or else the whole file), when that code sends requests at all (an image
+        URL in a UI library is not a destination)."""
+        unit = define or next((a for a in ancestors(node) if a.id in self.scopes.modules), None)
+        key = unit.id if unit is not None else None
+        if key not in self._domains:
+            lo, hi = (unit.start_byte, unit.end_byte) if unit is not None else (0, len(self.src))
+            hosts: set[str] = set()
+            if SENDS.search(self.src, lo, hi):
+                hosts = {m.group(1).decode("ascii").lower() for m in URL_LITERAL.finditer(self.src, lo, hi)}
+            self._domains[key] = tuple(sorted(hosts))
+        return self._domains[key]
 
 
 def _via(obj: tree_sitter.Node | None) -> str:
@@ -335,10 +345,11 @@ def _via(obj: tree_sitter.Node | None) -> str:
     return "wx" if name == "wx" else name
 
 
-def _enclosing(node: tree_sitter.Node) -> tuple[bool, str | None]:
-    """Whether the node sits in an unparsable region, and the ``define("path")`` module around it."""
+def _enclosing(node: tree_sitter.Node) -> tuple[bool, str | None, tree_sitter.Node | None]:
+    """Whether the node sits in an unparsable region, and the ``define("path", ...)`` call around it."""
     in_error = node.is_error
     module = None
+    define = None
     for cur in ancestors(node):
         if cur.is_error:
             in_error = True
@@ -348,14 +359,15 @@ def _enclosing(node: tree_sitter.Node) -> tuple[bool, str | None]:
             if fn is not None and fn.type == "identifier" and text(fn) == "define" and args is not None:
                 first = args.named_children[0] if args.named_children else None
                 if first is not None and first.type == "string":
-                    module = text(first)[1:-1]
-    return in_error, module
+                    module, define = text(first)[1:-1], cur
+    return in_error, module, define
 
 
 def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
     """Scan one JS/TS file; ``rel`` names it in warnings."""
     occurrences = _occurrences(src, api_map.by_js)
-    if not occurrences:
+    bundle = any(mark in src for mark in WEBPACK_MARKS)
+    if not occurrences and not bundle:
         return ScanResult([], [], parsed=False)
     limit = api_map.max_parse_bytes
     if len(src) > limit:
@@ -374,9 +386,14 @@ def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
     if root.has_error:
         warnings.append(f"{rel}:{_first_error_line(root)}: JS does not parse; skipped the unparsable code")
     scan = _FileScan(api_map, src, root, deadline)
-    modules = scan.prepare(language)
+    modules = scan.prepare(language) if bundle else {}
     found: list[tuple[int, PrivacyApi, tree_sitter.Node, str, Value]] = []
+    cap = api_map.max_uses_per_file
     for api, node, via, pending in scan.uses(occurrences):
+        if len(found) >= cap:
+            warnings.append(f"{rel}:{node.start_point.row + 1}: more than {cap} privacy-API uses in one file "
+                            "(limits.max_uses_per_file); the rest of the file was not analysed")
+            break
         if via == "destructuring":
             scan.bound.setdefault(_destructured_local(node), []).append((api, node, via))
             continue
@@ -398,13 +415,16 @@ def _hits(scan: _FileScan, found: list[tuple[int, PrivacyApi, tree_sitter.Node, 
     cols = _Columns(scan.src)
     hits = []
     for _, api, node, via, pending in found:
+        if time.monotonic() > scan.deadline:
+            scan.stopped_at = scan.stopped_at or node.start_point.row + 1
+            break
         try:
-            in_error, module = _enclosing(node)
+            in_error, module, define = _enclosing(node)
             if in_error:
                 continue
             bundle_module = scan.scopes.module_of(node)
             context = scan.context_category(api, node)
-            domains = scan.unit_domains(bundle_module, node)
+            domains = scan.unit_domains(node, define)
         except TooDeep:
             scan.too_deep_at = scan.too_deep_at or node.start_point.row + 1
             continue

@@ -121,13 +121,17 @@ def read_wxapkg(path: Path, data: bytes | None = None, *, max_files: int = MAX_E
         taken.append((offset, offset + size, name))
     taken.sort()
     end_so_far = 0
+    overlapping: list[str] = []
     for start, end, name in taken:
         if start < end_so_far:
-            pkg.warnings.append(f"{path.name}: entry {name!r} overlaps bytes of an earlier entry "
-                                "(entries must not share bytes); skipped")
+            overlapping.append(name)
             continue
         end_so_far = max(end_so_far, end)
         pkg.files[name] = data[start:end]
+    if overlapping:
+        shown = ", ".join(repr(n) for n in overlapping[:5]) + (", ..." if len(overlapping) > 5 else "")
+        pkg.warnings.append(f"{path.name}: {len(overlapping)} entries overlap bytes of earlier entries (entries "
+                            f"must not share bytes); skipped: {shown}")
     return pkg
 
 

@@ -1,23 +1,42 @@
-"""Chinese street addresses: a road with a house number, or a residential compound with a unit.
+"""Chinese addresses: a road with a house number, a residential compound with a unit, a village or
+community under a named place, or a place of residence named down to the district.
 
 Chinese text has no spaces, so a regex alone cannot tell where an address starts (收货人张三深圳市…).
-The grammar matches from a road or compound back to the nearest stop character (a verb, pronoun or
-punctuation from recognizers/address.yaml), then trims the start to the first province name or
-administrative unit it finds. Administrative names alone (北京市朝阳区) are not an address here.
+The street grammar matches from a road or compound back to the nearest stop character (a verb,
+pronoun or punctuation from recognizers/address.yaml), then trims the start to the first place name
+in the match (青岛市市南区香港中路18号 starts at 青岛市, not at 香港). Place names come from
+python-stdnum's GB/T 2260 county table (cn/loc.dat: every province, prefecture and county name it
+has held), so 湘潭县, 库尔勒市 and 道里区 are known without a list of our own. Administrative names
+alone (北京市朝阳区) are coarse location, not an address, unless the text says someone lives there.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _NUMERAL = "一二三四五六七八九十百零〇"
 _PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
+_COUNTY = re.compile(r'county="([^"]*)"')
+_YEARS = re.compile(r"\[[0-9]*-[0-9]*\]")
+_VILLAGE_REACH = 30  # characters before a village suffix searched for the place it belongs to
 
 
 def _alt(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def stdnum_place_names() -> frozenset[str]:
+    """Every place name in python-stdnum's county table, current and historical."""
+    text = importlib.resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
+    names = set()
+    for value in _COUNTY.findall(text):
+        names.update(n for n in _YEARS.sub("", value).split(",") if len(n) >= 2)
+    return frozenset(names)
 
 
 @dataclass(frozen=True)
@@ -26,7 +45,14 @@ class AddressGrammar:
     admin_unit: re.Pattern[str]
     provinces: re.Pattern[str]
     road_or_compound: re.Pattern[str]
-    hint: re.Pattern[str]
+    village: re.Pattern[str]
+    residence: re.Pattern[str]
+    places: frozenset[str]
+    place_lengths: tuple[int, ...]  # longest first
+    stops: frozenset[str]
+    village_name: tuple[int, int]
+    not_village_words: frozenset[str]
+    residence_min_levels: int
 
     @classmethod
     def from_data(cls, data: dict[str, Any], province_names: list[str]) -> AddressGrammar:
@@ -38,7 +64,9 @@ class AddressGrammar:
         compound = f"(?:{c}{{1,10}}?(?:{_alt(data['compound_suffixes'])}))"
         section = f"(?:[0-9{_NUMERAL}]{{1,2}}(?:{_alt(data['road_sections'])}))?"
         number = f"(?:{_alt(data['house_number_prefixes'])})?(?:[0-9]{{1,5}}|[{_NUMERAL}]{{1,4}})"
-        by_road = (f"{c}{{1,24}}?(?:{_alt(data['road_suffixes'])}){section}{number}"
+        # A road may carry a number in its name (太原1路84号, 经五路): digits right before the suffix.
+        road = f"{c}{{1,24}}?(?:[0-9]{{1,3}})?(?:{_alt(data['road_suffixes'])})"
+        by_road = (f"{road}{section}{number}"
                    f"(?:{_alt(data['house_number_suffixes'])}){not_after}{compound}?{unit}*{room}")
         by_compound = f"{c}{{1,24}}?(?:{_alt(data['compound_suffixes'])}){unit}{{1,4}}{room}"
         names: list[str] = []
@@ -47,36 +75,96 @@ class AddressGrammar:
                 if full.endswith(suffix):
                     names += [full, full[: -len(suffix)]]
                     break
+        places = (stdnum_place_names() | set(names)) - set(data["not_place_names"])
         return cls(
             pattern=re.compile(f"{by_road}|{by_compound}"),
             admin_unit=re.compile(f"{c}{{1,8}}?(?:{_alt(data['admin_suffixes'])})"),
             provinces=re.compile(_alt(names)),
             road_or_compound=re.compile(f"(?:{_alt(data['road_suffixes'] + data['compound_suffixes'])})"),
-            hint=re.compile(f"(?:{_alt(data['road_suffixes'])}|{_alt(data['compound_suffixes'])})"
-                            f"(?:{_alt(data['house_number_prefixes'])})?[0-9A-Za-z{_NUMERAL}]"),
+            village=re.compile(f"(?:{_alt(data['village_suffixes'])})(?:[0-9{_NUMERAL}]{{1,3}}(?:组|队|号))?"),
+            residence=re.compile(f"(?:{_alt(data['residence_words'])})[：: ]?"),
+            places=frozenset(places),
+            place_lengths=tuple(sorted({len(p) for p in places}, reverse=True)),
+            stops=frozenset(data["left_stops"]),
+            village_name=(int(data["village_name_min"]), int(data["village_name_max"])),
+            not_village_words=frozenset(data["not_village_words"]),
+            residence_min_levels=int(data["residence_min_levels"]),
         )
 
-    # `hint` is a cheap necessary condition for `pattern`: a road or compound suffix before a number.
-
     def find(self, text: str) -> list[tuple[int, int]]:
-        """Spans of addresses in free text."""
+        """Spans of addresses in free text (overlapping readings joined)."""
         spans = []
         for m in self.pattern.finditer(text):
             start = m.start() + self._trim(m.group())
             if m.end() - start >= 5:
                 spans.append((start, m.end()))
-        return spans
+        spans += self._villages(text)
+        spans += self._residences(text)
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(spans):
+            if merged and a < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        return merged
+
+    def place_at(self, text: str, i: int) -> int:
+        """Length of the longest place name starting at ``i`` (0: none)."""
+        for n in self.place_lengths:
+            if text[i:i + n] in self.places:
+                return n
+        return 0
 
     def _trim(self, s: str) -> int:
-        """Offset where the address proper starts inside a greedy match."""
-        p = self.provinces.search(s)
-        if p:
-            return p.start()
+        """Offset where the address proper starts inside a greedy match: its first place name."""
+        for i in range(len(s) - 2):
+            if self.place_at(s, i):
+                return i
         a = self.admin_unit.search(s)
         if a:
             return max(0, a.end() - 3)
         r = self.road_or_compound.search(s)
         return max(0, r.start() - 3) if r else 0
+
+    def _villages(self, text: str) -> list[tuple[int, int]]:
+        """A village, community or town right after a chain of place names (吉林省吉林市 + 小皇 + 村)."""
+        spans = []
+        shortest, longest = self.village_name
+        for m in self.village.finditer(text):
+            if any(text[m.start() - k:m.start() + len(w) - k] == w for w in self.not_village_words for k in (1, 2)
+                   if m.start() >= k):
+                continue
+            left = m.start()  # the clause: the place name anchors it, so only punctuation ends it
+            while left > 0 and m.start() - left < _VILLAGE_REACH and "\u4e00" <= text[left - 1] <= "\u9fff":
+                left -= 1
+            for i in range(left, m.start() - shortest):
+                end = i
+                while n := self.place_at(text, end):
+                    end += n
+                if end > i and shortest <= m.start() - end <= longest:
+                    spans.append((i, m.end()))
+                    break
+        return spans
+
+    def _residences(self, text: str) -> list[tuple[int, int]]:
+        """A chain of place names after a word of residence (现居住于黑龙江省哈尔滨市道里区)."""
+        spans = []
+        for m in self.residence.finditer(text):
+            # the first place name within a few characters (现居住于: 现居 matched, 住于 follows)
+            start = next((i for i in range(m.end(), min(len(text), m.end() + 3)) if self.place_at(text, i)), None)
+            if start is None:
+                continue
+            end, levels = start, 0
+            while n := self.place_at(text, end):
+                end += n
+                levels += 1
+            if levels >= self.residence_min_levels:
+                spans.append((start, end))
+        return spans
+
+    def has_place(self, text: str, start: int, end: int) -> bool:
+        """Whether a place name starts inside text[start:end]: a fuller, more certain address."""
+        return any(self.place_at(text, i) for i in range(start, end - 1))
 
     def is_address(self, value: str) -> bool:
         """Whether a whole field value is an address: a street address, or at least two admin levels."""

@@ -17,7 +17,7 @@ from auditor.errors import RulesError
 from auditor.pii.address import AddressGrammar
 from auditor.pii.keys import normalise_key
 from auditor.pii.names import NameLexicon, TaggerRules
-from auditor.pii.validators import RegionTable, Validator, make_validators
+from auditor.pii.validators import CardBrands, RegionTable, Validator, make_validators
 from auditor.ruleset import Ruleset
 
 
@@ -35,6 +35,7 @@ class EntitySpec:
     category: str
     patterns: tuple[PatternSpec, ...]
     context: tuple[str, ...]
+    negative: tuple[str, ...]  # record-number words (订单号, build) that cancel a candidate right after them
     field_regex: re.Pattern[str] | None  # None: a binary payload, judged by biometrics.yaml
     field_validator: Validator | None
 
@@ -116,7 +117,8 @@ def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
     surnames = rs.load_recognizer_file("surnames")
     names = NameLexicon.from_data(surnames)
     address = AddressGrammar.from_data(rs.load_recognizer_file("address"), [p["name"] for p in regions["provinces"]])
-    validators = make_validators(table, names.is_name, address.is_address)
+    cards = CardBrands(rs.load_recognizer_file("cards")["brands"])
+    validators = make_validators(table, names.is_name, address.is_address, cards)
 
     ent_path = root / "entities.yaml"
     entities: dict[str, EntitySpec] = {}
@@ -135,6 +137,7 @@ def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
         entities[e["id"]] = EntitySpec(
             id=e["id"], category=e["category"], patterns=patterns,
             context=tuple(w.lower() for w in e["context"]),
+            negative=tuple(w.lower() for w in e.get("negative_context", ())),
             field_regex=_compile(ent_path, f"{entry} field", field["regex"]) if field else None,
             field_validator=validators[field["validator"]] if field else None,
         )

@@ -61,7 +61,7 @@ class TaggerRules:
     """How tagger output becomes a name (recognizers/surnames.yaml, section `tagger`)."""
 
     person_tags: frozenset[str]
-    org_as_name_length: int
+    org_given_length: int
     org_not_ending: str
     gate_word_frequency: int
     not_given_start: frozenset[str]
@@ -72,7 +72,7 @@ class TaggerRules:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TaggerRules:
-        return cls(frozenset(data["person_tags"]), int(data["org_as_name"]["length"]),
+        return cls(frozenset(data["person_tags"]), int(data["org_as_name"]["given_length"]),
                    data["org_as_name"]["not_ending"], int(data["gate"]["word_frequency"]),
                    frozenset(data["gate"]["not_given_start"]),
                    int(data["gate"]["before"]), int(data["gate"]["after"]),

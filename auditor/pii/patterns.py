@@ -49,14 +49,31 @@ class PatternMatcher:
                 value = m.group()
                 if not pat.validator(value):
                     continue
-                around = context if context is not None else (
-                    text[max(0, m.start() - CONTEXT_BEFORE): m.start()] + " " + text[m.end(): m.end() + CONTEXT_AFTER]
-                ).lower()
+                if context is None:
+                    before = text[max(0, m.start() - CONTEXT_BEFORE): m.start()].lower()
+                    around = before + " " + text[m.end(): m.end() + CONTEXT_AFTER].lower()
+                    if ent.negative and _nearer(before, ent.negative, ent.context):
+                        continue
+                else:
+                    around = context
                 supported = any(w in around for w in ent.context)
                 score = min(1.0, pat.score + CONTEXT_BOOST) if supported else pat.score
                 evidence = ("value", "context") if supported else ("value",)
                 hits.append(Hit(ent.id, ent.category, offset + m.start(), offset + m.end(), value, score, evidence))
+        if len(hits) > 1:  # two patterns of one entity on one span (a UnionPay number is also a card): keep one
+            best: dict[tuple[str, int, int], Hit] = {}
+            for h in hits:
+                k = (h.entity, h.start, h.end)
+                if k not in best or h.score > best[k].score:
+                    best[k] = h
+            hits = list(best.values())
         return hits
+
+
+def _nearer(before: str, negative: tuple[str, ...], positive: tuple[str, ...]) -> bool:
+    """Whether a record-number word ends closer to the candidate than any context word (订单号 … vs 手机 …)."""
+    neg = max((before.rfind(w) + len(w) for w in negative if w in before), default=-1)
+    return neg >= 0 and neg > max((before.rfind(w) + len(w) for w in positive if w in before), default=-1)
 
 
 def _min_width(rx: re.Pattern[str]) -> int:

@@ -18,7 +18,7 @@ common surname, is no dictionary word and does not end like a place or body (…
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -40,10 +40,13 @@ _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 class PersonNameFinder:
     """Names in one window of text, as (start, end) spans."""
 
-    def __init__(self, lexicon: NameLexicon, rules: TaggerRules,
+    def __init__(self, lexicon: NameLexicon, rules: TaggerRules, titles: Iterable[str] = (),
                  tables: Callable[[], JiebaTables] = jieba_tables.load,
                  tagger: Callable[[], LacTagger] | None = None) -> None:
+        """``titles``: words naming a person's role that a name follows (收货人, 申请人, 乘车人)."""
         self._lex = lexicon
+        words = sorted({w for w in titles if re.fullmatch(f"[{_CJK}]+", w)}, key=len, reverse=True)
+        self._titles = re.compile(f"(?:{'|'.join(map(re.escape, words))})[:： ]?") if words else None
         self._rules = rules
         self._load_tables = tables
         self._make_tagger = tagger
@@ -76,13 +79,17 @@ class PersonNameFinder:
         t = self._tables
         return t.freq.get(word, 0) >= self._rules.gate_word_frequency and t.tags.get(word) not in _NAME_TAGS
 
-    def candidates(self, text: str) -> list[int]:
+    def after_titles(self, text: str) -> set[int]:
+        """Positions right after a role word (and a colon): where a name is expected."""
+        return {m.end() for m in self._titles.finditer(text)} if self._titles else set()
+
+    def candidates(self, text: str, titled: set[int] | frozenset[int] = frozenset()) -> list[int]:
         """Positions where a name may start (or a dotted name may sit)."""
         out = []
         common, lex, grammatical = self._common_word, self._lex, self._rules.not_given_start
         for m in self._surname_char.finditer(text):
             p = m.start()
-            if text[p:p + 2] in lex.compound:
+            if text[p:p + 2] in lex.compound or p in titled:
                 out.append(p)
                 continue
             first = text[p]
@@ -136,7 +143,8 @@ class PersonNameFinder:
     def find(self, text: str) -> list[tuple[int, int]]:
         if not self._maybe.search(text):
             return []
-        starts = self.candidates(text)
+        titled = self.after_titles(text)
+        starts = self.candidates(text, titled)
         if not starts:
             return []
         tiles = self._tiles(text, self._stretches(text, starts))
@@ -145,12 +153,12 @@ class PersonNameFinder:
         for (a, _, own_from, own_to), piece, words in zip(tiles, pieces, self.tagger.tag(pieces), strict=True):
             for i, (s, _, tag) in enumerate(words):
                 if own_from <= a + s < own_to:
-                    end = self._judge(piece, words, i, tag)
+                    end = self._judge(piece, words, i, tag, a + s in titled)
                     if end:
                         found[a + s] = max(found.get(a + s, 0), a + end)
         return sorted(found.items())
 
-    def _judge(self, piece: str, words: list[Span], i: int, tag: str) -> int | None:
+    def _judge(self, piece: str, words: list[Span], i: int, tag: str, after_title: bool) -> int | None:
         """Where the name that tagged word ``i`` of a piece starts ends, if it is one."""
         r = self._rules
         start, end, _ = words[i]
@@ -163,9 +171,12 @@ class PersonNameFinder:
             word = piece[start:end]
             return end if _DOT_NAME.fullmatch(word) or self._is_han_name(word) else None
         word = piece[start:end]
-        if (tag == "ORG" and len(word) == r.org_as_name_length and word[-1] not in r.org_not_ending
-                and word[0] in self._lex.single and word not in self._tables.freq and self._is_han_name(word)):
-            return end
+        n = self._lex.surname_length(word)
+        if after_title or (tag == "ORG" and len(word) - n == r.org_given_length and word[-1] not in r.org_not_ending
+                           and (n == 2 or word[0] in self._lex.single)):
+            # 乘车人：东方娜娜 — right after a word naming a person's role, the lexicon may read a
+            # name the tagger called something else, as long as it is no ordinary word.
+            return end if word not in self._tables.freq and self._is_han_name(word) else None
         return None
 
     def _is_han_name(self, word: str) -> bool:

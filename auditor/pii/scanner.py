@@ -34,6 +34,8 @@ _MIN_PAYLOAD_CHARS = 88
 _VALUE_CACHE = 16384
 # Distinct texts of up to one window remembered with their hits (at most this many windows of memory).
 _TEXT_CACHE = 64
+# Entities whose value alone makes a record a person's: a weakly named sibling (`n`, `name`) beside one is a name.
+_IDENTIFYING = frozenset({"CN_MOBILE", "CN_RESIDENT_ID", "CN_LANDLINE", "EMAIL"})
 # What a name the tagger found and the lexicon accepts scores without a context word.
 _MODEL_SCORE = 0.8
 # Field values longer than this are treated as documents, not identifiers.
@@ -145,7 +147,8 @@ class PIScanner:
         address = self.data.entities["ADDRESS"]
         self._address_context = tuple(address.context)
         self._name_context = tuple(self.data.entities["PERSON_NAME"].context)
-        self._names = PersonNameFinder(self.data.names, self.data.tagger)
+        self._names = PersonNameFinder(self.data.names, self.data.tagger,
+                                       titles=[w for w in self._name_context if w not in self.data.names.not_given])
         self._value_hits = lru_cache(maxsize=_VALUE_CACHE)(self._cached_value_hits)
         self._text_hits = lru_cache(maxsize=_TEXT_CACHE)(self._cached_text_hits)
         self._axis_value_hit = lru_cache(maxsize=_VALUE_CACHE)(self._cached_axis_value_hit)
@@ -201,8 +204,8 @@ class PIScanner:
                for start, end in self._names.find(window)]
         grammar = self.data.address
         for start, end in grammar.find(window):
-            full = grammar.provinces.search(window, start, end) or grammar.admin_unit.search(window, start, end)
-            out.append(self._word_hit("ADDRESS", window, start, end, 0.6 if full else 0.45, self._address_context))
+            full = grammar.has_place(window, start, end) or grammar.admin_unit.search(window, start, end)
+            out.append(self._word_hit("ADDRESS", window, start, end, 0.6 if full else 0.5, self._address_context))
         return out
 
     def _word_hit(self, entity: str, text: str, start: int, end: int, score: float, context: tuple[str, ...],
@@ -361,9 +364,18 @@ class PIScanner:
         return None
 
     def _has_pi_sibling(self, key: str, parent: Mapping[str, object] | None) -> bool:
+        """A sibling whose key names PI, or whose value alone is a contact or ID number ({n: 张伟, p: 138…})."""
         if not parent:
             return False
-        return any(k != key and _as_text(v) is not None and self._key_info(str(k)).strong for k, v in parent.items())
+        for k, v in parent.items():
+            text = _as_text(v) if k != key else None
+            if text is None:
+                continue
+            if self._key_info(str(k)).strong:
+                return True
+            if len(text) <= _FIELD_MAX and any(h.entity in _IDENTIFYING for h in self._value_hits(text, "")):
+                return True
+        return False
 
     def _axis_hit(self, spec: FieldSpec, key: str, text: str, record: _Record | None) -> Hit | None:
         """A latitude or longitude field; a sibling of the other axis makes it a location fix."""

@@ -10,10 +10,12 @@ coordinate bounds).
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import re
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from stdnum import imei as std_imei
@@ -35,6 +37,10 @@ _MAX_AGE_YEARS = 130
 _FILE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "js", "css", "html", "json",
                               "xml", "txt", "mp3", "mp4", "webm", "pdf", "zip", "apk", "so", "dex", "jar"})
 _SEQUENTIAL = "0123456789abcdefghijklmnopqrstuvwxyz"
+# First labels of Android package names (reversed domains): generic TLDs, the country codes app
+# makers use most, and the platform's own.
+_PACKAGE_ROOTS = frozenset({"com", "cn", "net", "org", "io", "me", "tv", "cc", "co", "top", "xyz", "app", "info",
+                            "android", "androidx", "jp", "kr", "de", "uk", "in", "hk", "tw", "sg", "us"})
 
 
 # libphonenumber's own CN number plan, used directly: phonenumbers.parse costs ~50 µs a number, a
@@ -128,7 +134,25 @@ def _county_years(code6: str) -> tuple[tuple[int | None, int | None], ...]:
     return tuple(spans)
 
 
-def make_validators(regions: RegionTable, is_person_name: Validator, is_address: Validator) -> dict[str, Validator]:
+class CardBrands:
+    """Issuer ranges and lengths of payment card brands (recognizers/cards.yaml)."""
+
+    def __init__(self, brands: list[dict[str, Any]]) -> None:
+        self._ranges: list[tuple[int, int, int, frozenset[int]]] = []  # prefix length, low, high, lengths
+        for b in brands:
+            lengths = frozenset(int(n) for n in b["lengths"])
+            for iin in b["iin"]:
+                low, _, high = str(iin).partition("-")
+                self._ranges.append((len(low), int(low), int(high or low), lengths))
+
+    def known(self, digits: str) -> bool:
+        """Whether a brand issues numbers with these leading digits and this length."""
+        n = len(digits)
+        return any(n in lengths and low <= int(digits[:width]) <= high for width, low, high, lengths in self._ranges)
+
+
+def make_validators(regions: RegionTable, is_person_name: Validator, is_address: Validator,
+                    cards: CardBrands) -> dict[str, Validator]:
     """All validators by id; the data-driven ones close over the tables they need."""
 
     @lru_cache(maxsize=65536)
@@ -170,10 +194,9 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         v = _digits(value)
         return 15 <= len(v) <= 19 and v.isdigit() and len(set(v)) > 1 and luhn_valid(v)
 
-    def intl_card(value: str) -> bool:
-        # Visa 4, Mastercard 51-55, American Express 34/37, JCB 35 (ISO/IEC 7812 issuer ranges)
+    def payment_card(value: str) -> bool:
         v = _digits(value)
-        return (v[0] == "4" or v[:2] in {"51", "52", "53", "54", "55", "34", "37", "35"}) and bank_card(v)
+        return 12 <= len(v) <= 19 and v.isdigit() and len(set(v)) > 1 and luhn_valid(v) and cards.known(v)
 
     def imei(value: str) -> bool:
         v = _digits(value)
@@ -264,6 +287,20 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
     def email(value: str) -> bool:
         return value.rpartition(".")[2].lower() not in _FILE_EXTENSIONS
 
+    def ip_address(value: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(value.strip())
+        except ValueError:
+            return False
+        # 3.1.2.4 is a clause or version number far more often than an address
+        return ip.version == 6 or any(len(part) > 1 for part in value.split("."))
+
+    def package_names(value: str) -> bool:
+        # com.tencent.mm, not a domain (www.qq.com) or a file name (icon.png): reversed-domain order
+        first = re.split(r"[ ,;|]+", value.strip(), maxsplit=1)[0].lower()
+        head, _, tail = first.partition(".")
+        return head in _PACKAGE_ROOTS and tail.rpartition(".")[2] not in _FILE_EXTENSIONS
+
     def none(value: str) -> bool:
         return True
 
@@ -274,7 +311,7 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         "cn_mobile": cn_mobile,
         "cn_landline": cn_landline,
         "bank_card": bank_card,
-        "intl_card": intl_card,
+        "payment_card": payment_card,
         "imei": imei,
         "meid": meid,
         "cn_imsi": cn_imsi,
@@ -289,6 +326,8 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         "birth_date": birth_date,
         "ssid": ssid,
         "email": email,
+        "ip_address": ip_address,
+        "package_names": package_names,
         "none": none,
         "person_name": is_person_name,
         "cn_address": is_address,

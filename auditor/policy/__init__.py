@@ -17,11 +17,11 @@ from auditor.policy.extract import Extracted, extract, join_wrapped_lines, markd
 from auditor.policy.htmltext import heading_levels, html_text
 from auditor.policy.lexicon import load_lexicon
 from auditor.policy.sdk_list import sdk_records
-from auditor.policy.segment import in_section, sentences
+from auditor.policy.segment import Sentence, in_section, sentences
 from auditor.policy.statements import mentions
 from auditor.ruleset import Ruleset, default_ruleset
 
-__all__ = ["PolicyResult", "parse_policy_text", "read_policy"]
+__all__ = ["PolicyResult", "Sentence", "parse_policy_text", "read_policy"]
 
 _STATUS_ORDER = {"declared": 0, "conditional": 1, "negated": 2}
 
@@ -33,6 +33,9 @@ class PolicyResult:
     sha256: str
     unreadable: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # Every sentence with its section path (headings outermost first), for readers of what the policy
+    # says beyond PI categories (rights, complaint channels…); contents entries have kind "toc".
+    sentences: list[Sentence] = field(default_factory=list)
 
 
 def read_policy(path: Path, ruleset: Ruleset | None = None) -> PolicyResult:
@@ -80,6 +83,7 @@ def _analyse(ex: Extracted, digest: str, ruleset: Ruleset | None) -> PolicyResul
     rs = ruleset or default_ruleset()
     lex = load_lexicon(ruleset)
     sents = sentences(ex.text, lex, ex.heading_levels)
+    result.sentences = sents
     merged: dict[tuple[str, str], Declaration] = {}
     for m in mentions(sents, lex):
         key = (m.category, m.status)

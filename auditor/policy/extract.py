@@ -32,8 +32,12 @@ MAX_BAD_UTF8_RATIO = 0.01  # a few broken bytes in UTF-8 text are tolerated (and
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SENTENCE_END = "。！？；!?;：:"
 _ROW = re.compile(r"\t|[|｜]")
-_STARTS_ITEM = r"[•●■◆▪·\-*]|[（(]?[一二三四五六七八九十\d]+[、.．)）]|第[一二三四五六七八九十百\d]+[章节条部]"
+_STARTS_ITEM = (
+    r"#{1,6}[ \t]|[•●■◆▪·\-*]|[（(]?[一二三四五六七八九十\d]+[、.．)）]"
+    r"|第[一二三四五六七八九十百\d]+[章节条部]"
+)
 _STARTS_UNIT = re.compile(_STARTS_ITEM)
+_MD_HEADING = re.compile(r"#{1,6}[ \t]")
 # In a .txt file a line opening with "key：" starts a record; in a PDF it may be a word cut in two.
 _STARTS_UNIT_OR_KEY = re.compile(_STARTS_ITEM + r"|[^\s：:，,。；;]{2,14}[：:]")
 
@@ -239,7 +243,7 @@ def join_wrapped_lines(text: str, *, across_blank_lines: bool = False) -> str:
     for line in lines:
         s = line.strip()
         wrapped = bool(out and out[-1]) and prev_len >= 0.8 * full and out[-1][-1] not in _SENTENCE_END
-        wrapped = wrapped and not _ROW.search(out[-1])
+        wrapped = wrapped and not _ROW.search(out[-1]) and not _MD_HEADING.match(out[-1])
         if not s:
             if not (wrapped and across_blank_lines):
                 out.append(s)
@@ -251,7 +255,8 @@ def join_wrapped_lines(text: str, *, across_blank_lines: bool = False) -> str:
             latin = across_blank_lines and re.match(r"[A-Za-z0-9]", s) and re.search(r"[A-Za-z0-9]$", out[-1])
             out[-1] += (" " if latin else "") + s
         else:
-            out.append(s)
+            # A table row keeps an empty first cell: its leading tab is a column, not indentation.
+            out.append(line.strip(" \r\u3000").rstrip() if "\t" in s else s)
         prev_len = len(s)
     return "\n".join(out)
 

@@ -18,7 +18,7 @@ from auditor.policy.lexicon import TERM_CATEGORY, TERM_CLASS, TERM_STOP, Lexicon
 from auditor.policy.segment import Sentence
 
 _CLAUSE_BREAK = re.compile(r"[，,：:\t]")
-_LIST_FILLER = re.compile(r"您的|您|个人|信息|数据|等|、|及|和|或|以及|其他|相关|我们|的|\s|（|）|\(|\)|/")
+_LIST_FILLER = re.compile(r"您的|您|你的|你|个人|信息|数据|等|、|及|和|或|以及|其他|相关|我们|的|\s|（|）|\(|\)|/")
 LIST_ONLY_MAX_REST = 2
 
 NEG, NEUTRAL, POS, NONE = "neg", "neutral", "pos", "none"
@@ -38,7 +38,7 @@ class _Term:
     start: int
     end: int
     info: TermInfo
-    after_deng: bool  # the word right before is 等: a class term only sums up the list
+    after_deng: bool  # 等 before it or a bracket after it lists the members: a class term only sums up
 
 
 @dataclass
@@ -51,8 +51,10 @@ class _Clause:
     neg_at: int  # sentence offset of the first collection negation, or -1
     neg_end: int  # sentence offset where that negation's verb ends, or -1
     exempt: list[tuple[int, int]]  # 除X外 spans (sentence offsets)
+    delegated: bool = False  # neutral because another party does it (由第三方提供)
 
 
+_GLOSS = re.compile(r"\s*[（(][^（）()]{1,60}[）)]")
 _BOOK_TITLE = re.compile(r"《[^》\n]{0,60}》")
 
 
@@ -67,6 +69,11 @@ def _find_terms(text: str, lex: Lexicon) -> list[_Term]:
             continue
         before = text[max(0, m.start() - 3) : m.start()]
         out.append(_Term(m.start(), m.end(), info, bool(re.search(r"等(?:个人|敏感|其他)?$", before))))
+    for t in out:
+        # 生物识别信息（人脸信息/指纹信息）: the class is spelled out in its bracket, which says it all.
+        gloss = _GLOSS.match(text, t.end) if t.info.kind == TERM_CLASS else None
+        if gloss and any(u.info.kind == TERM_CATEGORY and gloss.start() < u.start < gloss.end() for u in out):
+            t.after_deng = True
     return out
 
 
@@ -79,43 +86,49 @@ def _mask_terms(ctext: str, offset: int, terms: list[_Term]) -> str:
     return "".join(chars)
 
 
-def unbracketed_commas(text: str) -> str:
-    """The text with commas and colons inside brackets turned into 、, so a gloss in brackets
-    (个人身份信息（指…，例如姓名）) stays in the clause it explains; unchanged when a bracket is
-    left open, since its extent is then unknown."""
-    chars = list(text)
+def _bracket_views(text: str) -> tuple[str, str]:
+    """Two views of a sentence, both as long as it: commas and colons inside brackets turned into 、
+    (so a gloss in brackets, 个人身份信息（指…，例如姓名）, stays in the clause it explains), and that
+    with the bracketed text blanked (so 设备信息（…并不涉及通话内容） or 短信（部分产品不涉及…）
+    does not give its clause a negation or a verb). Unchanged when a bracket is left open."""
+    flat, outer = list(text), list(text)
     depth = 0
-    for i, ch in enumerate(chars):
+    for i, ch in enumerate(text):
         if ch in "（(【[":
             depth += 1
         elif ch in "）)】]":
             depth = max(depth - 1, 0)
-        elif depth and _CLAUSE_BREAK.match(ch):
-            chars[i] = "、"
-    return text if depth else "".join(chars)
+        elif depth:
+            outer[i] = " "
+            if _CLAUSE_BREAK.match(ch):
+                flat[i] = "、"
+    return (text, text) if depth else ("".join(flat), "".join(outer))
 
 
 def _clauses(text: str, terms: list[_Term], lex: Lexicon) -> list[_Clause]:
     out = []
-    flat = unbracketed_commas(text)
+    flat, outer = _bracket_views(text)
     bounds = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(flat)] + [len(text) + 1]
     for a, b in itertools.pairwise(bounds):
         b = min(b, len(text))
         if a >= b:
             continue
-        ctext = flat[a:b]
-        neg = lex.neg_collection.search(ctext)
+        ctext, otext = flat[a:b], outer[a:b]
+        delegated = False
+        neg = lex.neg_collection.search(otext)
         if neg:
             state = NEG
-        elif lex.neg_other.search(ctext) or lex.delegated.search(ctext):
+        elif lex.neg_other.search(otext) or lex.delegated.search(otext):
             state = NEUTRAL
-        elif lex.verbs.search(_mask_terms(ctext, a, terms)):
+            delegated = not lex.neg_other.search(otext)
+        elif lex.verbs.search(_mask_terms(otext, a, terms)):
             state = POS
         else:
             state = NONE
         exempt = [(a + m.start("x"), a + m.end("x")) for m in lex.exception.finditer(ctext)]
         neg_at, neg_end = (a + neg.start(), a + neg.end()) if neg else (-1, -1)
-        out.append(_Clause(a, b, ctext, [t for t in terms if a <= t.start < b], state, neg_at, neg_end, exempt))
+        clause_terms = [t for t in terms if a <= t.start < b]
+        out.append(_Clause(a, b, ctext, clause_terms, state, neg_at, neg_end, exempt, delegated))
     return out
 
 
@@ -152,16 +165,33 @@ def _inherited(i: int, clauses: list[_Clause], lex: Lexicon) -> tuple[str, int]:
     return POS, -1
 
 
-def _policy_wide(text: str, neg: _Clause, term: _Term, clause: _Clause, lex: Lexicon) -> bool:
+def _negates_back(text: str, nxt: _Clause, lex: Lexicon) -> bool:
+    """Is this a negation of what the clause before named (…，我们不会收集该类信息)?"""
+    if nxt.state != NEG or any(t.start >= nxt.neg_at for t in nxt.terms):
+        return False
+    obj = text[nxt.neg_end : nxt.end]
+    return any(w in obj for w in lex.anaphora)
+
+
+def _clause_at(clauses: list[_Clause], pos: int) -> int:
+    return next((i for i, c in enumerate(clauses) if c.start <= pos < c.end), len(clauses) - 1)
+
+
+def _policy_wide(text: str, neg: _Clause, term: _Term, lex: Lexicon) -> bool:
     """Does a negation hold for the whole policy, rather than only in a case (若您选择…则不会 / 当您
-    取消授权后，我们将不再…), for a platform or a time (iOS版 / 室内运动时), or for part of what
-    the term names (不会读取您相册的所有内容 / 您的其他短信)?"""
+    取消授权后，我们将不再… / 在基本模式下), by one means (不会通过该权限获取), or for part of what the
+    term names (不会读取您相册的所有内容 / 您的其他短信 / 口令以外的剪切板信息)?"""
     before = text[: neg.neg_at]
-    if lex.scoped.search(before) or lex.neg_scope.search(before) or lex.cessation.search(text, neg.neg_at, neg.neg_end):
+    parties = list(lex.other_party.finditer(before))
+    if parties and not lex.first_person.search(before, parties[-1].end()):
+        return False  # 以上SDK…不会收集您的姓名: another party's practice, not the app's
+    if lex.scoped.search(before) or lex.neg_scope.search(before) or lex.limiting.search(text, neg.neg_at, neg.neg_end):
         return False
-    if term.start >= neg.neg_end and lex.partial_before.search(text, neg.neg_end, term.start):
+    # What the negation is of: up to the term, or its whole object when the term was named before it.
+    obj_end = term.start if term.start >= neg.neg_end else neg.end
+    if lex.partial_before.search(text, neg.neg_end, obj_end):
         return False
-    return not lex.partial_after.match(text, term.end, clause.end)
+    return not lex.partial_after.match(text, term.end, len(text))
 
 
 def _vetoed(text: str, term: _Term, lex: Lexicon) -> bool:
@@ -184,9 +214,17 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
     cond, bracketed = _conditions(text, clauses, lex)
     qualified = _qualified_clauses(clauses, lex) | bracketed
     out: list[tuple[_Term, DeclStatus]] = []
+    restricted: set[str] = set()  # categories of earlier clauses that collect only some (仅/只…收集)
     for i, c in enumerate(clauses):
         state, source = (c.state, i) if c.state != NONE else _inherited(i, clauses, lex)
+        if c.delegated and i + 1 < len(clauses) and _negates_back(text, clauses[i + 1], lex):
+            state, source = NEG, i + 1  # 指纹支付由第三方提供，我们不会收集该类信息
         in_condition = bool(cond and c.end > cond.start())
+        # A condition binds a negation up to a clause that turns (如您需要刷脸登录，您需要提供人脸信息，
+        # 但请您知悉，我们并不收集…): after 但 the policy states what holds anyway.
+        neg_in_condition = in_condition and not any(
+            lex.contrast.match(clauses[j].text.lstrip()) for j in range(_clause_at(clauses, cond.start()) + 1, i + 1)
+        )
         own_qualifier = bool(lex.consent_qualifier.search(c.text))
         neg = clauses[source] if state == NEG and source >= 0 and clauses[source].neg_at >= 0 else None
         for t in c.terms:
@@ -203,13 +241,17 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
                 status = "declared"  # 我们仅收集手机号而不收集身份证号: the object before the negation
             elif i in qualified and (state == NEG or own_qualifier):
                 status = "conditional"  # 不会在未经您同意的情况下获取您的位置
-            elif state == NEG and (in_condition or (neg is not None and not _policy_wide(text, neg, t, c, lex))):
+            elif state == NEG and (neg_in_condition or (neg is not None and not _policy_wide(text, neg, t, lex))):
                 continue  # 若您选择图文问诊，则不会调用摄像头 / 室内运动时 / iOS版不申请: only then
             elif state == NEG:
                 status = "negated"
             else:
                 status = "conditional" if in_condition else "declared"
+            if status == "negated" and restricted.intersection(_expand(t, status)):
+                continue  # 我们仅会收集您选择的照片，并不会读取您的相册: it only bounds what went before
             out.append((t, status))
+        if c.state == POS and lex.restrictive.search(c.text):
+            restricted.update(cat for t, st in out if c.start <= t.start < c.end for cat in _expand(t, st))
     return out
 
 

@@ -33,6 +33,7 @@ class ClauseRow:
     instrument: str
     article: str
     text: str
+    translated: bool = False
 
 
 @dataclass
@@ -89,6 +90,7 @@ class NecessaryScope:
     label: str
     text: str
     categories: set[str]
+    names: list[str]  # the categories in the report's language, where that is not the rule's own (中文)
 
 
 @dataclass
@@ -148,7 +150,7 @@ class _Builder:
         self.lang = t.lang
         self.obs_by_id = {o.id: o for o in audit.observations}
         # what the app was seen collecting; policy observations are statements, not collection
-        self.collected = [o for o in audit.observations if o.source != "policy"]
+        self.collected = [o for o in audit.observations if o.source != "policy" and o.collects]
         self.warnings: list[str] = list(audit.warnings)
 
     def category(self, cat: str | None) -> str:
@@ -215,10 +217,15 @@ class _Builder:
     def clauses(self, f: Finding) -> list[ClauseRow]:
         rows = []
         for c in f.clauses:
-            instrument = c.instrument
-            if self.lang != "zh":
-                instrument = self.rs.clauses.get(c.id, {}).get(f"instrument_{self.lang}", instrument)
-            rows.append(ClauseRow(id=c.id, instrument=instrument, article=c.article, text=c.text))
+            if self.lang == "zh":
+                rows.append(ClauseRow(id=c.id, instrument=c.instrument, article=c.article, text=c.text))
+                continue
+            data = self.rs.clauses.get(c.id, {})  # translations are data (rules/clauses.yaml)
+            text = data.get(f"text_{self.lang}")
+            rows.append(ClauseRow(
+                id=c.id, instrument=data.get(f"instrument_{self.lang}", c.instrument),
+                article=data.get(f"article_{self.lang}", c.article), text=text or c.text, translated=bool(text),
+            ))
         return rows
 
     def title(self, f: Finding) -> str:
@@ -314,6 +321,7 @@ class _Builder:
             label=str(entry.get(self.lang) or entry.get("zh") or cat),
             text=str(entry.get("necessary_text", "")),
             categories=set(entry.get("necessary", [])),
+            names=[] if self.lang == "zh" else [self.category(c) for c in entry.get("necessary", [])],
         )
 
     def matrix(self, scope: NecessaryScope | None) -> list[MatrixRow]:

@@ -35,6 +35,7 @@ class FindingDraft:
     severity: str | None = None
     weak: bool | None = None
     detail_en: str = ""
+    where: dict[str, Any] | None = None
     needs_review: bool = False
     cap: str | None = None  # the highest severity the evidence allows (a guess of the first party)
 
@@ -77,7 +78,9 @@ class JudgeContext:
 
     @cached_property
     def separately_consented(self) -> set[str]:
-        return {d.category for d in self.statements if d.category and d.separate_consent}
+        """Categories with a separate-consent statement, or a platform dialog that asks each time (a
+        mini-program permission scope shown by WeChat's authorization dialog, declared in app.json)."""
+        return {d.category for d in self.declarations if d.category and d.separate_consent}
 
     @cached_property
     def declared_sdks(self) -> dict[str, set[str]]:
@@ -102,13 +105,14 @@ class JudgeContext:
         return _with_implied(set(entry["necessary"])) if entry else None
 
     def collected(self) -> list[Observation]:
-        """Observations of actual collection or access: a requested permission alone is not one."""
+        """Observations of actual collection or access: a requested permission alone is not one, nor a
+        read the app cannot perform (``Observation.collects``)."""
         return self._collected
 
     @cached_property
     def _collected(self) -> list[Observation]:
         # every check walks it; a big capture has hundreds of thousands of observations
-        return [o for o in self.observations if o.entity != "PERMISSION"]
+        return [o for o in self.observations if o.entity != "PERMISSION" and o.collects]
 
     def sdk_declared(self, party: Party) -> bool:
         sdks = self.declared_sdks
@@ -134,8 +138,9 @@ def group(observations: Iterable[Observation], rule: str, detail: str = "", deta
         key = (o.category, o.party.key)
         d = drafts.get(key)
         if d is None:
-            d = drafts[key] = FindingDraft(rule=rule, category=o.category, party=o.party, detail=detail,
-                                           detail_en=detail_en)
+            d = drafts[key] = FindingDraft(
+                rule=rule, category=o.category, party=o.party, detail=detail, detail_en=detail_en
+            )
         d.observations.append(o.id)
     return list(drafts.values())
 
@@ -176,8 +181,12 @@ def _finish(d: FindingDraft, ruleset: Ruleset, by_id: dict[str, Observation]) ->
         severity = d.cap
     times = sorted(str(o.where["time"]) for o in obs if o.where.get("time"))
     clauses = [
-        Clause(id=c, instrument=ruleset.clauses[c]["instrument"], article=ruleset.clauses[c]["article"],
-               text=ruleset.clauses[c]["text"])
+        Clause(
+            id=c,
+            instrument=ruleset.clauses[c]["instrument"],
+            article=ruleset.clauses[c]["article"],
+            text=ruleset.clauses[c]["text"],
+        )
         for c in rule["clauses"]
     ]
     return Finding(
@@ -197,4 +206,5 @@ def _finish(d: FindingDraft, ruleset: Ruleset, by_id: dict[str, Observation]) ->
         first_seen=times[0] if times else None,
         last_seen=times[-1] if times else None,
         sources=sorted({o.source for o in obs}),
+        where=d.where,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from auditor.errors import InputError, parse_json_bytes
 from auditor.masking import clip
@@ -119,12 +120,24 @@ def checked_url(url: str) -> str:
         url = "".join(c if c.isprintable() and not ("\ud800" <= c <= "\udfff") else _escaped(c) for c in url)
     parts = urlsplit(url)
     if parts.netloc.count(":") > 1 and "[" not in parts.netloc:
-        # mitmproxy's pretty_url writes an IPv6 host without brackets (http://::1:8080/path)
-        host, _, port = parts.netloc.rpartition(":")
-        url = parts._replace(netloc=f"[{host}]:{port}" if port.isdigit() else f"[{parts.netloc}]").geturl()
-        parts = urlsplit(url)
+        # mitmproxy's pretty_url leaves an IPv6 host unbracketed (``http://::1:8080/``): bracket it so
+        # the URL can be split; anything else with several colons stays malformed
+        url, parts = _bracketed_ipv6(url, parts)
     _ = parts.hostname, parts.port  # both raise ValueError on a malformed authority
     return url
+
+
+def _bracketed_ipv6(url: str, parts: SplitResult) -> tuple[str, SplitResult]:
+    netloc = parts.netloc
+    for host, port in (netloc.rpartition(":")[::2], (netloc, "")):  # host:port first, as mitmproxy writes it
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            continue
+        if port == "" or port.isdigit():
+            fixed = parts._replace(netloc=f"[{host}]" + (f":{port}" if port else ""))
+            return urlunsplit(fixed), fixed
+    return url, parts
 
 
 def _escaped(c: str) -> str:

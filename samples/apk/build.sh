@@ -82,11 +82,15 @@ stage_extras() {
     flashlight)
       cp "$B/plugin.apk" "$work/assets/plugin.apk"
       ;;
+    toolbox)
+      mkdir -p "$work/lib/arm64-v8a"
+      printf '\177ELF\002\001\001\000' > "$work/lib/arm64-v8a/libjcore.so"
+      ;;
   esac
 }
 
 apps=("$@")
-if [ ${#apps[@]} -eq 0 ]; then apps=(plugin wst flashlight notes); fi
+if [ ${#apps[@]} -eq 0 ]; then apps=(plugin wst flashlight notes toolbox); fi
 for app in "${apps[@]}"; do
   case "$app" in
     flashlight) build_app plugin; build_app flashlight "$B/plugin.apk" ;;

@@ -1,0 +1,46 @@
+// Builds the compiled mini-program fixtures with webpack 5 in production mode (terser minifies and
+// renames every module parameter), in the two module styles real frameworks emit:
+//   uni/  -> common/vendor.js + pages/index/index.js: JSONP chunks on `webpackJsonp`, uni reached as the
+//            parameter of `(function(uni){...}).call(this, require("./runtime").default)`
+//   taro/ -> taro.js + pages/index/index.js: the framework's CommonJS API object filled by an
+//            initNativeApi hook, reached through webpack's n.n() getter and named imports
+// Usage: node build.js OUT_DIR   (run by tests/test_miniprogram_compiled.py with tests/toolchain's webpack)
+'use strict'
+const path = require('path')
+const webpack = require(require.resolve('webpack', { paths: [path.join(__dirname, '..', '..', 'toolchain')] }))
+
+const out = path.resolve(process.argv[2])
+const common = {
+  mode: 'production',
+  devtool: false,
+  target: 'web',
+  context: __dirname,
+  output: { filename: '[name].js', chunkLoadingGlobal: 'webpackJsonp', globalObject: 'wx' },
+  performance: { hints: false },
+}
+const configs = [
+  {
+    ...common,
+    entry: { app: './uni/app.js', 'pages/index/index': './uni/pages/index.js' },
+    output: { ...common.output, path: path.join(out, 'uni') },
+    optimization: {
+      runtimeChunk: { name: 'common/runtime' },
+      splitChunks: { cacheGroups: { vendor: { test: /uni[\\/](runtime|utils|qqmap)/, name: 'common/vendor', chunks: 'all', enforce: true } } },
+    },
+  },
+  {
+    ...common,
+    entry: { app: './taro/app.js', 'pages/index/index': './taro/pages/index.js' },
+    output: { ...common.output, path: path.join(out, 'taro') },
+    optimization: {
+      runtimeChunk: { name: 'runtime' },
+      splitChunks: { cacheGroups: { taro: { test: /taro[\\/](taro|hooks|api|helpers)/, name: 'taro', chunks: 'all', enforce: true } } },
+    },
+  },
+]
+webpack(configs, (err, stats) => {
+  if (err || stats.hasErrors()) {
+    console.error(err || stats.toString('errors-only'))
+    process.exit(1)
+  }
+})

@@ -1,0 +1,3 @@
+(function (uni) {
+  require('./runtime').createApp({ onLaunch: function () { uni.getSystemInfoSync() } })
+}).call(this, require('./runtime')['default'])

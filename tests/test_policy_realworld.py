@@ -1,0 +1,27 @@
+"""The policy reader on real published policies (../shared/realworld/policies), scored by the shared
+scorer against floors recorded in tests/floors/policy.json (raised as the reader improves, never
+lowered). Skipped in a checkout without the shared folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from realworld import auditor_cmd, check_floors, figure, realworld_dir, run_scorer
+
+# The scorer's summary line: categories P=0.86 R=0.77 | negations P=0.00 R=0.00 | SDKs P=0.97 R=0.74
+FIGURES = {
+    "categories_p": r"categories P=(\d\.\d+)",
+    "categories_r": r"categories P=\S+ R=(\d\.\d+)",
+    "negations_p": r"negations P=(\d\.\d+)",
+    "negations_r": r"negations P=\S+ R=(\d\.\d+)",
+    "sdks_p": r"SDKs P=(\d\.\d+)",
+    "sdks_r": r"SDKs P=\S+ R=(\d\.\d+)",
+}
+
+
+def test_real_policies_hold_their_floors(tmp_path: Path) -> None:
+    here = realworld_dir("policies")
+    out = run_scorer(["bash", str(here / "run_all.sh"), auditor_cmd(), str(tmp_path)])
+    assert "exit" not in out and "stderr" not in out, out  # every policy read without an error
+    measured = {name: figure(out, pattern) for name, pattern in FIGURES.items()}
+    check_floors("policy", measured)

@@ -1,0 +1,19 @@
+"""The SDK figures of the shared real policies (../shared/realworld/policies) hold their floors.
+
+The scorer counts an SDK id as a true positive only if the policy's labels list it among the ids the
+catalogue had when they were written; SDKs the catalogue has learnt since (微博SDK, X5内核, 移动一键登录…)
+count as false positives until the labels are renewed, so the precision floor is low and only rises."""
+
+from __future__ import annotations
+
+from tests.realworld import auditor_cmd, check_floors, figure, realworld_dir, run_scorer
+
+
+def test_policy_sdk_figures_hold_their_floors(tmp_path) -> None:
+    d = realworld_dir("policies")
+    out = run_scorer(["bash", str(d / "run_all.sh"), auditor_cmd(), str(tmp_path / "out")])
+    measured = {
+        "policy_sdk_recall": figure(out, r"SDKs P=\s*\S+ R=([0-9.]+)"),
+        "policy_sdk_precision": figure(out, r"SDKs P=([0-9.]+)"),
+    }
+    check_floors("sdk", measured)
