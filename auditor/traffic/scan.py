@@ -46,7 +46,7 @@ from auditor.traffic.flows import (
     read_har,
     read_mitm_records,
 )
-from auditor.traffic.parties import PartyResolver
+from auditor.traffic.parties import PartyResolver, registrable
 
 
 class FlowScanner:
@@ -545,6 +545,7 @@ def _run_jobs(jobs: list[_Job], ctx: _Context, total: int) -> Iterator[_JobResul
         return
     global _worker_context
     _ = ctx.scanner.scanner.analyzer
+    registrable("warm.example.com")  # the public suffix trie (0.15 s) is built once, not in every worker
     _worker_context = ctx
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
