@@ -10,6 +10,7 @@ few leaves whose key names a device id, never on every leaf, so the scan keeps i
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +34,9 @@ _PLACEHOLDERS = frozenset({"null", "undefined", "unknown", "none", "nil", "defau
 _COMMENT = re.compile(r"\(([^()]*)\)")
 _PRODUCT = re.compile(r"([^\s/();,]+)/([^\s();,]+)")
 _NAMED = re.compile(r"([^\s/=:]+)\s*[/=:]\s*(\S+)")
+#: Networks of a device's own address on its network: RFC 1918 and RFC 4193 (Python's is_private also
+#: takes documentation and benchmark ranges).
+_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 _ECHO_STRIP = {ord(c): None for c in " \t\r\n\u3000-·•・()（）"}
 _JSONP_BODY = re.compile(rb"\s*(?:/\*\*/\s*)?(?:typeof\s+[\w$.]+\s*===?\s*['\"]function['\"]\s*&&\s*)?([\w$.]+)\s*\(")
 
@@ -55,6 +59,10 @@ class _Rules:
     ua_negative: frozenset[str]
     credential_keys: frozenset[str]
     user_categories: frozenset[str]  # categories a person types into a form (first-party evidence)
+    key_or_context: frozenset[str]  # entities a field's value alone does not establish
+    ip_entities: frozenset[str]
+    ip_keep: frozenset[str]
+    checked: frozenset[str]  # entities weighed even when key and value agree
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +98,10 @@ def _compile(d: dict[str, Any]) -> _Rules:
         ua_negative=frozenset(ua["negative_names"]),
         credential_keys=frozenset(d["first_party"]["credential_keys"]),
         user_categories=frozenset(d["first_party"]["user_entered_categories"]),
+        key_or_context=frozenset(d["fields"]["key_or_context_entities"]),
+        ip_entities=frozenset(d["ip_addresses"]["entities"]),
+        ip_keep=frozenset(d["ip_addresses"]["keep"]),
+        checked=frozenset(d["ip_addresses"]["entities"]),
     )
 
 
@@ -158,22 +170,39 @@ class TrafficContext:
         (its stripped text, or a number's repr, is what the hits' offsets refer to), or with ``text`` a
         free text, whose offsets are its own."""
         cookie = path.startswith("cookies")
-        if not cookie and all("key" in h.evidence for h in hits):
+        checked = self.r.checked
+        if not cookie and all("key" in h.evidence and h.entity not in checked for h in hits):
             return hits  # most hits: a key and a value agree, outside a cookie
         if text:
             source = str(value)
         else:
             source = value.strip() if type(value) is str else repr(value) if isinstance(value, int | float) else ""
-        return [h for h in hits if self._holds(h, cookie, source)]
+        return [h for h in hits if self._holds(h, cookie, not text, source)]
 
-    def _holds(self, h: Hit, cookie: bool, text: str) -> bool:
+    def _holds(self, h: Hit, cookie: bool, field: bool, text: str) -> bool:
         r = self.r
+        if h.entity in r.ip_entities and not self._telling_address(h.text):
+            return False
         by_key = "key" in h.evidence
         if cookie:
             if by_key:
                 return h.entity not in r.cookie_weak
             return h.entity in r.cookie_whole and h.start == 0 and h.end == len(text) and self._plain(h, text)
-        return by_key or self._plain(h, text)
+        if by_key:
+            return True
+        if field and h.entity in r.key_or_context and "context" not in h.evidence:
+            return False  # a Luhn-valid id under a key that names no card
+        return self._plain(h, text)
+
+    def _telling_address(self, text: str) -> bool:
+        """An IP address the receiver could not have seen anyway: the device's own on its network."""
+        try:
+            ip = ipaddress.ip_address(text.strip().strip("[]").split("%", 1)[0])
+        except ValueError:
+            return False
+        kind = ("link_local" if ip.is_link_local else "loopback" if ip.is_loopback
+                else "private" if any(ip in net for net in _PRIVATE) else "public" if ip.is_global else "reserved")
+        return kind in self.r.ip_keep
 
     def _plain(self, h: Hit, text: str) -> bool:
         """A value-only find that is not part of something else (an id, a foreign number, an SSH remote)."""
