@@ -62,7 +62,6 @@ class _Rules:
     key_or_context: frozenset[str]  # entities a field's value alone does not establish
     ip_entities: frozenset[str]
     ip_keep: frozenset[str]
-    checked: frozenset[str]  # entities weighed even when key and value agree
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +100,6 @@ def _compile(d: dict[str, Any]) -> _Rules:
         key_or_context=frozenset(d["fields"]["key_or_context_entities"]),
         ip_entities=frozenset(d["ip_addresses"]["entities"]),
         ip_keep=frozenset(d["ip_addresses"]["keep"]),
-        checked=frozenset(d["ip_addresses"]["entities"]),
     )
 
 
@@ -170,8 +168,8 @@ class TrafficContext:
         (its stripped text, or a number's repr, is what the hits' offsets refer to), or with ``text`` a
         free text, whose offsets are its own."""
         cookie = path.startswith("cookies")
-        checked = self.r.checked
-        if not cookie and all("key" in h.evidence and h.entity not in checked for h in hits):
+        ips = self.r.ip_entities  # weighed even when key and value agree
+        if not cookie and all("key" in h.evidence and h.entity not in ips for h in hits):
             return hits  # most hits: a key and a value agree, outside a cookie
         if text:
             source = str(value)
