@@ -21,7 +21,7 @@ def test_policy_without_json_says_what_the_policy_says(run_cli) -> None:
     assert "声明不收集: 通讯录, 人脸信息, 指纹, 短信" in res.stdout
     assert "列明的第三方SDK: 高德地图" in res.stdout
     # stderr keeps only the audit line (what the shared scorers and CI logs expect)
-    assert [line for line in res.stderr.splitlines() if line.strip()][0].startswith("audit ")
+    assert next(line for line in res.stderr.splitlines() if line.strip()).startswith("audit ")
 
 
 def test_policy_summary_moves_to_stderr_when_the_json_takes_stdout(run_cli) -> None:
