@@ -46,7 +46,7 @@ from auditor.traffic.flows import (
     read_har,
     read_mitm_records,
 )
-from auditor.traffic.parties import PartyResolver
+from auditor.traffic.parties import PartyResolver, registrable
 
 
 class FlowScanner:
@@ -119,7 +119,8 @@ class FlowScanner:
         hits, payload = self._hits(piece, url)
         if hits:
             if payload is None:
-                hits = self.context.weigh(hits, piece.path, _source(piece))
+                hits = (self.context.weigh(hits, piece.path, piece.text, text=True) if type(piece) is Text
+                        else self.context.weigh(hits, piece.path, piece.value))
                 if not hits:
                     return
         elif type(piece) is Leaf and (role := self.context.roles.get(piece.key, _UNSEEN)) is not None:
@@ -179,7 +180,7 @@ class FlowScanner:
     def _in_place(self, hits: list[Hit], key: str, value: Any, folded: str, device: bool) -> list[Hit]:
         """A column value's hits weighed as any leaf's (see _piece), or its device id when the key names one."""
         if hits:
-            return self.context.weigh(hits, folded, _as_source(value))
+            return self.context.weigh(hits, folded, value)
         dev = self.context.device_hit(key, value, folded) if device else None
         return [dev] if dev is not None else []
 
@@ -331,15 +332,6 @@ _UNSEEN: Any = object()
 def settle(held: Iterable[Held], echoes: set[int]) -> list[Observation]:
     """The held observations that are the user's own: a request of the audit carries the same value."""
     return [h.observation for h in held if h.echo_keys & echoes]
-
-
-def _source(piece: Leaf | Text | Blob) -> str:
-    """The text a piece's hits have their offsets in (as the PI scanner read it)."""
-    return piece.text if type(piece) is Text else _as_source(piece.value)  # type: ignore[union-attr]
-
-
-def _as_source(value: Any) -> str:
-    return value.strip() if type(value) is str else (repr(value) if isinstance(value, int | float) else "")
 
 
 _SEGMENT = re.compile(r"[.\[\]{}]+")
@@ -553,6 +545,7 @@ def _run_jobs(jobs: list[_Job], ctx: _Context, total: int) -> Iterator[_JobResul
         return
     global _worker_context
     _ = ctx.scanner.scanner.analyzer
+    registrable("warm.example.com")  # the public suffix trie (0.15 s) is built once, not in every worker
     _worker_context = ctx
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
