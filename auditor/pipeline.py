@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.checklist import ChecklistFacts, build_checklist
+from auditor.checklist import gather as checklist_facts
 from auditor.errors import InputError, UsageError
 from auditor.limits import MAX_HASH_BYTES, MAX_HASH_FILES, limit, regular_file
 from auditor.masking import new_salt
@@ -157,6 +159,9 @@ class _Collected:
     policy_absent_in: list[str] = field(default_factory=list)
     #: privacy-policy pages the capture loaded; None without a capture
     policy_pages: list[str] | None = None
+    #: what the sources say of the 2019 认定方法 scenarios (auditor/checklist)
+    facts: ChecklistFacts = field(default_factory=ChecklistFacts)
+    refusal: dict[str, Any] | None = None
 
 
 def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str | None = None,
@@ -191,6 +196,7 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         _add_policy(c, inputs.policy, ruleset)
 
     if app_category:
+        c.facts.have.add("app_category")
         entry = ruleset.necessary_scope[app_category]
         c.app["category"] = app_category
         c.app["category_name"] = entry["zh"]
@@ -202,7 +208,7 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
     findings = judge_findings(c.observations, c.declarations, c.app, ruleset, app_category=app_category,
                               policy_given=c.policy_given, policy_unreadable=c.policy_unreadable,
                               scope_given=scope is not None, policy_absent_in=tuple(c.policy_absent_in),
-                              policy_pages=c.policy_pages)
+                              policy_pages=c.policy_pages, checklist=c.facts)
     return Audit(
         id=new_audit_id(),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -215,18 +221,22 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         declarations=c.declarations,
         findings=findings,
         warnings=c.warnings,
+        checklist=build_checklist(findings, c.facts, ruleset),
+        refusal=c.refusal,
     )
 
 
 def judge_findings(observations: list[Observation], declarations: list[Declaration], app: dict[str, Any],
                    ruleset: Ruleset, *, app_category: str | None, policy_given: bool = False,
                    policy_unreadable: str | None = None, scope_given: bool = False,
-                   policy_absent_in: tuple[str, ...] = (), policy_pages: list[str] | None = None) -> list[Finding]:
+                   policy_absent_in: tuple[str, ...] = (), policy_pages: list[str] | None = None,
+                   checklist: ChecklistFacts | None = None) -> list[Finding]:
     """Judge numbered observations and declarations into numbered findings (also used by the live proxy)."""
     ctx = JudgeContext(
         observations=observations, declarations=declarations, app=app, ruleset=ruleset,
         app_category=app_category, policy_given=policy_given, policy_unreadable=policy_unreadable,
         scope_given=scope_given, policy_absent_in=policy_absent_in, policy_pages=policy_pages,
+        checklist=checklist,
     )
     findings = judge(ctx, all_checks())
     number(findings, "f")
@@ -306,6 +316,7 @@ def _add_policy(c: _Collected, path: Path, ruleset: Ruleset) -> None:
 
     r = read_policy(path, ruleset)
     c.policy_given = True
+    checklist_facts.add_policy(c.facts, r, ruleset, html=checklist_facts.policy_html(path), label=path.name)
     c.declarations.extend(r.declarations)
     c.warnings.extend(f"{path.name}: {w}" for w in r.warnings)
     if r.unreadable:
@@ -340,6 +351,8 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
         c.policy_given = True
         c.declarations.extend(pr.declarations)
         c.app["bundled_policy"] = name
+        html = text if name.lower().endswith((".html", ".htm")) else None
+        checklist_facts.add_policy(c.facts, pr, ruleset, html=html, label=name)
         if pr.unreadable:
             c.policy_unreadable = pr.unreadable
 

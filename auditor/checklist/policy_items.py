@@ -119,7 +119,8 @@ def read_document(sentences: Sequence[Sentence], ruleset: Ruleset) -> _Doc:
 
 def targeting(doc: _Doc) -> ItemFact:
     p = doc.p
-    uses = [s for s in doc.sentences if p.targeting.search(s.text) and not _negated(p, s.text, p.targeting)]
+    uses = [s for s in doc.sentences if p.targeting.search(s.text) and not s.skip
+            and not p.targeting_aside.search(s.text) and not _negated(p, s.text, p.targeting)]
     if not uses:
         return ItemFact("rdff-3-6", "not_applicable", "隐私政策未描述个性化推荐、定向推送或用户画像",
                         "The policy describes no personalised recommendation, targeted push or profiling")
@@ -127,8 +128,10 @@ def targeting(doc: _Doc) -> ItemFact:
     for i, s in enumerate(doc.sentences):
         if p.targeting_optout.search(s.text):
             optouts.append(s)
-        elif p.optout_generic.search(s.text) and (prev := doc.previous(i)) is not None and p.targeting.search(prev.text):
-            optouts.extend([prev, s])
+        elif p.optout_generic.search(s.text):
+            prev = doc.previous(i)
+            if prev is not None and p.targeting.search(prev.text):
+                optouts.extend([prev, s])
     if optouts:
         return ItemFact("rdff-3-6", "compliant", "描述了个性化/定向推送，并提供了关闭或非个性化选项",
                         "Personalisation or targeting is described together with a way to turn it off",
@@ -137,7 +140,8 @@ def targeting(doc: _Doc) -> ItemFact:
         return ItemFact("rdff-3-6", "unclear", "文档似为隐私政策的一部分，无法判断是否另有关闭方式",
                         "The document looks like part of a policy; an opt-out may be described elsewhere",
                         _quotes(uses))
-    return ItemFact("rdff-3-6", "violation", "隐私政策描述了利用个人信息的个性化推荐/定向推送，但未提供关闭或非定向选项",
+    return ItemFact("rdff-3-6", "violation",
+                    "隐私政策描述了利用个人信息的个性化推荐/定向推送，但未提供关闭或非定向选项",
                     "The policy uses PI for personalisation or targeting and offers no way to turn it off or to get "
                     "non-targeted content", _quotes(uses))
 
@@ -171,12 +175,14 @@ def _user_function(doc: _Doc, term: re.Pattern[str]) -> list[Sentence]:
     for s in doc.sentences:
         if not term.search(s.text) or _negated(p, s.text, term):
             continue
+        if term is p.delete and p.user_request.search(s.text):
+            out.append(s)  # the user asks for deletion, wherever the policy says so
+            continue
         in_rights = doc.in_section(s, p.rights_section) or doc.in_section(s, term)
-        if s.kind == "heading" and in_rights:
-            out.append(s)
-        elif p.user_agency.search(s.text) and not _operator_only(p, s.text) and (
+        if (s.kind == "heading" and in_rights) or (p.user_agency.search(s.text) and not _operator_only(p, s.text) and (
             in_rights or doc.in_section(s, p.contact_section) or "【" in s.text or "权" in s.text
-        ):
+            or (p.personal_object.search(s.text) and not p.not_personal.search(s.text))
+        )):
             out.append(s)
     return out
 
@@ -201,7 +207,8 @@ def rights(doc: _Doc) -> ItemFact:
     if not missing:
         extra = "" if doc.has_account else "（政策未提及账号，注销不适用）"
         extra_en = "" if doc.has_account else " (the policy mentions no account, so cancellation does not apply)"
-        return ItemFact("rdff-6-1", "compliant", "隐私政策描述了" + "、".join(names[k][0] for k in needed) + "功能" + extra,
+        zh = "、".join(names[k][0] for k in needed)
+        return ItemFact("rdff-6-1", "compliant", f"隐私政策描述了{zh}功能{extra}",
                         "The policy describes " + ", ".join(names[k][1] for k in needed) + extra_en, evidence)
     zh = "、".join(names[k][0] for k in missing)
     en = ", ".join(names[k][1] for k in missing)
@@ -229,6 +236,11 @@ def cancel_conditions(doc: _Doc) -> ItemFact:
         return ItemFact("rdff-6-2", "violation", "注销账号须提供身份核验以外的个人信息或材料（如证件照片、人脸信息）",
                         "Cancelling the account requires PI or material beyond identity verification (e.g. ID "
                         "photos, face data)", _quotes(bad))
+    checks = [s for s in about if p.biometric_check.search(s.text) and p.condition_cue.search(s.text)]
+    if checks:
+        return ItemFact("rdff-6-2", "review", "注销须通过人脸识别或视频认证：是否超出身份核验所需需人工判断",
+                        "Cancellation requires a face or video check: whether that exceeds what identification needs "
+                        "is for a person to judge", _quotes(checks))
     waits = [s for s in about if p.waiting_period.search(s.text)]
     return ItemFact("rdff-6-2", "compliant", "注销说明中未见身份核验以外的条件",
                     "The cancellation text sets no condition beyond identity verification", _quotes(waits + about))
@@ -314,7 +326,8 @@ def complaints(doc: _Doc) -> ItemFact:
             return ItemFact("rdff-6-5", "unclear", "文档似为隐私政策的一部分，未见联系或投诉渠道",
                             "The document looks like part of a policy; no contact or complaint channel is in it")
         return ItemFact("rdff-6-5", "violation", "隐私政策未公布投诉、举报渠道（电话、邮箱、地址或在线客服）",
-                        "The policy publishes no complaint or report channel (phone, e-mail, address or in-app service)",
+                        "The policy publishes no complaint or report channel (phone, e-mail, address or in-app "
+                        "service)",
                         _quotes([s for s in doc.sentences if doc.in_section(s, p.contact_section)][:2]))
     if slow:
         return ItemFact("rdff-6-5", "violation", "承诺的投诉、举报处理时限超过15个工作日",
@@ -344,7 +357,8 @@ def forced_for_improvement(doc: _Doc) -> ItemFact:
             continue
         blocking.append(s)
         prev = doc.previous(i)
-        context = s.text + (prev.text if prev is not None and re.search("前述|上述|以上|这些|该等|此类", s.text) else "")
+        refers_back = prev is not None and re.search("前述|上述|以上|这些|该等|此类", s.text)
+        context = s.text + (prev.text if refers_back and prev is not None else "")
         if p.improvement.search(context):
             forced.extend([x for x in (prev, s) if x is not None and p.improvement.search(x.text)] or [s])
     if forced:
