@@ -51,6 +51,8 @@ def output_options(f: F) -> F:
 
 def audit_options(f: F) -> F:
     f = click.option("--first-party", multiple=True, help="A domain of the app's own servers (repeatable).")(f)
+    f = click.option("--refused-at", help="Moment the user refused consent (认定方法 三.2), given like "
+                     "--consent-at.")(f)
     f = click.option("--consent-at", help="Consent moment: @INDEX, @FILE:INDEX, an ISO time, or a URL regex.")(f)
     f = click.option("--app-category", help="App category of the 2021 necessary-PI rules: its name there "
                      "(网络约车类), English name, id or number.")(f)
@@ -100,7 +102,8 @@ def apk(apk_file: Path, **opts: Any) -> None:
 @output_options
 def policy(policy_file: Path, **opts: Any) -> None:
     """Read a privacy policy into declared, negated and conditional categories and its SDK list."""
-    _run(AuditInputs(policy=policy_file), scope=None, app_category=None, consent_at=None, first_party=(), **opts)
+    _run(AuditInputs(policy=policy_file), scope=None, app_category=None, consent_at=None, refused_at=None,
+         first_party=(), **opts)
 
 
 @cli.command()
@@ -198,11 +201,12 @@ cli.add_command(batch)
 
 
 def _run(inputs: AuditInputs, *, scope: Path | None, app_category: str | None, consent_at: str | None,
-         first_party: Sequence[str], db: Path | None, json_out: str | None, html_out: Path | None,
-         sarif_out: Path | None, pdf_out: Path | None, fail_on: str | None, lang: str) -> None:
+         refused_at: str | None, first_party: Sequence[str], db: Path | None, json_out: str | None,
+         html_out: Path | None, sarif_out: Path | None, pdf_out: Path | None, fail_on: str | None, lang: str) -> None:
     inputs.scope = scope
     inputs.app_category = app_category
     inputs.consent_at = consent_at
+    inputs.refused_at = refused_at
     inputs.first_party = list(first_party)
     store = Store(db) if db else None
     try:

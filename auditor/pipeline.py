@@ -40,6 +40,8 @@ class AuditInputs:
     app_category: str | None = None
     consent_at: str | None = None
     first_party: list[str] = field(default_factory=list)
+    #: the moment the user refused consent in the capture (认定方法 三.2), given like consent_at
+    refused_at: str | None = None
 
     def is_empty(self) -> bool:
         return not (self.apk or self.traffic or self.policy or self.scope or self.miniprogram)
@@ -191,7 +193,7 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
     if inputs.miniprogram:
         _add_miniprogram(c, inputs.miniprogram, ruleset, salt, has_policy=inputs.policy is not None)
     if inputs.traffic:
-        _add_traffic(c, inputs.traffic, ruleset, salt, consent_at, first_party, progress)
+        _add_traffic(c, inputs.traffic, ruleset, salt, consent_at, first_party, progress, inputs.refused_at)
     if inputs.policy:
         _add_policy(c, inputs.policy, ruleset)
 
@@ -221,7 +223,7 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         declarations=c.declarations,
         findings=findings,
         warnings=c.warnings,
-        checklist=build_checklist(findings, c.facts, ruleset),
+        checklist=build_checklist(findings, c.facts, ruleset, c.observations),
         refusal=c.refusal,
     )
 
@@ -279,7 +281,7 @@ def _hash_inputs(inputs: AuditInputs) -> list[InputFile]:
 
 
 def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, consent_at: str | None,
-                 first_party: list[str], progress: Any) -> None:
+                 first_party: list[str], progress: Any, refused_at: str | None = None) -> None:
     from auditor.traffic.first_party import AppHints
     from auditor.traffic.scan import analyze_traffic
 
@@ -287,8 +289,16 @@ def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, 
     hints = AppHints(packages=[c.app["package"]] if c.app.get("package") else [],
                      domains=list(c.app.get("request_domains") or []))
     r = analyze_traffic(paths, ruleset=ruleset, salt=salt, consent_at=consent_at, first_party=first_party,
-                        progress=progress, app=hints)
+                        progress=progress, app=hints, refused_at=refused_at)
     c.observations.extend(r.observations)
+    c.facts.have.update({"capture", "collection"})
+    if r.html_pages:
+        checklist_facts.add_consent_boxes(c.facts, r.consent_boxes, ("抓包中的H5页面", "H5 pages of the capture"))
+    if r.refusal is not None:
+        c.refusal = r.refusal.to_dict()
+        c.facts.have.add("refusal_moment")
+        if r.refusal.assumption:
+            c.warnings.append(r.refusal.assumption)
     c.warnings.extend(r.warnings)
     c.app["flows"] = r.flows
     c.app["flow_count"] = r.flow_count
@@ -299,6 +309,7 @@ def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, 
         c.warnings.append(f"first party inferred as {', '.join(r.inferred.domains)} ({r.inferred.confidence} "
                           f"confidence): {'; '.join(r.inferred.how)}")
     if r.consent is not None:
+        c.facts.have.add("consent_moment")
         c.consent = r.consent.to_dict()
         if r.consent.assumption:
             c.warnings.append(r.consent.assumption)
@@ -340,6 +351,11 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
     c.app["cleartext_allowed"] = r.cleartext_allowed
     c.app["policy_urls"] = r.policy_urls
     c.app["capabilities"] = r.capabilities
+    c.facts.have.update({"apk", "collection", "consent_ui"} | ({"permissions"} if r.permissions else set()))
+    checklist_facts.add_consent_boxes(c.facts, r.consent_boxes, ("APK布局文件", "APK's layouts"))
+    checklist_facts.add_permission_requests(c.facts, r.permission_requests)
+    if r.permission_requests:
+        c.app["permission_requests"] = r.permission_requests
     if not r.policy_texts and not has_policy:
         c.policy_absent_in.append("apk")
     if r.policy_texts and not has_policy:
@@ -367,6 +383,9 @@ def _add_miniprogram(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, 
     for k, v in r.app.items():
         c.app.setdefault(k, v)
     c.app["miniprogram_privacy"] = r.privacy
+    c.facts.have.update({"miniprogram", "collection", "consent_ui"})
+    checklist_facts.add_consent_boxes(c.facts, r.privacy.get("consent_boxes", []), ("小程序页面", "mini-program pages"))
+    checklist_facts.add_miniprogram(c.facts)
     # the privacy guideline (privacy.json) or a policy page is the mini-program's own policy
     guideline_file = (r.privacy.get("guideline") or {}).get("file")
     if not (has_policy or guideline_file or r.privacy.get("policy_pages")):

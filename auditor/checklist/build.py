@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from auditor.checklist.facts import Evidence, ItemFact
-from auditor.model import ChecklistEntry, Finding
+from auditor.model import ChecklistEntry, Finding, Observation
 from auditor.ruleset import Ruleset
 
 #: evidence items kept per entry (the findings and the JSON have the rest)
@@ -75,14 +75,23 @@ def _missing(answers: list[Any], have: set[str]) -> list[str]:
     return out
 
 
-def _finding_evidence(f: Finding) -> Evidence:
+#: where-keys of an observation that locate it (a flow, a call site, a file and line)
+_PLACE = ("file", "flow", "side", "path", "url", "class", "method", "api", "line", "permission")
+
+
+def _finding_evidence(f: Finding, observations: dict[str, Observation]) -> Evidence:
+    """A finding as evidence, in no language: its id, rule, category, party, and the place of its first
+    observation (the flow, call site or file a person opens), or the finding's own place."""
     where: dict[str, Any] = {"finding": f.id}
-    if f.where:
+    first = next((observations[o] for o in f.observations if o in observations), None)
+    if first is not None:
+        where.update({k: first.where[k] for k in _PLACE if first.where.get(k) not in (None, "")})
+    elif f.where:
         where.update({k: v for k, v in f.where.items() if k != "evidence"})
-    label = f.title + (f"（{f.category}）" if f.category else "") + (f" — {f.party.name}" if f.party else "")
-    detail = f"：{f.detail}" if f.detail else ""
-    count = f"；{f.count} 条观察" if f.count else ""
-    return Evidence("finding", f"{f.id} {label}{detail}{count}", where)
+    quote = (f.where or {}).get("quote")
+    parts = [f.id, f.rule, f.category or "", f.party.name if f.party else "",
+             f"×{f.count}" if f.count else "", str(quote) if quote and first is None else ""]
+    return Evidence("finding", " · ".join(p for p in parts if p), where)
 
 
 def _entry(s: dict[str, Any], verdict: str, reason: tuple[str, str], evidence: Iterable[Evidence],
@@ -108,8 +117,10 @@ def _measures(items: list[ItemFact]) -> dict[str, Any]:
     return out
 
 
-def answer(s: dict[str, Any], findings: list[Finding], facts: ChecklistFacts) -> ChecklistEntry:
+def answer(s: dict[str, Any], findings: list[Finding], facts: ChecklistFacts,
+           observations: dict[str, Observation] | None = None) -> ChecklistEntry:
     """One scenario's entry (see the module docstring for the order of the rules)."""
+    obs = observations or {}
     mine = [f for f in findings if f.rule in s["rules"]]
     items = facts.of(s["id"])
     hard = [f for f in mine if not f.needs_review]
@@ -117,13 +128,14 @@ def answer(s: dict[str, Any], findings: list[Finding], facts: ChecklistFacts) ->
     if hard:
         reason = "；".join(dict.fromkeys(f.detail or f.title for f in hard))
         reason_en = "; ".join(dict.fromkeys(f.detail_en or f.title_en for f in hard))
-        evidence = _fact_evidence([i for i in items if i.status == "violation"]) + [_finding_evidence(f) for f in hard]
+        evidence = _fact_evidence([i for i in items if i.status == "violation"]) + [
+            _finding_evidence(f, obs) for f in hard]
         return _entry(s, "violation", (reason, reason_en), evidence, hard, _measures(items))
     unsettled = [i for i in items if i.status in ("review", "unclear")]
     if soft or unsettled:
         reasons = [(f.detail or f.title, f.detail_en or f.title_en) for f in soft] + [
             (i.reason, i.reason_en) for i in unsettled]
-        evidence = [_finding_evidence(f) for f in soft] + _fact_evidence(unsettled)
+        evidence = [_finding_evidence(f, obs) for f in soft] + _fact_evidence(unsettled)
         return _entry(s, "needs_review", ("；".join(dict.fromkeys(r for r, _ in reasons)),
                                           "; ".join(dict.fromkeys(r for _, r in reasons))),
                       evidence, soft, _measures(items))
@@ -143,13 +155,14 @@ def answer(s: dict[str, Any], findings: list[Finding], facts: ChecklistFacts) ->
     rules = "、".join(s["rules"])
     inputs = sorted(o for g in s["answers"] for o in (g if isinstance(g, list) else [g]) if o in facts.have)
     return _entry(s, "compliant", (f"已检查（规则 {rules}），未发现问题", f"Checked (rules {rules}); nothing found"),
-                  [Evidence("input", f"检查依据：{'、'.join(_NEEDS[i][0] for i in inputs)}",
-                            {"rules": list(s["rules"]), "inputs": inputs})])
+                  [Evidence("input", ", ".join(inputs), {"rules": list(s["rules"]), "inputs": inputs})])
 
 
-def build_checklist(findings: list[Finding], facts: ChecklistFacts, ruleset: Ruleset) -> list[ChecklistEntry]:
-    """All 31 entries, in the regulator's order."""
-    return [answer(s, findings, facts) for s in scenarios(ruleset)]
+def build_checklist(findings: list[Finding], facts: ChecklistFacts, ruleset: Ruleset,
+                    observations: list[Observation] | None = None) -> list[ChecklistEntry]:
+    """All 31 entries, in the regulator's order; ``observations`` locate the findings' evidence."""
+    by_id = {o.id: o for o in observations or []}
+    return [answer(s, findings, facts, by_id) for s in scenarios(ruleset)]
 
 
 def summary(entries: list[ChecklistEntry]) -> dict[str, int]:
@@ -158,3 +171,16 @@ def summary(entries: list[ChecklistEntry]) -> dict[str, int]:
     for e in entries:
         out[e.verdict] = out.get(e.verdict, 0) + 1
     return out
+
+
+def live_checklist(audit: Any, ruleset: Ruleset, *, app_category: str | None = None) -> list[ChecklistEntry]:
+    """The checklist of a live proxy session: what a capture alone answers, with its consent and
+    refusal moments when they were marked."""
+    have = {"capture", "collection"}
+    if audit.consent:
+        have.add("consent_moment")
+    if audit.refusal:
+        have.add("refusal_moment")
+    if app_category:
+        have.add("app_category")
+    return build_checklist(audit.findings, ChecklistFacts(have=have), ruleset, audit.observations)

@@ -43,7 +43,7 @@ def policy_html(path: Path) -> str | None:
     return decode(data, declared_charset(data)).text
 
 
-def add_consent_boxes(facts: ChecklistFacts, boxes: list[dict[str, Any]], scanned: str) -> None:
+def add_consent_boxes(facts: ChecklistFacts, boxes: list[dict[str, Any]], scanned: tuple[str, str]) -> None:
     """Consent checkboxes found in markup, layouts or pages (auditor/checklist/consent_ui.py): each one
     ticked by default is 三.4's evidence; none ticked, with consent screens read, is its compliance."""
     facts.have.add("consent_ui")
@@ -53,13 +53,40 @@ def add_consent_boxes(facts: ChecklistFacts, boxes: list[dict[str, Any]], scanne
                                     "A consent checkbox is ticked by default", [_box(b) for b in ticked]))
         return
     shown = [_box(b) for b in boxes[:3]]
+    zh, en = scanned
     if boxes:
-        reason = (f"{scanned}中的同意勾选框均未默认勾选", f"No consent checkbox in the {scanned} is ticked by default")
+        reason = (f"{zh}中的同意勾选框均未默认勾选", f"No consent checkbox in the {en} is ticked by default")
     else:
-        reason = (f"{scanned}中未见默认勾选的同意框（在代码中绘制的弹窗需人工确认）",
-                  f"No consent checkbox ticked by default in the {scanned} (dialogs drawn in code need a person)")
+        reason = (f"{zh}中未见默认勾选的同意框（在代码中绘制的弹窗需人工确认）",
+                  f"No consent checkbox ticked by default in the {en} (dialogs drawn in code need a person)")
     facts.items.append(ItemFact("rdff-3-4", "compliant", reason[0], reason[1], shown))
 
 
 def _box(b: dict[str, Any]) -> Evidence:
     return Evidence(b.get("kind", "file"), b.get("text", ""), {k: v for k, v in b.items() if k not in ("text", "kind")})
+
+
+def add_permission_requests(facts: ChecklistFacts, requests: list[dict[str, Any]]) -> None:
+    """四.6: a request of several PI permissions in code reachable from start-up is the breach; one made
+    later, from a function, is shown as the evidence of what was checked."""
+    at_start = [r for r in requests if r.get("startup")]
+    def show(r: dict[str, Any]) -> Evidence:
+        return Evidence("call_site", f"{r['api']}: {', '.join(p.rsplit('.', 1)[-1] for p in r['permissions'])}",
+                        {"class": r["class"], "method": r["method"], "startup": r.get("startup", False)})
+    if at_start:
+        facts.items.append(ItemFact(
+            "rdff-4-6", "violation", "启动即执行的代码一次申请多个可收集个人信息的权限",
+            "Code run at start-up asks for several PI permissions at once", [show(r) for r in at_start]))
+        return
+    reason = ("启动代码中未见一次申请多个个人信息权限" + ("；功能代码中的合并申请见证据" if requests else ""),
+              "No start-up code asks for several PI permissions at once" + (
+                  "; requests made together by feature code are listed" if requests else ""))
+    facts.items.append(ItemFact("rdff-4-6", "compliant", reason[0], reason[1], [show(r) for r in requests[:3]]))
+
+
+def add_miniprogram(facts: ChecklistFacts) -> None:
+    """四.6 does not arise in a mini-program: WeChat asks for each scope in its own dialog."""
+    if "apk" not in facts.have:
+        facts.items.append(ItemFact("rdff-4-6", "not_applicable",
+                                    "小程序由微信逐项弹窗申请权限，不存在一次性申请多个权限",
+                                    "WeChat asks for each mini-program scope in its own dialog: no bulk request"))
