@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,8 @@ class AuditInputs:
     first_party: list[str] = field(default_factory=list)
     #: the moment the user refused consent in the capture (认定方法 三.2), given like consent_at
     refused_at: str | None = None
+    #: finds an earlier audit of the same app (its ``app`` dict in), for 认定方法 二.2 and 四.3
+    previous: Callable[[dict[str, Any]], Audit | None] | None = None
 
     def is_empty(self) -> bool:
         return not (self.apk or self.traffic or self.policy or self.scope or self.miniprogram)
@@ -205,6 +208,7 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         c.app["category_name_en"] = entry["en"]
     number(c.observations, "o")
     number(c.declarations, "d")
+    changes = _changes(inputs, c, input_files, ruleset)
     if inputs.traffic:
         c.policy_pages = policy_pages_in(c.app.get("flows", []), ruleset, c.app.get("policy_urls") or [])
     findings = judge_findings(c.observations, c.declarations, c.app, ruleset, app_category=app_category,
@@ -225,7 +229,23 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         warnings=c.warnings,
         checklist=build_checklist(findings, c.facts, ruleset, c.observations),
         refusal=c.refusal,
+        changes=changes,
     )
+
+
+def _changes(inputs: AuditInputs, c: _Collected, input_files: list[InputFile],
+             ruleset: Ruleset) -> dict[str, Any] | None:
+    """What is new since the previous audit of the same app, when the caller can find one."""
+    from auditor.checklist.diff import add_changes, compare
+
+    old = inputs.previous(c.app) if inputs.previous is not None else None
+    if old is None:
+        return None
+    now = Audit(id="", created="", tool_version=__version__, rules_version=ruleset.version, inputs=input_files,
+                app=c.app, observations=c.observations)
+    changes = compare(old, now)
+    add_changes(c.facts, changes)
+    return changes
 
 
 def judge_findings(observations: list[Observation], declarations: list[Declaration], app: dict[str, Any],
@@ -367,6 +387,7 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
         c.policy_given = True
         c.declarations.extend(pr.declarations)
         c.app["bundled_policy"] = name
+        c.app["bundled_policy_sha256"] = pr.sha256
         html = text if name.lower().endswith((".html", ".htm")) else None
         checklist_facts.add_policy(c.facts, pr, ruleset, html=html, label=name)
         if pr.unreadable:
