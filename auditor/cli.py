@@ -220,7 +220,7 @@ def _run(inputs: AuditInputs, *, scope: Path | None, app_category: str | None, c
         if store:
             store.close()
     _write_outputs(a, json_out=json_out, html_out=html_out, sarif_out=sarif_out, pdf_out=pdf_out, lang=lang)
-    _summary(a, db, lang)
+    _summary(a, db, lang, json_to_stdout=json_out == "-")
     if fail_on and any(SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on] for f in a.findings):
         sys.exit(1)
 
@@ -307,11 +307,12 @@ def _write(path: Path, text: str) -> None:
         raise AuditorError(f"{path}: cannot write: {e.strerror or e}") from None
 
 
-def _summary(a: Audit, db: Path | None, lang: str = "zh") -> None:
-    """What was found, on stderr, category names in ``lang``; a policy read alone also lists what it says."""
+def _summary(a: Audit, db: Path | None, lang: str = "zh", *, json_to_stdout: bool = False) -> None:
+    """What was found, on stderr, category names in ``lang``. A policy read alone also lists what it says:
+    that list is the command's result, so it goes to stdout unless the JSON does."""
     ruleset = default_ruleset()
     if {i.kind for i in a.inputs} == {"policy"}:
-        _policy_summary(a, lang)
+        _policy_summary(a, lang, err if json_to_stdout else Console(highlight=False, soft_wrap=True))
     counts = {s: sum(1 for f in a.findings if f.severity == s) for s in ("high", "medium", "low")}
     err.print(f"[bold]audit {a.id}[/bold]: {len(a.observations)} observations, {len(a.findings)} findings "
               f"(high {counts['high']}, medium {counts['medium']}, low {counts['low']})")
@@ -334,27 +335,27 @@ def _short_name(ruleset: Ruleset, category: str, lang: str) -> str:
     return ruleset.category_name(category, lang).split("（")[0].split(" (")[0]
 
 
-def _policy_summary(a: Audit, lang: str) -> None:
+def _policy_summary(a: Audit, lang: str, to: Console) -> None:
     """What a privacy policy says, grouped as a reader wants it: collected, conditionally, not, and SDKs."""
     ruleset = default_ruleset()
     labels = {"declared": ("declares", "声明收集"), "conditional": ("only if the user chooses", "视用户选择收集"),
               "negated": ("says it does not collect", "声明不收集")}
     policy = [d for d in a.declarations if d.source == "policy"]
-    err.print(f"privacy policy: {len(policy)} statements read", markup=False)
+    to.print(f"privacy policy: {len(policy)} statements read", markup=False)
     for status, (en, zh) in labels.items():
         cats = sorted({d.category for d in policy if d.category and d.status == status})
         if cats:
             names = ", ".join(_short_name(ruleset, c, lang) for c in cats)
-            err.print(for_terminal(f"  {en if lang == 'en' else zh}: {names}"), markup=False)
+            to.print(for_terminal(f"  {en if lang == 'en' else zh}: {names}"), markup=False)
     separate = sorted({d.category for d in policy if d.category and d.separate_consent})
     if separate:
         names = ", ".join(_short_name(ruleset, c, lang) for c in separate)
-        err.print(for_terminal(f"  {'separate consent stated for' if lang == 'en' else '声明单独同意'}: {names}"),
+        to.print(for_terminal(f"  {'separate consent stated for' if lang == 'en' else '声明单独同意'}: {names}"),
                   markup=False)
     sdks = sorted({d.sdk or d.sdk_name or "" for d in policy if d.sdk or d.sdk_name} - {""})
     if sdks:
         shown = [ruleset.sdks.get(s, {}).get("name" if lang == "en" else "name_zh") or s for s in sdks]
-        err.print(for_terminal(f"  {'third-party SDKs named' if lang == 'en' else '列明的第三方SDK'}: "
+        to.print(for_terminal(f"  {'third-party SDKs named' if lang == 'en' else '列明的第三方SDK'}: "
                                f"{', '.join(shown)}"), markup=False)
 
 

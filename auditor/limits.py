@@ -33,6 +33,8 @@ MAX_PDF_MEMORY = 1 << 30
 PDF_TIMEOUT_S = 120
 #: Memory RE2 may use to compile one user-supplied pattern (consent URL, rules' consent patterns).
 MAX_REGEX_MEMORY = 8 << 20
+#: Bytes of bodies the live proxy holds for scanning; past it a new flow waits (the proxy stays bounded).
+MAX_LIVE_BACKLOG_BYTES = 128 << 20
 #: Longest line an error message prints (a schema error can quote a whole document).
 MAX_MESSAGE_CHARS = 400
 

@@ -7,7 +7,7 @@ rest are business logic that never names one, as in real projects) and a worst c
 does, so every file must be parsed. Each JS file is ~10 KB of page/component code; a WXML file
 accompanies every other page. Prints seconds and files/s for each, best of ``--runs``, with the CPU
 seconds of all processes (wall time on a shared machine depends on its load); then the time for one
-50 MB minified bundle, which the per-file time budget of rules/miniprogram_apis.yaml bounds.
+50 MB minified bundle, which the parse limit of rules/miniprogram_apis.yaml (limits.max_parse_bytes) refuses.
 """
 
 from __future__ import annotations

@@ -40,7 +40,8 @@ def auditor_cmd() -> str:
 
 def run_scorer(args: list[str], *, cwd: Path | None = None, timeout: int = 1800) -> str:
     """Run a scorer and return everything it printed; a scorer that fails fails the test."""
-    proc = subprocess.run(args, cwd=cwd or ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(args, cwd=cwd or ROOT, capture_output=True, text=True, errors="replace", timeout=timeout,
+                          check=False)
     out = proc.stdout + proc.stderr
     if proc.returncode != 0:
         pytest.fail(f"scorer {' '.join(args)} exited {proc.returncode}:\n{out[-4000:]}")

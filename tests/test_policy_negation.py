@@ -202,9 +202,11 @@ def test_a_negation_keeps_its_scope_over_a_list_after_baokuo() -> None:
     assert got == {"photos": {"negated"}}
 
 
-def test_a_negation_after_a_condition_clause_and_its_consequent_holds() -> None:
-    text = "您选择刷脸登录时，我们将调用系统的面容验证，我们仅接收验证结果，并不收集您的人脸信息。"
-    assert statuses(text)["face"] >= {"negated"}
+def test_a_condition_binds_a_negation_until_the_sentence_turns() -> None:
+    scoped = "您选择刷脸登录时，我们将调用系统的面容验证，我们仅接收验证结果，并不收集您的人脸信息。"
+    assert "negated" not in statuses(scoped)["face"]
+    turned = "如您需要刷脸登录，您需要提供人脸信息，但请您知悉，我们仅接收验证结果，并不收集您的人脸信息。"
+    assert statuses(turned)["face"] >= {"negated"}
     assert statuses("若您选择语音输入，则不会调用摄像头。") == {"audio": {"conditional"}}
 
 
@@ -240,6 +242,8 @@ def test_a_class_spelled_out_in_brackets_negates_only_its_members() -> None:
         ("我们会获取您的模糊地理位置与所在地区。", {"coarse_location": {"declared"}}),
         ("我们会读取您的通话记录以标记陌生来电。", {"call_log": {"declared"}}),
         ("个人信息包括姓名、出生日期、身份证件号码、住址。", {}),
+        ("为了保存海报，开发者将在获取你的明示同意后，使用你的相册（仅写入）权限。", {}),
+        ("如你选择语音输入，开发者将使用你的麦克风。", {"audio": {"conditional"}}),
     ],
 )
 def test_words_around_a_term_decide_whose_data_it_is(text: str, expected: dict[str, set[str]]) -> None:

@@ -81,7 +81,8 @@ def test_a_chapter_title_reanchors_whatever_its_style() -> None:
 
 def test_top_level_numbers_that_carry_on_close_a_stray_section() -> None:
     text = (
-        "一、适用范围\n本政策适用于某某健康。\n6、政策修改\n我们会修改本政策。\n"
+        "一、适用范围\n本政策适用于某某健康。\n"
+        "6、政策修改\n我们会修改本政策。\n"
         "三、信息收集\n我们会收集您的身份证号码。\n"
     )
     result = parse_policy_text(text)
@@ -141,8 +142,8 @@ def test_a_chapter_title_opening_a_paragraph_opens_the_chapter() -> None:
 
 def test_an_annex_opens_a_section_of_its_own() -> None:
     text = (
-        "十、如何联系我们\n邮箱：a@example.com\n附件一：\n《第三方SDK目录》\n"
-        "某某推送SDK：用于消息推送，收集设备标识符（OAID）。\n"
+        "十、如何联系我们\n邮箱：a@example.com\n"
+        "附件一：\n《第三方SDK目录》\n某某推送SDK：用于消息推送，收集设备标识符（OAID）。\n"
     )
     result = parse_policy_text(text)
     assert path_of(result, "某某推送SDK") == ("附件一", "《第三方SDK目录》")

@@ -27,6 +27,7 @@ depth in tree-sitter, so an unbounded walk on a 100,000-deep chain is quadratic)
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections.abc import Iterator
@@ -210,6 +211,8 @@ class Scopes:
         self.root = root
         self.deadline = deadline
         self._bindings: dict[tuple[int, str], list[tuple[str, Any]]] = {}
+        self._name_cache: dict[str, list[tuple[int, tree_sitter.Node]]] = {}
+        self._declares: dict[int, int | None] = {}
         self._evaluating: set[tuple[int, int]] = set()
         #: webpack module functions of this file: node id -> (module id, node)
         self.modules: dict[int, tuple[str, tree_sitter.Node]] = {}
@@ -240,6 +243,13 @@ class Scopes:
             if a.type in SCOPE_TYPES:
                 return a
         return self.root
+
+    def _declares_into(self, ident: tree_sitter.Node) -> int | None:
+        """Node id of the scope ``ident`` declares into (cached: every enclosing scope asks)."""
+        if ident.id not in self._declares:
+            scope = self._declaring_scope(ident)
+            self._declares[ident.id] = scope.id if scope is not None else None
+        return self._declares[ident.id]
 
     def _declaring_scope(self, ident: tree_sitter.Node) -> tree_sitter.Node | None:
         """The scope an identifier in a declaration position declares into, or None if it is none."""
@@ -294,7 +304,7 @@ class Scopes:
             if parent.type == "assignment_expression" and parent.child_by_field_name("left") == node:
                 assigned.append(("value", parent.child_by_field_name("right")))
                 continue
-            if self._declaring_scope(node) != scope:
+            if self._declares_into(node) != scope.id:
                 continue
             declared = True
             if parent.type == "variable_declarator":
@@ -323,12 +333,18 @@ class Scopes:
             scope = self.scope_of(scope)
         raise TooDeep
 
-    def _name_nodes(self, scope: tree_sitter.Node, name: str) -> Iterator[tree_sitter.Node]:
-        """Identifiers spelled ``name`` inside ``scope`` that stand where a binding can be made."""
-        needle = name.encode()
-        pattern = re.compile(rb"(?<![\w$.])" + re.escape(needle) + rb"(?![\w$])")
+    def _candidates(self, name: str) -> list[tuple[int, tree_sitter.Node]]:
+        """(start byte, node) of every identifier spelled ``name`` in the file that stands where a
+        binding can be made (``name =``, ``var name``, ``, name``...), found once per name and file."""
+        found = self._name_cache.get(name)
+        if found is not None:
+            return found
+        found = []
         src = self.src
-        for m in pattern.finditer(src, scope.start_byte, scope.end_byte):
+        needle = name.encode()
+        # `name.` (by far the most common use of a receiver) can never bind it: excluded by the pattern
+        pattern = re.compile(rb"(?<![\w$.])" + re.escape(needle) + rb"(?![\w$.])")
+        for m in pattern.finditer(src):
             start, end = m.span()
             nxt = src[end : end + 3].lstrip()[:2]
             prev = src[max(0, start - 12) : start].rstrip()
@@ -343,7 +359,19 @@ class Scopes:
             except TooDeep:
                 continue  # a binding inside code too deep to analyse is not seen
             if node is not None and node.type in NAME_TYPES and text(node) == name:
-                yield node
+                found.append((start, node))
+        self._name_cache[name] = found
+        return found
+
+    def _name_nodes(self, scope: tree_sitter.Node, name: str) -> Iterator[tree_sitter.Node]:
+        """The binding-position identifiers spelled ``name`` inside ``scope``."""
+        found = self._candidates(name)
+        if not found:
+            return
+        lo = bisect.bisect_left(found, scope.start_byte, key=lambda f: f[0])
+        hi = bisect.bisect_right(found, scope.end_byte, key=lambda f: f[0])
+        for _, node in found[lo:hi]:
+            yield node
 
     def lookup(self, ident: tree_sitter.Node) -> tuple[tree_sitter.Node | None, list[tuple[str, Any]]]:
         """(declaring scope, its bindings) of an identifier; (None, []) for a global."""

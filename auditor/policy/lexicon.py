@@ -41,6 +41,7 @@ class Lexicon:
     partial_before: re.Pattern[str]
     partial_after: re.Pattern[str]
     restrictive: re.Pattern[str]
+    contrast: re.Pattern[str]
     other_party: re.Pattern[str]
     first_person: re.Pattern[str]
     vetoes: dict[str, tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...]]
@@ -73,13 +74,18 @@ class Lexicon:
 
 
 def _key(term: str) -> str:
-    """Terms match regardless of case and inner spaces (Android ID = AndroidID = android id)."""
-    return re.sub(r"\s+", "", term).casefold()
+    """Terms match regardless of case, inner spaces and Latin hyphens (Android ID = AndroidID, Wi-Fi = WiFi)."""
+    return re.sub(r"\s+|(?<=[A-Za-z])[-‐](?=[A-Za-z])", "", term).casefold()
 
 
 def term_regex(term: str) -> str:
     """A literal term as a regex: case and inner spaces free, Latin ends not inside a longer word."""
-    body = r"\s*".join(re.escape(part) for part in term.split())
+    # Policies space Latin and Chinese freely (WLAN 接入点, IP 地址, Android ID): any inner space,
+    # and a space where Latin meets Chinese, is optional.
+    latin = r"A-Za-z0-9\-"
+    parts = re.split(rf"\s+|(?<=[{latin}])(?=[^\s{latin}])|(?<=[^\s{latin}])(?=[{latin}])", term.strip())
+    body = r"\s*".join(re.escape(part) for part in parts if part)
+    body = re.sub(r"(?<=[A-Za-z])\\-(?=[A-Za-z])", "[-‐]?", body)  # Wi-Fi = WiFi = WIFI
     if re.match(r"[A-Za-z0-9]", term):
         body = r"(?<![A-Za-z0-9])" + body
     if re.search(r"[A-Za-z0-9]$", term):
@@ -182,6 +188,7 @@ def compile_lexicon(data: dict[str, Any], path: Path, known_categories: set[str]
         partial_before=_union(path, "negation.partial_before", neg["partial_before"]),
         partial_after=_union(path, "negation.partial_after", neg["partial_after"]),
         restrictive=_union(path, "negation.restrictive", neg["restrictive"]),
+        contrast=_union(path, "negation.contrast", neg["contrast"]),
         other_party=_union(path, "negation.other_party_subjects", neg["other_party_subjects"]),
         first_person=_union(path, "negation.first_person", neg["first_person"]),
         vetoes=_vetoes(path, data["context_vetoes"], known_categories),

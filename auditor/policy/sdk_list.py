@@ -33,7 +33,7 @@ _PROSE_NEXT = re.compile(
     re.IGNORECASE,
 )
 # A list item of an SDK section naming its maker: “华为HMS”：由“华为技术有限公司”提供，用于…
-_ITEM = re.compile(r"^[“\"「]?(?P<n>[^“”\"「」：:，,。；;]{2,30}?)[”\"」]?\s*[：:]\s*(?P<rest>.+)$")
+_ITEM = re.compile(r"^[“\"「]?(?P<n>[^“”\"「」：:，,。；;]{2,50}?)[”\"」]?\s*[：:]\s*(?P<rest>.+)$")
 _PROVIDED_BY = re.compile(
     r"(?:由\s*)?[“\"「]?(?P<p>[^，,。；;：:“”\"「」]{2,40}?(?:公司|集团|Inc\.?|Ltd\.?|LLC|Limited))[”\"」]?\s*(?:提供|开发|运营)?"
 )
@@ -45,6 +45,13 @@ _NAME_FROM = re.compile(
 )
 _COMPANY_END = r"(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC|Limited|Corporation|Co\.)"
 _NAME_PAREN_COMPANY = re.compile(rf"^(?P<n>.+?)\s*[（(](?P<p>(?:[^（()）]|[（(][^（()）]*[）)])+?{_COMPANY_END})[）)]$")
+# 北京百度网讯科技有限公司的慧推SDK / 科大讯飞公司提供的语音导航SDK: the maker leads, then the name.
+_ORG_END = r"(?:公司|集团|局|部|部门|研究所|研究院|中心|银行|大学|Inc\.?|Ltd\.?|LLC)"
+_PROVIDER_FIRST = re.compile(
+    rf"^(?P<p>[^，,。；;：:]{{2,40}}?{_ORG_END})(?:提供|开发|推出|运营)?的?(?P<n>[^的]{{2,}})$"
+    r"|^(?P<p2>[^，,。；;：:的]{2,12})(?:提供|开发|推出|运营)?的(?P<n2>[^的]{2,}SDK)$",
+    re.IGNORECASE,
+)
 _NAME_MARKS = re.compile(r"^[\s•●■◆▪·*\-]+|[“”\"「」『』]")
 _PROSE_UNKNOWN = re.compile(
     r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用|通过|借助|利用|包括|包含|例如)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"][^，。、；：“”\"]{1,23}?)\s*SDK"
@@ -54,10 +61,11 @@ _PROSE_UNKNOWN = re.compile(
 def name_and_provider(raw: str) -> tuple[str, str | None]:
     """A name as written in a cell or a title, and the company it names alongside, if any."""
     name = _NAME_MARKS.sub("", drop_numbering(raw.strip())).strip()
-    for pattern in (_NAME_FROM, _NAME_PAREN_COMPANY):
+    for pattern in (_NAME_FROM, _NAME_PAREN_COMPANY, _PROVIDER_FIRST):
         m = pattern.match(name)
         if m:
-            return m.group("n").strip(), m.group("p").strip(' “”"')
+            found = {k: v for k, v in m.groupdict().items() if v}
+            return (found.get("n") or found["n2"]).strip(), (found.get("p") or found["p2"]).strip(' “”"')
     return name, None
 
 
@@ -224,8 +232,10 @@ def _kv_records(
         keys = keys_of[i]
         in_sdk = i in sdk_lines
 
-        def sdk_like(name: str, in_sdk: bool = in_sdk) -> bool:
-            return in_sdk or "sdk" in name.casefold() or matcher.match(name) is not None
+        def sdk_like(name: str, in_sdk: bool = in_sdk, i: int = i) -> bool:
+            clean = name_and_provider(name)[0]
+            after = next((ln for _, ln in lines[i + 1 : i + 4] if ln.strip()), "")  # its purpose line, if any
+            return in_sdk or "sdk" in clean.casefold() or matcher.match(clean, None, after) is not None
 
         if not keys:
             title = body.rstrip("：:")
@@ -288,14 +298,14 @@ def _item_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int], sd
         if i in used or i not in sdk_lines or not line.strip():
             continue
         m = _ITEM.match(drop_numbering(line.strip()))
-        p = _PROVIDED_BY.match(m.group("rest")) if m else None
-        if not m or not p or _header_field(m.group("n"), lex) is not None:
+        if not m or _header_field(m.group("n"), lex) is not None:
             continue
-        name = name_and_provider(m.group("n"))[0]
-        if not _is_title(name, lex) or not plausible_name(name, lex):
+        name, maker = name_and_provider(m.group("n"))  # 高德定位SDK（高德软件有限公司）：用于…
+        p = None if maker else _PROVIDED_BY.match(m.group("rest"))  # “华为HMS”：由华为技术有限公司提供
+        if not (maker or p) or not _is_title(name, lex) or not plausible_name(name, lex):
             continue
-        rest = _clean(m.group("rest")[p.end() :])
-        out.append(SdkRecord(name, pos, line.strip(), provider=p.group("p"), purpose=rest or None, data=rest))
+        rest = _clean(m.group("rest")[p.end() if p else 0 :])
+        out.append(SdkRecord(name, pos, line.strip(), provider=maker or p.group("p"), purpose=rest or None, data=rest))
         used.add(i)
     return out
 
@@ -315,13 +325,15 @@ def plausible_name(name: str, lex: Lexicon) -> bool:
     """Could this be an unknown SDK's name, rather than words that only precede 'SDK' in a sentence
     (授权合作伙伴的软件工具开发包（SDK, 我们使用到的SDK, 相关第三方SDK)?"""
     key = normalise_name(name, lex)
-    balanced = name.count("（") + name.count("(") == name.count("）") + name.count(")")
+    balanced = all(name.count(a) == name.count(b) for a, b in ("（）", "()", "【】", "[]", "「」", "《》"))
     return (
         bool(key)
         and balanced
         and key not in lex.sdk_generic_names
         and not any(g and key.startswith(g) for g in lex.sdk_generic_names)
         and not key.startswith(lex.sdk_name_particles)
+        and not key.endswith(lex.sdk_name_particles)  # Zxing的SDK: what precedes SDK is not a name
+        and not re.fullmatch(r"[【\[「《].*[】\]」》]", name.strip())  # 【电商服务】: a group's label
         and not any(w in key for w in lex.sdk_not_name_words)
     )
 
@@ -402,6 +414,22 @@ def _prose_record(text: str, name: str, position: int, said: str, sdk: str | Non
     return rec
 
 
+def sdk_section_lines(sentences: list[Sentence], lex: Lexicon) -> set[int]:
+    """Lines of the policy that list SDKs: under a heading that says so (第三方SDK目录), or after a
+    line that introduces them (以下为…接入第三方 SDK 目录：) for as long as its section lasts."""
+    out = {s.line for s in sentences if in_section(s, lex.sdk_section_words)}
+    intro: tuple[str, ...] | None = None
+    for s in sentences:
+        if intro is not None and s.path[: len(intro)] == intro and s.kind != "toc":
+            out.add(s.line)
+            continue
+        intro = None
+        text = s.text.rstrip()
+        if text.endswith(("：", ":")) and any(w in text for w in lex.sdk_intro_words) and "sdk" in text.casefold():
+            intro = s.path
+    return out
+
+
 def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[str, dict[str, Any]]) -> list[SdkRecord]:
     """Every SDK the policy lists, deduplicated by SDK id (or by name when unknown)."""
     lines: list[tuple[int, str]] = []
@@ -410,13 +438,15 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
         lines.append((offset, line))
         offset += len(line) + 1
     used: set[int] = set()
-    sdk_lines = {s.line for s in sentences if in_section(s, lex.sdk_section_words)}
+    sdk_lines = sdk_section_lines(sentences, lex)
     matcher = SdkMatcher(sdks, lex)
     records = _table_records(lines, lex, used) + _kv_records(lines, lex, used, sdk_lines, matcher)
     records += _item_records(lines, lex, used, sdk_lines)
     records += _prose_records(sentences, lex, matcher, used)
     out: dict[str, SdkRecord] = {}
     for found in records:
+        found.name, maker = name_and_provider(found.name)
+        found.provider = found.provider or maker
         # The record's own text is the context a bare brand resolves in (华为SDK … 推送).
         context = f"{found.purpose or ''} {found.text}"
         ids = [found.sdk] if found.sdk else matcher.match_all(found.name, found.provider, context)

@@ -160,7 +160,7 @@ def _lines(text: str, levels: dict[int, int], lex: Lexicon) -> list[_Line]:
         unbulleted = _BULLET.sub("", body)
         probe = unbulleted if unbulleted != body and numbering_style(unbulleted) else body
         numbered = numbering_style(probe)
-        style, title, run_in = None, strip_numbering(probe), False
+        style, title, run_in = None, strip_numbering(unbulleted), False
         marked = level is not None and 0 < len(body.strip()) <= 2 * MAX_HEADING_CHARS
         if marked or is_heading(probe):
             style = numbered or "plain"
@@ -215,6 +215,12 @@ def contents_lines(lines: list[_Line], lex: Lexicon) -> set[int]:
         back = sum(1 for ln in entries if any(_same_title(_toc_key(ln.title), k) for k in later))
         if back >= max(2, TOC_MIN_RETURNING * len(entries)):
             out.update(ln.no for ln in run)
+    # A contents entry that does not read as a heading (我们如何共享、转让、公开披露个人信息) between two
+    # that do is one too.
+    for prev, ln, nxt in zip(lines, lines[1:], lines[2:], strict=False):
+        short = len(ln.text.strip()) <= MAX_HEADING_CHARS and not re.search(r"[。；;，,]$", ln.text.strip())
+        if prev.no in out and nxt.no in out and short:
+            out.add(ln.no)
     return out
 
 

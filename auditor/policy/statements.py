@@ -18,7 +18,7 @@ from auditor.policy.lexicon import TERM_CATEGORY, TERM_CLASS, TERM_STOP, Lexicon
 from auditor.policy.segment import Sentence
 
 _CLAUSE_BREAK = re.compile(r"[，,：:\t]")
-_LIST_FILLER = re.compile(r"您的|您|个人|信息|数据|等|、|及|和|或|以及|其他|相关|我们|的|\s|（|）|\(|\)|/")
+_LIST_FILLER = re.compile(r"您的|您|你的|你|个人|信息|数据|等|、|及|和|或|以及|其他|相关|我们|的|\s|（|）|\(|\)|/")
 LIST_ONLY_MAX_REST = 2
 
 NEG, NEUTRAL, POS, NONE = "neg", "neutral", "pos", "none"
@@ -220,10 +220,11 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
         if c.delegated and i + 1 < len(clauses) and _negates_back(text, clauses[i + 1], lex):
             state, source = NEG, i + 1  # 指纹支付由第三方提供，我们不会收集该类信息
         in_condition = bool(cond and c.end > cond.start())
-        # A negation is bound by a condition only in the condition's clause or the next one (若您
-        # 选择图文问诊，则不会调用摄像头); later clauses state what holds anyway (…时，我们将调用系统
-        # 面容验证，我们仅接收验证结果，并不收集您的面容信息).
-        neg_in_condition = bool(cond and cond.start() < c.end and _clause_at(clauses, cond.start()) >= i - 1)
+        # A condition binds a negation up to a clause that turns (如您需要刷脸登录，您需要提供人脸信息，
+        # 但请您知悉，我们并不收集…): after 但 the policy states what holds anyway.
+        neg_in_condition = in_condition and not any(
+            lex.contrast.match(clauses[j].text.lstrip()) for j in range(_clause_at(clauses, cond.start()) + 1, i + 1)
+        )
         own_qualifier = bool(lex.consent_qualifier.search(c.text))
         neg = clauses[source] if state == NEG and source >= 0 and clauses[source].neg_at >= 0 else None
         for t in c.terms:

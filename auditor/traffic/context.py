@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from auditor.masking import value_hash
 from auditor.pii.hit import Hit
 from auditor.pii.keys import normalise_key
 from auditor.ruleset import Ruleset
@@ -34,7 +33,7 @@ _PLACEHOLDERS = frozenset({"null", "undefined", "unknown", "none", "nil", "defau
 _COMMENT = re.compile(r"\(([^()]*)\)")
 _PRODUCT = re.compile(r"([^\s/();,]+)/([^\s();,]+)")
 _NAMED = re.compile(r"([^\s/=:]+)\s*[/=:]\s*(\S+)")
-_ECHO_STRIP = re.compile(r"[\s\-·•・()（）]")
+_ECHO_STRIP = {ord(c): None for c in " \t\r\n\u3000-·•・()（）"}
 _JSONP_BODY = re.compile(rb"\s*(?:/\*\*/\s*)?(?:typeof\s+[\w$.]+\s*===?\s*['\"]function['\"]\s*&&\s*)?([\w$.]+)\s*\(")
 
 
@@ -54,6 +53,17 @@ class _Rules:
     ua_version: float
     ua_bare: float
     ua_negative: frozenset[str]
+    credential_keys: frozenset[str]
+    user_categories: frozenset[str]  # categories a person types into a form (first-party evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRole:
+    """What a field name says to the traffic audit: a device id (any id shape allowed?, confidence of a
+    find) and whether it names a credential (a login's password or SMS code: first-party evidence)."""
+
+    device: tuple[bool, float] | None
+    credential: bool
 
 
 @cache
@@ -78,6 +88,8 @@ def _compile(d: dict[str, Any]) -> _Rules:
         ua_version=float(ua["version_confidence"]),
         ua_bare=float(ua["bare_confidence"]),
         ua_negative=frozenset(ua["negative_names"]),
+        credential_keys=frozenset(d["first_party"]["credential_keys"]),
+        user_categories=frozenset(d["first_party"]["user_entered_categories"]),
     )
 
 
@@ -105,8 +117,8 @@ class TrafficContext:
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.r = _rules(ruleset.root)
-        #: key -> (any id shape allowed, confidence) or None; read in the scan's hot loop, filled per new key
-        self.device_keys: dict[str, tuple[bool, float] | None] = {}
+        #: key -> its role, None for most keys; read in the scan's hot loop, filled per new key
+        self.roles: dict[str, KeyRole | None] = {}
         self._ua: dict[str, tuple[Hit, ...]] = {}
 
     # -- responses every visitor gets -------------------------------------------------------------
@@ -171,21 +183,24 @@ class TrafficContext:
 
     # -- device ids the recognizers do not know ---------------------------------------------------
 
+    def role(self, key: str) -> KeyRole | None:
+        """The key's role (None for most keys), worked out once per distinct key."""
+        if key in self.roles:
+            return self.roles[key]
+        norm = normalise_key(key)
+        r = self.r
+        if norm.startswith("x") and norm[1:] in r.any_shape | r.hex_shape:
+            norm = norm[1:]  # X-Device-Id
+        device = ((True, r.any_confidence) if norm in r.any_shape
+                  else (False, r.hex_confidence) if norm in r.hex_shape else None)
+        role = KeyRole(device, norm in r.credential_keys) if device or norm in r.credential_keys else None
+        self.roles[key] = role
+        return role
+
     def device_key(self, key: str) -> tuple[bool, float] | None:
-        """(any id shape allowed, confidence) for a key naming a device id, else None; cached per key."""
-        found = self.device_keys.get(key, False)
-        if found is False:
-            norm = normalise_key(key)
-            if norm.startswith("x") and norm[1:] in self.r.any_shape | self.r.hex_shape:
-                norm = norm[1:]  # X-Device-Id
-            if norm in self.r.any_shape:
-                found = (True, self.r.any_confidence)
-            elif norm in self.r.hex_shape:
-                found = (False, self.r.hex_confidence)
-            else:
-                found = None
-            self.device_keys[key] = found
-        return found
+        """(any id shape allowed, confidence) for a key naming a device id, else None."""
+        role = self.role(key)
+        return role.device if role else None
 
     def device_hit(self, key: str, value: object, path: str) -> Hit | None:
         """A device id under a key that names one, in a format the recognizers do not know."""
@@ -255,10 +270,15 @@ def _any_id(v: str) -> bool:
     return True
 
 
-def echo_key(text: str, salt: str) -> str:
-    """What makes two finds the same value, whatever their formatting (138 1234 5678, +86 13812345678)."""
-    v = _ECHO_STRIP.sub("", text).upper()
-    for cc in ("+86", "0086"):
-        if v.startswith(cc) and len(v) > len(cc) + 6:
-            v = v[len(cc):]
-    return value_hash(v, salt)
+def echo_key(text: str) -> int:
+    """What makes two finds the same value, whatever their formatting (138 1234 5678, +86 13812345678).
+
+    Python's string hash: keyed per process (forked scan workers share the parent's key), never
+    reversible in practice, and far cheaper than an HMAC for a comparison that never leaves memory."""
+    v = text.translate(_ECHO_STRIP).upper()
+    if v[:1] in "+0" and len(v) > 9:
+        for cc in ("+86", "0086"):
+            if v.startswith(cc):
+                v = v[len(cc):]
+                break
+    return hash(v)

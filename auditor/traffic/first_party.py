@@ -16,17 +16,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from auditor.masking import mask_host
 from auditor.model import Observation
-from auditor.pii.keys import normalise_key
 from auditor.traffic.flows import Flow
 from auditor.traffic.parties import PartyResolver, registrable
 
-#: Request bodies longer than this are not searched for credential keys (logins are small).
-_CREDENTIAL_BODY = 16 * 1024
-_KEY_IN_BODY = re.compile(rb"[\"'&?{,\s]?([A-Za-z_][A-Za-z0-9_\-]{1,40})[\"']?\s*[:=]")
 _JAVA_PACKAGE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){2,}")
 #: Package segments that say nothing about whose app it is.
 _GENERIC_SEGMENTS = frozenset({"com", "cn", "net", "org", "android", "app", "apps", "mobile", "client", "www", "io",
@@ -76,7 +72,8 @@ class FirstParty:
                           [{**c, "domain": mask_host(c["domain"])} for c in self.candidates])
 
 
-def flow_hints(flow: Flow, credential_keys: frozenset[str]) -> FlowHints:
+def flow_hints(flow: Flow, credentials: bool) -> FlowHints:
+    """The flow's hints; ``credentials``: a field of it names one (found by the scan)."""
     req = flow.request
     refs = tuple(h for h in (_host(req.header("origin")), _host(req.header("referer"))) if h)
     dest = req.header("sec-fetch-dest").lower()
@@ -85,7 +82,7 @@ def flow_hints(flow: Flow, credential_keys: frozenset[str]) -> FlowHints:
     navigation = html and (dest == "document" or not refs)
     ua = req.header("user-agent")
     m = _JAVA_PACKAGE.match(ua.split("/", 1)[0]) if "/" in ua else None
-    return FlowHints(flow.host, flow.file, flow.index, refs, navigation, _has_credentials(flow, credential_keys),
+    return FlowHints(flow.host, flow.file, flow.index, refs, navigation, credentials,
                      m.group(0) if m and m.end() == len(ua.split("/", 1)[0]) else None)
 
 
@@ -96,16 +93,6 @@ def _host(value: str) -> str:
         return (urlsplit(value).hostname or "").lower()
     except ValueError:
         return ""
-
-
-def _has_credentials(flow: Flow, keys: frozenset[str]) -> bool:
-    query = flow._parts.query
-    if query and any(normalise_key(k) in keys for k, _ in parse_qsl(query)):
-        return True
-    body = flow.request.body
-    if flow.method in ("GET", "HEAD") or not body or len(body) > _CREDENTIAL_BODY:
-        return False
-    return any(normalise_key(m.group(1).decode("ascii")) in keys for m in _KEY_IN_BODY.finditer(body))
 
 
 def _tokens(package: str) -> set[str]:

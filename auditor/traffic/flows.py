@@ -42,11 +42,14 @@ class Message:
     mime: str = ""
 
     def header(self, name: str) -> str:
-        lname = name.lower()
-        for k, v in self.headers:
-            if k.lower() == lname:
-                return v
-        return ""
+        """The first header of this name (any case), "" when absent; names are indexed at the first call
+        (the scan, the consent patterns and the first-party hints each ask for a few)."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = self.__dict__["_index"] = {}
+            for k, v in self.headers:
+                index.setdefault(k.lower(), v)
+        return index.get(name.lower(), "")
 
 
 @dataclass(slots=True)

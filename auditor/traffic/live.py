@@ -11,6 +11,7 @@ Observations seen before the mark are updated to ``before_consent = 1`` when it 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -25,8 +26,8 @@ from typing import Any
 
 from auditor import __version__
 from auditor.checklist.build import live_checklist
-from auditor.limits import bounded_regex
-from auditor.masking import mask_text, mask_url
+from auditor.limits import MAX_LIVE_BACKLOG_BYTES, bounded_regex
+from auditor.masking import clip, mask_text, mask_url
 from auditor.model import Audit, Declaration, Observation
 from auditor.ruleset import Ruleset, default_ruleset
 from auditor.safetext import for_terminal
@@ -73,7 +74,7 @@ class LiveAuditor:
         self.refusal_time: datetime | None = None
         self.refusal: dict[str, Any] | None = None
         self.counts = {"flows": 0, "with_pi": 0, "observations": 0, "before_consent": 0}
-        self.echoes: set[str] = set()
+        self.echoes: set[int] = set()
         self.warnings: list[str] = []
         from auditor.model import InputFile
 
@@ -235,12 +236,33 @@ def _json(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+class Backlog:
+    """Bytes of flow bodies handed to the scanning thread and not yet scanned, up to a limit (one flow
+    larger than the limit still goes through, alone)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used = limit, 0
+        self._lock = threading.Lock()
+
+    def take(self, n: int) -> bool:
+        with self._lock:
+            if self.used and self.used + n > self.limit:
+                return False
+            self.used += n
+            return True
+
+    def give(self, n: int) -> None:
+        with self._lock:
+            self.used -= n
+
+
 class PIAuditorAddon:
     """mitmproxy addon (load with ``mitmdump -s $(auditor proxy --print-addon)``)."""
 
     def __init__(self) -> None:
         self.live: LiveAuditor | None = None
         self.pool: ThreadPoolExecutor | None = None
+        self.backlog = Backlog(MAX_LIVE_BACKLOG_BYTES)
 
     def load(self, loader: Any) -> None:
         loader.add_option("pi_db", str, "pi-auditor.db", "pi-auditor: SQLite database for observations.")
@@ -286,29 +308,42 @@ class PIAuditorAddon:
             )
             flow.metadata["pi_auditor_marker"] = True
 
-    def response(self, flow: Any) -> None:
-        self._submit(flow)
+    async def response(self, flow: Any) -> None:
+        await self._submit(flow)
 
-    def error(self, flow: Any) -> None:
+    async def error(self, flow: Any) -> None:
         if flow.response is None:
-            self._submit(flow)
+            await self._submit(flow)
 
-    def _submit(self, flow: Any) -> None:
+    async def _submit(self, flow: Any) -> None:
+        """Hand a copy of the flow to the scanning thread. Scanning is slower than a phone can send
+        (a 5 MB JSON body takes seconds), so flows waiting for it are bounded to MAX_LIVE_BACKLOG_BYTES
+        of bodies: past that this flow's hook waits (only this flow is held back, the event loop goes
+        on) instead of the queue, and the proxy's memory, growing without end."""
         if not self.live or not self.pool or flow.metadata.get("pi_auditor_marker"):
             return
         live = self.live
         index = live.next_index()
         warnings: list[str] = []
-        snapshot = flow_from_mitmproxy(flow, "live", index, live.body_cap, warnings)
+        try:
+            snapshot = flow_from_mitmproxy(flow, "live", index, live.body_cap, warnings)
+        except ValueError as e:  # a URL that cannot be parsed: this flow only
+            live.warnings.append(f"live: flow {index} skipped: {clip(e)}")
+            return
         live.warnings.extend(warnings)
-        self.pool.submit(self._safe_process, snapshot)
+        size = len(snapshot.request.body) + (len(snapshot.response.body) if snapshot.response else 0)
+        while not self.backlog.take(size):
+            await asyncio.sleep(0.05)
+        self.pool.submit(self._safe_process, snapshot, size)
 
-    def _safe_process(self, flow: Flow) -> None:
+    def _safe_process(self, flow: Flow, size: int = 0) -> None:
         assert self.live is not None
         try:
             self.live.process(flow)
         except Exception as e:  # noqa: BLE001 - one bad flow must not stop the audit
-            self.live.warnings.append(f"live: flow {flow.index}: not scanned: {type(e).__name__}: {e}")
+            self.live.warnings.append(f"live: flow {flow.index}: not scanned: {type(e).__name__}: {clip(e)}")
+        finally:
+            self.backlog.give(size)
 
     def done(self) -> None:
         if not self.live or not self.pool:

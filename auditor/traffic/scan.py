@@ -29,7 +29,13 @@ from auditor.ruleset import Ruleset, default_ruleset, normalise_field
 from auditor.traffic.consent import ConsentMoment, ConsentPatterns, Hint, resolve_consent
 from auditor.traffic.context import TrafficContext, echo_key
 from auditor.traffic.decode import DEFAULT_INFLATE_LIMIT, Blob, Column, Leaf, Piece, Text, Walker
-from auditor.traffic.first_party import AppHints, FirstParty, FlowHints, flow_hints, infer_first_party
+from auditor.traffic.first_party import (
+    AppHints,
+    FirstParty,
+    FlowHints,
+    flow_hints,
+    infer_first_party,
+)
 from auditor.traffic.flows import (
     DEFAULT_BODY_CAP,
     Flow,
@@ -103,7 +109,8 @@ class FlowScanner:
             warnings.append(f"{binary} binary WebSocket message(s) not readable as text or JSON: "
                             "checked only as media payloads")
         kept, held, echoes = evidence.observations()
-        return Scanned(kept, [f"{flow.file}: flow {flow.index}: {w}" for w in warnings], held, echoes)
+        return Scanned(kept, [f"{flow.file}: flow {flow.index}: {w}" for w in warnings], held, echoes,
+                       evidence.credentials)
 
     def _piece(self, piece: Piece, side: str, url: str, evidence: _Evidence,
                extra: dict[str, Any] | None = None) -> None:
@@ -117,9 +124,15 @@ class FlowScanner:
                 hits = self.context.weigh(hits, piece.path, _source(piece))
                 if not hits:
                     return
-        elif type(piece) is Leaf and self.context.device_keys.get(piece.key, True) is not None:
-            # a key that names a device id, or one not seen yet (most keys name none: one dict read)
-            dev = self.context.device_hit(piece.key, piece.value, piece.path)
+        elif type(piece) is Leaf and (role := self.context.roles.get(piece.key, _UNSEEN)) is not None:
+            # a key with a role, or one not seen yet (most keys have none: one dict read)
+            if role is _UNSEEN:
+                role = self.context.role(piece.key)
+                if role is None:
+                    return
+            if role.credential:
+                evidence.credentials = True
+            dev = self.context.device_hit(piece.key, piece.value, piece.path) if role.device else None
             if dev is None:
                 return
             hits = [dev]
@@ -136,8 +149,10 @@ class FlowScanner:
         scanned once and counted, and all-different ones judged together (scan_distinct); whatever is
         left is scanned value by value with its own record as parent. An exact path is worked out
         only for a first hit."""
+        scan_field = self.scanner.scan_field
         key, records, rows = column.key, column.records, column.rows
         folded = f"{_INDEX.sub('[*]', column.array)}[*].{key}"
+        device = self.context.device_key(key) is not None
         values = [records[i][key] for i in rows]
         if not self.scanner.needs_record(key):
             kinds = list(zip(values, map(type, values), strict=True))  # the type too: 1, 1.0 and True are equal
@@ -145,8 +160,10 @@ class FlowScanner:
             if len(counts) < len(kinds):
                 first = dict(zip(reversed(kinds), reversed(rows), strict=True))  # the earliest row wins
                 for kind, n in counts.items():
-                    for hit in self._column_hits(key, kind[0], url, records[first[kind]], folded):
-                        evidence.add(side, hit, folded, partial(column.path, first[kind]), count=n, extra=extra)
+                    hits = scan_field("", key, kind[0], url=url, parent=records[first[kind]])
+                    if hits or device:
+                        for hit in self._in_place(hits, key, kind[0], folded, device):
+                            evidence.add(side, hit, folded, partial(column.path, first[kind]), count=n, extra=extra)
                 return
         # all different (a fresh OAID per event), or bound to their records: scan_distinct then hands
         # back every position
@@ -156,15 +173,16 @@ class FlowScanner:
                          extra=extra)
         for pos in rest:
             i = rows[pos]
-            for hit in self._column_hits(key, values[pos], url, records[i], folded):
-                evidence.add(side, hit, folded, partial(column.path, i), extra=extra)
+            hits = scan_field("", key, values[pos], url=url, parent=records[i])
+            if hits or device:  # most values: no hit, no device key, no call
+                for hit in self._in_place(hits, key, values[pos], folded, device):
+                    evidence.add(side, hit, folded, partial(column.path, i), extra=extra)
 
-    def _column_hits(self, key: str, value: Any, url: str, record: Any, folded: str) -> list[Hit]:
-        """What one value of a column gives, weighed as any leaf (see _piece)."""
-        hits = self.scanner.scan_field("", key, value, url=url, parent=record)
+    def _in_place(self, hits: list[Hit], key: str, value: Any, folded: str, device: bool) -> list[Hit]:
+        """A column value's hits weighed as any leaf's (see _piece), or its device id when the key names one."""
         if hits:
             return self.context.weigh(hits, folded, _as_source(value))
-        dev = self.context.device_hit(key, value, folded)
+        dev = self.context.device_hit(key, value, folded) if device else None
         return [dev] if dev is not None else []
 
     def _hits(self, piece: Leaf | Text | Blob, url: str) -> tuple[list[Hit], Blob | None]:
@@ -236,6 +254,7 @@ class _Evidence:
         self._seen: dict[tuple[str, str, str], _Seen] = {}
         self._scanner, self._origin, self._at, self._party = scanner, origin, at, party
         self._held_side = held_side
+        self.credentials = False  # a field of the flow names a credential (first-party evidence)
 
     def add(self, side: str, hit: Hit, folded: str, path: str | Callable[[], str], payload: Blob | None = None,
             count: int = 1, texts: set[str] | None = None, extra: dict[str, Any] | None = None) -> None:
@@ -261,12 +280,11 @@ class _Evidence:
         self._seen[key] = _Seen(o, folded, set(texts) if texts else {hit.text.strip() or exact}, count, hit.score,
                                 payload is not None)
 
-    def observations(self) -> tuple[list[Observation], list[Held], set[str]]:
+    def observations(self) -> tuple[list[Observation], list[Held], set[int]]:
         """The observations kept, those held for an echo, and the echo keys of the request's values."""
         out: list[Observation] = []
         held: list[Held] = []
-        echoes: set[str] = set()
-        salt = self._scanner.salt
+        echoes: set[int] = set()
         for (side, _, _), seen in self._seen.items():
             o = seen.observation
             if seen.count > 1:
@@ -276,11 +294,11 @@ class _Evidence:
                 o.where["distinct"] = len(seen.values)
             o.confidence = float(seen.score)
             if side == self._held_side:
-                held.append(Held(o, frozenset(echo_key(v, salt) for v in seen.values)))
+                held.append(Held(o, frozenset(map(echo_key, seen.values))))
                 continue
             out.append(o)
             if side == "request" and not seen.payload and len(seen.values) <= _ECHO_VALUES:
-                echoes.update(echo_key(v, salt) for v in seen.values)
+                echoes.update(map(echo_key, seen.values))
         return out, held, echoes
 
 
@@ -294,7 +312,7 @@ class Held:
     """An observation in a response every visitor gets, kept only if a request carries one of its values."""
 
     observation: Observation
-    echo_keys: frozenset[str]
+    echo_keys: frozenset[int]
 
 
 @dataclass
@@ -304,10 +322,15 @@ class Scanned:
     observations: list[Observation]
     warnings: list[str]
     held: list[Held] = field(default_factory=list)
-    echoes: set[str] = field(default_factory=set)
+    echoes: set[int] = field(default_factory=set)
+    credentials: bool = False  # a field names a password, an SMS code...
 
 
-def settle(held: Iterable[Held], echoes: set[str]) -> list[Observation]:
+#: A key the traffic context has not been asked about yet.
+_UNSEEN: Any = object()
+
+
+def settle(held: Iterable[Held], echoes: set[int]) -> list[Observation]:
     """The held observations that are the user's own: a request of the audit carries the same value."""
     return [h.observation for h in held if h.echo_keys & echoes]
 
@@ -352,7 +375,7 @@ class FlowResult:
     consent_hint: Hint | None
     hints: FlowHints  # what the flow says of whose app it is
     held: list[Held] = field(default_factory=list)
-    echoes: set[str] = field(default_factory=set)
+    echoes: set[int] = field(default_factory=set)
     consent_boxes: list[dict[str, Any]] = field(default_factory=list)
     html_page: bool = False
 
@@ -384,7 +407,7 @@ class _Context:
     scanner: FlowScanner
     consent: ConsentPatterns | None  # only when the consent moment is to be found by the rules' patterns
     body_cap: int
-    credential_keys: frozenset[str] = frozenset()
+    hints: bool = False  # work out first-party hints (only when the first party is to be inferred)
 
 
 #: Captures with at least this many flows are scanned by forked worker processes, one per usable CPU.
@@ -402,10 +425,7 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
     jobs, warnings = _plan(paths, body_cap)
     resolver = PartyResolver(ruleset, first_party)
     patterns = None if consent_at else ConsentPatterns(ruleset)
-    fp_rules = ruleset.load("traffic")["first_party"]
-    # the flows' first-party hints are only worked out when there is a first party to infer
-    ctx = _Context(FlowScanner(resolver, salt=salt, ruleset=ruleset), patterns, body_cap,
-                   frozenset() if first_party else frozenset(fp_rules["credential_keys"]))
+    ctx = _Context(FlowScanner(resolver, salt=salt, ruleset=ruleset), patterns, body_cap, not first_party)
     results: list[FlowResult] = []
     unreadable: dict[str, list[str]] = {}
     total = sum(len(j) for j in jobs)
@@ -417,7 +437,7 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
         if progress:
             progress.advance(task, len(job))
     _check_readable(jobs, unreadable)
-    echoes: set[str] = set().union(*(r.echoes for r in results)) if results else set()
+    echoes: set[int] = set().union(*(r.echoes for r in results)) if results else set()
     for r in results:
         r.observations += settle(r.held, echoes)
     flows = [r.flow for r in results]
@@ -427,7 +447,7 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
         hints = AppHints(*(([], [], []) if app is None else (app.packages, app.domains, [])))
         hints.pages = [h for j in jobs for h in j.pages]
         inferred = infer_first_party([r.hints for r in results], (o for r in results for o in r.observations),
-                                     resolver, hints, frozenset(fp_rules["user_entered_categories"]))
+                                     resolver, hints, ctx.scanner.context.r.user_categories)
         if inferred is not None:
             fp = inferred.domains
             resolver.set_first(fp)
@@ -526,7 +546,7 @@ def _run_job(job: _Job, ctx: _Context) -> _JobResult:
         except Exception as e:  # noqa: BLE001 - one bad flow must not sink the audit of the others (as live)
             scanned = Scanned([], [f"{f.file}: flow {f.index}: not scanned: {type(e).__name__}: {e}"])
         out.warnings += scanned.warnings
-        hints = flow_hints(f, ctx.credential_keys) if ctx.credential_keys else FlowHints(f.host, f.file, f.index)
+        hints = flow_hints(f, scanned.credentials) if ctx.hints else FlowHints(f.host, f.file, f.index)
         page = consent_page(f)
         out.results.append(FlowResult(f.without_bodies(), scanned.observations,
                                       ctx.consent.match(f) if ctx.consent else None, hints,
