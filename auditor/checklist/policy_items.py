@@ -96,11 +96,15 @@ def _quotes(sents: Sequence[Sentence]) -> list[Evidence]:
     return out
 
 
+_CLAUSE_END = re.compile(r"[，,。；;：:]")
+
+
 def _negated(p: Patterns, text: str, rx: re.Pattern[str]) -> bool:
-    """The term is inside a negation (我们不会基于您的信息进行用户画像)."""
+    """Every match of the term is inside a negated clause (我们不会基于您的信息进行用户画像或个性化推荐)."""
     for m in rx.finditer(text):
-        before = text[max(0, m.start() - 16) : m.start()]
-        if not p.negation.search(before + m.group(0)[:1]):
+        ends = [e.end() for e in _CLAUSE_END.finditer(text, 0, m.start())]
+        clause = text[ends[-1] if ends else 0 : m.start() + 1]
+        if not p.negation.search(clause):
             return False
     return True
 
@@ -357,7 +361,8 @@ def forced_for_improvement(doc: _Doc) -> ItemFact:
             continue
         blocking.append(s)
         prev = doc.previous(i)
-        refers_back = prev is not None and re.search("前述|上述|以上|这些|该等|此类", s.text)
+        refers_back = prev is not None and (re.search("前述|上述|以上|这些|该等|此类", s.text)
+                                            or _REFUSAL_OPENS.match(s.text))
         context = s.text + (prev.text if refers_back and prev is not None else "")
         if p.improvement.search(context):
             forced.extend([x for x in (prev, s) if x is not None and p.improvement.search(x.text)] or [s])
@@ -371,6 +376,10 @@ def forced_for_improvement(doc: _Doc) -> ItemFact:
                         "necessary needs a person)", _quotes(blocking))
     return ItemFact("rdff-4-5", "compliant", "未见以改善服务、提升体验等为由强制要求同意的表述",
                     "No sentence makes consent mandatory for service improvement or user experience")
+
+
+#: a refusal that opens its sentence refers to what the sentence before asked for (…；如您不同意，将无法…)
+_REFUSAL_OPENS = re.compile(r"^(?:但)?(?:如|若|如果|假如)(?:您|你)?(?:不同意|拒绝|不提供|不授权|不允许)")
 
 
 READERS: tuple[Callable[[_Doc], ItemFact], ...] = (
