@@ -70,7 +70,8 @@ def test_withdrawal_of_consent() -> None:
 
 @pytest.mark.parametrize("rights, missing", [
     ("您可以在【我的】-【个人资料】中更正您的昵称，也可以要求我们删除您的个人信息。", "cancel"),
-    ("您可以在【我的】中修改个人资料，在【设置】中申请注销账号。注销账号后，我们将删除或匿名化您的个人信息。", "delete"),
+    ("您可以在【我的】中修改个人资料，在【设置】中申请注销账号。"
+     "注销账号后，我们将删除或匿名化您的个人信息。", "delete"),
     ("您可以要求我们删除您的个人信息，也可以在【设置】中注销账号。", "correct"),
 ])
 def test_correction_deletion_and_cancellation_are_each_required(rights: str, missing: str) -> None:
@@ -84,7 +85,8 @@ def test_cancellation_conditions() -> None:
     base = "您可以在【我的】中更正资料，并可要求我们删除您的个人信息。"
     bad = base + "申请注销账号时，您需要上传手持身份证照片以核验身份。"
     assert facts(rights=bad)["rdff-6-2"] == "violation"
-    assert facts(rights=base + "您可以在【设置】中申请注销账号，我们将通过短信验证码核验您的身份。")["rdff-6-2"] == "compliant"
+    plain = base + "您可以在【设置】中申请注销账号，我们将通过短信验证码核验您的身份。"
+    assert facts(rights=plain)["rdff-6-2"] == "compliant"
     face = base + "注销账号时需要通过人脸识别验证您的身份。"
     assert facts(rights=face)["rdff-6-2"] == "review"
     assert facts(rights=base)["rdff-6-2"] == "not_applicable"
@@ -109,7 +111,8 @@ def test_handling_time_of_rights_requests() -> None:
 
 @pytest.mark.parametrize("use, expected", [
     ("为改善服务质量、提升用户体验，我们会收集您的设备信息与使用记录；如您不同意，将无法使用本产品。", "violation"),
-    ("为提升用户体验，我们会收集您的使用记录。拒绝提供上述信息将无法使用个性化推荐功能，但不影响您使用其他功能。", "compliant"),
+    ("为提升用户体验，我们会收集您的使用记录。"
+     "拒绝提供上述信息将无法使用个性化推荐功能，但不影响您使用其他功能。", "compliant"),
     ("注册账号需要您的手机号码；如您不提供，将无法使用本产品。", "compliant"),
 ])
 def test_consent_forced_for_improvement(use: str, expected: str) -> None:
@@ -124,8 +127,10 @@ def test_a_fragment_is_not_read_for_what_it_lacks() -> None:
 
 
 def test_simplified_chinese() -> None:
-    assert language("本隐私政策说明我们如何收集、使用和保护您的个人信息，请您仔细阅读并确认同意。").status == "compliant"
-    assert language("本隱私政策說明我們如何蒐集、使用與保護您的個人資料，請您詳細閱讀並確認同意本政策內容。").status == "violation"
+    simplified = "本隐私政策说明我们如何收集、使用和保护您的个人信息，请您仔细阅读并确认同意。"
+    traditional = "本隱私政策說明我們如何蒐集、使用與保護您的個人資料，請您詳細閱讀並確認同意本政策內容。"
+    assert language(simplified).status == "compliant"
+    assert language(traditional).status == "violation"
     assert language("This privacy policy explains how we collect and use your personal data.").status == "violation"
 
 
@@ -133,9 +138,11 @@ def test_page_styles() -> None:
     assert round(contrast((119, 119, 119), (255, 255, 255)), 2) == 4.48  # WCAG's own example pair
     text = "我们会收集您的手机号码用于注册账号。" * 40
     assert styles_fact(f"<p>{text}</p>", RS).status == "compliant"
-    assert styles_fact(f"<style>.c{{font-size:8px;color:#ddd}}</style><div class=c>{text}</div>", RS).status == "violation"
+    pale = f"<style>.c{{font-size:8px;color:#ddd}}</style><div class=c>{text}</div>"
+    assert styles_fact(pale, RS).status == "violation"
     assert styles_fact(f'<p style="font-size:11px;color:#999">{text}</p>', RS).status == "review"
-    assert styles_fact(f'<body style="font-size:10pt"><p style="font-size:1.2em">{text}</p></body>', RS).status == "compliant"
+    nested = f'<body style="font-size:10pt"><p style="font-size:1.2em">{text}</p></body>'  # 13.3px x 1.2
+    assert styles_fact(nested, RS).status == "compliant"
 
 
 def test_length_measures_are_for_a_person() -> None:
