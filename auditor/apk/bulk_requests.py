@@ -44,7 +44,8 @@ def permission_requests(code: CodeIndex, startup: set[Method], rules: Permission
     """Request sites asking for dangerous permissions of several PI categories in one method."""
     out = []
     for m, target in sorted(_callers(code).items()):
-        perms = sorted(s for s in code.strings(m) if s in requested and rules.level(s, {}) == "dangerous")
+        perms = sorted(s for s in code.strings(m)
+                       if s in requested and "dangerous" in rules.level(s, {}).split("|"))
         cats = sorted({c for p in perms for c in rules.by_name.get(p, {}).get("categories", [])})
         if len(cats) < 2:
             continue
