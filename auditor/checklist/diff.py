@@ -70,8 +70,8 @@ def add_changes(facts: ChecklistFacts, changes: dict[str, Any]) -> None:
     facts.have.add("previous_audit")
     new = _new_items(changes)
     where = {"previous": changes["previous"]}
-    ev = [Evidence("change", "新增：" + "、".join(new), where)] if new else [
-        Evidence("change", f"与 {changes['previous']} 相比无新增", where)]
+    ev = [Evidence("change", "+ " + ", ".join(new), where)] if new else [
+        Evidence("change", f"= {changes['previous']}", where)]
     if not new:
         for sid in ("rdff-2-2", "rdff-4-3"):
             facts.items.append(ItemFact(sid, "compliant", "与上次审计相比没有新增的个人信息、SDK或权限",

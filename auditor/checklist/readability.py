@@ -81,9 +81,9 @@ def obscurity(sentences: Sequence[Sentence], text: str, ruleset: Ruleset) -> Ite
         over.append(("句子平均过长", "long sentences on average"))
     if measures["long_sentence_share"] > float(params.get("max_long_sentence_share", 0.25)):
         over.append((f"超过{long_at}字的长句比例高", f"many sentences over {long_at} characters"))
-    shown = (f"{chars} 字，约 {measures['reading_minutes']} 分钟读完；{len(body)} 句，平均 "
-             f"{measures['mean_sentence_chars']} 字；长句占 {measures['long_sentence_share']:.0%}；"
-             f"术语 {len(found)} 个")
+    shown = (f"{chars} chars (~{measures['reading_minutes']} min); {len(body)} sentences, mean "
+             f"{measures['mean_sentence_chars']}; >{long_at}: {measures['long_sentence_share']:.0%}; "
+             f"terms: {len(found)}")
     evidence = [Evidence("measure", shown, measures)]
     evidence += [Evidence("sentence", s.text[:160], {"line": s.line + 1, "section": " > ".join(s.path)})
                  for s in longest]

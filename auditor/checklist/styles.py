@@ -226,8 +226,8 @@ def styles_fact(html: str, ruleset: Ruleset, *, where: dict[str, Any] | None = N
         "share_below_contrast": round(pale, 3),
         "styled": m.styled,
     }
-    text = (f"正文字号约 {dom.size:.1f}px，文字/背景对比度 {measures['main_contrast']}:1；"
-            f"{small:.0%} 的文字小于 {review_px:g}px，{pale:.0%} 的文字对比度低于 {review_cr:g}:1")
+    text = (f"{dom.size:.1f}px, {measures['main_contrast']}:1; <{review_px:g}px {small:.0%}, "
+            f"<{review_cr:g}:1 {pale:.0%}")
     evidence = [Evidence("measure", text, {**(where or {}), **measures})]
     tiny = m.share(lambda st: st.size < bad_px)
     faint = m.share(lambda st: contrast(st.color, st.background) < bad_cr)
