@@ -114,6 +114,7 @@ def test_handling_time_of_rights_requests() -> None:
     ("为提升用户体验，我们会收集您的使用记录。"
      "拒绝提供上述信息将无法使用个性化推荐功能，但不影响您使用其他功能。", "compliant"),
     ("注册账号需要您的手机号码；如您不提供，将无法使用本产品。", "compliant"),
+    ("为完成账号注册并提升服务体验，我们需要您的手机号码；如您不提供，将无法使用本产品。", "compliant"),
 ])
 def test_consent_forced_for_improvement(use: str, expected: str) -> None:
     assert facts(use=use)["rdff-4-5"] == expected

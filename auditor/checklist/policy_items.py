@@ -364,7 +364,7 @@ def forced_for_improvement(doc: _Doc) -> ItemFact:
         refers_back = prev is not None and (re.search("前述|上述|以上|这些|该等|此类", s.text)
                                             or _REFUSAL_OPENS.match(s.text))
         context = s.text + (prev.text if refers_back and prev is not None else "")
-        if p.improvement.search(context):
+        if p.improvement.search(context) and not p.basic_purpose.search(context):
             forced.extend([x for x in (prev, s) if x is not None and p.improvement.search(x.text)] or [s])
     if forced:
         return ItemFact("rdff-4-5", "violation", "拒绝仅为改善服务、提升体验或研发新产品而收集的信息即无法使用产品",

@@ -17,7 +17,7 @@ ORDER = {"violation": 0, "needs_review": 1, "not_checked": 2, "compliant": 3, "n
 SECTION_ZH = "一二三四五六"
 #: evidence lines shown per row in the report (the JSON keeps every one the checklist kept)
 EVIDENCE_PER_ROW = 4
-_WHERE_KEYS = ("section", "line", "file", "class", "method", "url", "flow", "finding")
+_WHERE_KEYS = ("section", "line", "file", "class", "method", "url", "flow")
 
 
 @dataclass
@@ -46,7 +46,7 @@ def _where(where: dict[str, Any]) -> str:
     for key in _WHERE_KEYS:
         value = where.get(key)
         if value not in (None, ""):
-            parts.append(f"{key} {value}" if key in ("line", "flow", "finding") else str(value))
+            parts.append(f"{key} {value}" if key in ("line", "flow") else str(value))
     return " · ".join(parts)
 
 
