@@ -1,6 +1,6 @@
-"""Batch benchmark: a generated campaign of N apps, audited at --jobs 1 and 2; prints the figures.
+"""Batch benchmark: a generated campaign of N apps, audited at --jobs 1 and 2 (and on Ray); prints the figures.
 
-Run:  .venv/bin/python benchmarks/bench_batch.py [--apps 200] [--distinct 40] [--jobs 1,2]
+Run:  .venv/bin/python benchmarks/bench_batch.py [--apps 200] [--distinct 40] [--jobs 1,2] [--engine ray]
 
 Generated campaign: ``--distinct`` real, signed APKs built from the sample smali (the flashlight app's
 code under a new package name, plus SDK class trees such as com/umeng/..., cn/jpush/..., com/amap/api/...
@@ -10,8 +10,11 @@ with the app's own domain, a random subset of flows, sometimes no consent flow) 
 Built files are cached in benchmarks/.cache/batch/, so only the first run pays for the APK builds.
 
 Figures: apps/minute per --jobs (the whole `auditor batch` work incl. per-app HTML reports), the
-speed-up, peak RSS per worker, database size, the time to resume a finished campaign, and the
-dashboard time (table + page + CSV + JSON) for the whole campaign.
+speed-up, peak RSS per worker, database size, the time to resume a finished campaign, the dashboard
+time (table + page + CSV + JSON) for the whole campaign, and the driver's cost per app (what caps any
+number of workers). With ``--engine ray`` the same campaign also runs, in the same invocation, on a real
+Ray cluster started here of one and of two one-CPU nodes (tests/ray_cluster.py), so the engines are
+compared side by side under the same load.
 """
 
 from __future__ import annotations
@@ -29,12 +32,15 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from auditor.batch.dashboard import REPORTS_SUBDIR, write_dashboard  # noqa: E402
+from auditor.batch.engine import Engine  # noqa: E402
+from auditor.batch.local import LocalEngine  # noqa: E402
 from auditor.batch.manifest import read_manifest  # noqa: E402
 from auditor.batch.runner import run_batch  # noqa: E402
 from auditor.model import Audit  # noqa: E402
@@ -207,18 +213,19 @@ def build_campaign(apps: int, distinct: int) -> Path:
     return manifest
 
 
-def measure(manifest: Path, jobs: int, ruleset: Ruleset) -> dict[str, object]:
-    run_dir = CACHE / f"run-j{jobs}"
+def measure(manifest: Path, label: str, engine: Engine, workers: int, ruleset: Ruleset) -> dict[str, object]:
+    """One campaign from scratch through ``engine`` (``workers`` CPUs audit), then its resume and dashboard."""
+    run_dir = CACHE / f"run-{label.replace(' ', '-')}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     db = run_dir / "campaign.db"
     m = read_manifest(manifest)
     with Store(db) as store:
         t0 = time.monotonic()
-        summary = run_batch(m, store, jobs=jobs, report_dir=run_dir / "out" / REPORTS_SUBDIR, ruleset=ruleset)
+        summary = run_batch(m, store, report_dir=run_dir / "out" / REPORTS_SUBDIR, ruleset=ruleset, engine=engine)
         seconds = time.monotonic() - t0
         t0 = time.monotonic()
-        resumed = run_batch(m, store, jobs=jobs, ruleset=ruleset)
+        resumed = run_batch(m, store, ruleset=ruleset, engine=engine)
         resume_seconds = time.monotonic() - t0
         t0 = time.monotonic()
         write_dashboard(store, m.campaign, run_dir / "out", ruleset, keys=[a.key for a in m.apps])
@@ -232,16 +239,44 @@ def measure(manifest: Path, jobs: int, ruleset: Ruleset) -> dict[str, object]:
     per_app = [r.seconds for r in summary.results]
     cpu = [r.cpu_seconds for r in summary.results]
     return {
-        "jobs": jobs, "apps": summary.total, "done": len(summary.done), "failed": len(summary.failed),
+        "label": label, "apps": summary.total, "done": len(summary.done), "failed": len(summary.failed),
         "seconds": seconds, "apps_per_min": 60 * len(summary.results) / seconds,
         "median_app_s": statistics.median(per_app), "median_cpu_s": statistics.median(cpu),
-        "cpu_share": sum(cpu) / (seconds * jobs), "store_share": summary.store_seconds / seconds,
+        "mean_cpu_s": statistics.fmean(cpu),
+        "cpu_share": sum(cpu) / (seconds * workers), "store_share": summary.store_seconds / seconds,
+        "driver_ms": 1000 * summary.store_seconds / len(summary.results),
         "p95_app_s": sorted(per_app)[int(0.95 * (len(per_app) - 1))],
         "peak_rss_mb": max(rss.values()) / 1024, "workers": len(rss),
+        "nodes": len({r.node for r in summary.results if r.node}) or 1,
         "db_mb": sum(p.stat().st_size for p in run_dir.glob("campaign.db*")) / 1e6,
         "resume_s": resume_seconds, "resume_skipped": len(resumed.skipped), "dashboard_s": dashboard_seconds,
         "errors": summary.failed, "writes_per_s": writes_per_s,
     }
+
+
+def measure_ray(manifest: Path, nodes: int, ruleset: Ruleset) -> dict[str, object]:
+    """The campaign on a real Ray cluster of ``nodes`` one-CPU nodes on this machine (tests/ray_cluster.py).
+
+    The benchmark joins the cluster itself and audits a few apps first (into a scratch database), so
+    that the figure is the steady rate: each node's worker imports the analysis modules on its first
+    app, a cost paid once per node per campaign, printed apart."""
+    from ray_cluster import LocalCluster
+
+    from auditor.batch.ray_engine import RayEngine, joined
+
+    t0 = time.monotonic()
+    with LocalCluster(nodes=nodes, cpus=1) as cluster:
+        started = time.monotonic() - t0
+        with joined(cluster.address, RayEngine()) as engine:
+            m = read_manifest(manifest)
+            warm = replace(m, apps=m.apps[:4 * nodes], campaign="warm-up")
+            shutil.rmtree(CACHE / "run-warm", ignore_errors=True)
+            with Store(CACHE / "run-warm" / "warm.db") as store:
+                t0 = time.monotonic()
+                run_batch(warm, store, ruleset=ruleset, engine=engine)
+                warm_s = time.monotonic() - t0
+            result = measure(manifest, f"ray {nodes} node{'s' if nodes > 1 else ''}", engine, nodes, ruleset)
+    return {**result, "cluster_start_s": started, "warm_s": warm_s}
 
 
 def writer_throughput(audits: list[Audit], db: Path) -> float:
@@ -279,28 +314,39 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--apps", type=int, default=200)
     ap.add_argument("--distinct", type=int, default=40, help="distinct APKs to build (reused across apps)")
-    ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values to measure")
+    ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values to measure (local engine)")
+    ap.add_argument("--engine", choices=["local", "ray"], default="local",
+                    help="ray: also measure the campaign on a Ray cluster of one and of two nodes here")
+    ap.add_argument("--nodes", default="1,2", help="with --engine ray: comma-separated cluster sizes to measure")
     args = ap.parse_args()
     manifest = build_campaign(args.apps, args.distinct)
     ruleset = frozen_ruleset()
     print(f"forkserver start with warmed analysis modules (once per batch): {warm_forkserver():.1f} s")
-    results = [measure(manifest, int(j), ruleset) for j in args.jobs.split(",")]
+    results = [measure(manifest, f"--jobs {j}", LocalEngine(int(j)), int(j), ruleset) for j in args.jobs.split(",")]
+    if args.engine == "ray":
+        sys.path.insert(0, str(ROOT / "tests"))
+        results += [measure_ray(manifest, int(n), ruleset) for n in args.nodes.split(",")]
     for r in results:
         for key, error in sorted(r.pop("errors").items()):  # type: ignore[attr-defined]
-            print(f"  --jobs {r['jobs']} failed {key}: {error}")
+            print(f"  {r['label']} failed {key}: {error}")
     print(f"machine: {os.cpu_count()} CPUs, load average at end {os.getloadavg()[0]:.1f}")
     for r in results:
-        print(f"--jobs {r['jobs']}: {r['done']}/{r['apps']} apps audited ({r['failed']} failed) "
+        if "cluster_start_s" in r:
+            print(f"{r['label']}: cluster up in {r['cluster_start_s']:.1f} s; first apps on cold workers "
+                  f"(warm-up, not counted) {r['warm_s']:.1f} s")
+        print(f"{r['label']}: {r['done']}/{r['apps']} apps audited ({r['failed']} failed) "
               f"in {r['seconds']:.1f} s = {r['apps_per_min']:.1f} apps/min; "
-              f"per app median {r['median_app_s']:.2f} s wall, {r['median_cpu_s']:.2f} s CPU, "
-              f"p95 {r['p95_app_s']:.2f} s; "
-              f"workers got {r['cpu_share']:.0%} of their CPUs; parent storing {r['store_share']:.0%} of the run; "
-              f"peak RSS per worker {r['peak_rss_mb']:.0f} MB ({r['workers']} workers); db {r['db_mb']:.1f} MB; "
-              f"resume (all {r['resume_skipped']} skipped) {r['resume_s']:.1f} s; dashboard {r['dashboard_s']:.2f} s; "
-              f"SQLite writer {r['writes_per_s']:.0f} audits/s")
-    if len(results) >= 2:
-        print(f"speed-up --jobs {results[-1]['jobs']} vs {results[0]['jobs']}: "
-              f"{results[-1]['apps_per_min'] / results[0]['apps_per_min']:.2f}x")
+              f"per app median {r['median_app_s']:.2f} s wall, {r['median_cpu_s']:.2f} s CPU "
+              f"(mean {r['mean_cpu_s']:.3f}), p95 {r['p95_app_s']:.2f} s; "
+              f"workers got {r['cpu_share']:.0%} of their CPUs; {r['workers']} workers on {r['nodes']} node(s); "
+              f"peak RSS per worker {r['peak_rss_mb']:.0f} MB; db {r['db_mb']:.1f} MB; "
+              f"resume (all {r['resume_skipped']} skipped) {r['resume_s']:.1f} s; dashboard {r['dashboard_s']:.2f} s")
+        print(f"  driver (storing, incl. writing reports that came back): {r['driver_ms']:.1f} ms per app, "
+              f"{r['store_share']:.0%} of the run, so it takes at most {60000 / r['driver_ms']:.0f} apps/min; "
+              f"SQLite writer alone {r['writes_per_s']:.0f} audits/s")
+    base = results[0]["apps_per_min"]
+    for r in results[1:]:
+        print(f"speed-up {r['label']} vs {results[0]['label']}: {r['apps_per_min'] / base:.2f}x")  # type: ignore[operator]
 
 
 if __name__ == "__main__":

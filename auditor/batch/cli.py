@@ -8,6 +8,7 @@ next run resumes.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 from collections import Counter
@@ -92,13 +93,13 @@ def batch(manifest: Path, db: Path, jobs: int | None, out: Path | None, lang: st
     from auditor.ruleset import Ruleset
     from auditor.store import Store, check_ours
 
-    runner_engine = _engine(engine, jobs, address, ship_inputs)
+    session = _engine(engine, jobs, address, ship_inputs)
     m = read_manifest(manifest)
     if out and out.exists() and not out.is_dir():
         raise InputError(out, "--out must be a directory")  # found now, not after hours of audits
     ruleset = Ruleset()
     check_ours(db)  # before the lock file is put beside it
-    with exclusive(db), Store(db) as store:
+    with exclusive(db), Store(db) as store, session as runner_engine:
         progress = make_progress(_err, TextColumn("{task.fields[status]}"))
         listener = ProgressListener(progress)
         try:
@@ -118,8 +119,11 @@ def batch(manifest: Path, db: Path, jobs: int | None, out: Path | None, lang: st
                 _err.print(for_terminal(f"  no report for {key}: {error}"), markup=False)
 
 
-def _engine(name: str, jobs: int | None, address: str | None, ship_inputs: bool) -> Engine:
-    """The engine the options ask for; Ray's options without Ray, or Ray not installed, is exit 2."""
+def _engine(name: str, jobs: int | None, address: str | None,
+            ship_inputs: bool) -> contextlib.AbstractContextManager[Engine]:
+    """The engine the options ask for, to be entered for the run (a Ray engine joins its cluster then).
+    Checked now, before the database is touched: Ray's options without Ray, Ray not installed, or no
+    Ray head at the address is exit 2 at once."""
     from auditor.errors import UsageError
 
     if name == "local":
@@ -127,12 +131,12 @@ def _engine(name: str, jobs: int | None, address: str | None, ship_inputs: bool)
             raise UsageError("--address and --ship-inputs need --engine ray")
         from auditor.batch.local import LocalEngine
 
-        return LocalEngine(jobs or default_jobs())
+        return contextlib.nullcontext(LocalEngine(jobs or default_jobs()))
     if importlib.util.find_spec("ray") is None:
         raise UsageError("--engine ray needs Ray: pip install 'pi-auditor[ray]' (docs/batch.md)")
-    from auditor.batch.ray_engine import RayEngine
+    from auditor.batch.ray_engine import RayEngine, head_address, joined
 
-    return RayEngine(address, ship_inputs=ship_inputs, max_in_flight=jobs)
+    return joined(head_address(address), RayEngine(ship_inputs=ship_inputs, max_in_flight=jobs))
 
 
 def _print_summary(s: BatchSummary, db: Path) -> None:

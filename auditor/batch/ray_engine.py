@@ -16,10 +16,12 @@ driver's rules version.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import time
 from collections import deque
@@ -68,24 +70,24 @@ class RayEngine:
         self._window_read = float("-inf")
 
     def run(self, tasks: deque[AppTask], setup: WorkerSetup, record: Record) -> None:
-        connect(self.address)
-        try:
-            cluster = ClusterSetup(setup.salt, _hashed("rules", setup.rules_root),
-                                   _hashed("recognizers", setup.recognizers_root),
-                                   ray.get_runtime_context().get_node_id(), self.ship_inputs)
-            audit = audit_app.options(max_retries=self.retries)
-            inflight: dict[ray.ObjectRef, AppTask] = {}
-            while tasks or inflight:
-                self._refill(tasks, inflight, lambda t: audit.remote(t, cluster))
-                ray.wait(list(inflight), num_returns=1)
-                ready, _ = ray.wait(list(inflight), num_returns=len(inflight), timeout=0)
-                outcomes = [(inflight.pop(ref), ref) for ref in ready]
-                # hand out the next apps before storing these, so no worker idles while the driver writes
-                self._refill(tasks, inflight, lambda t: audit.remote(t, cluster))
-                for task, ref in outcomes:
-                    record(task, self._outcome(task, ref))
-        finally:
-            ray.shutdown()
+        if not ray.is_initialized():  # not joined by the caller (the CLI joins first, see joined())
+            with joined(head_address(self.address), self):
+                self.run(tasks, setup, record)
+            return
+        cluster = ClusterSetup(setup.salt, _hashed("rules", setup.rules_root),
+                               _hashed("recognizers", setup.recognizers_root),
+                               ray.get_runtime_context().get_node_id(), self.ship_inputs)
+        audit = audit_app.options(max_retries=self.retries)
+        inflight: dict[ray.ObjectRef, AppTask] = {}
+        while tasks or inflight:
+            self._refill(tasks, inflight, lambda t: audit.remote(t, cluster))
+            ray.wait(list(inflight), num_returns=1)
+            ready, _ = ray.wait(list(inflight), num_returns=len(inflight), timeout=0)
+            outcomes = [(inflight.pop(ref), ref) for ref in ready]
+            # hand out the next apps before storing these, so no worker idles while the driver writes
+            self._refill(tasks, inflight, lambda t: audit.remote(t, cluster))
+            for task, ref in outcomes:
+                record(task, self._outcome(task, ref))
 
     def _refill(self, tasks: deque[AppTask], inflight: dict[ray.ObjectRef, AppTask],
                 submit: Callable[[AppTask], ray.ObjectRef]) -> None:
@@ -111,19 +113,41 @@ class RayEngine:
                                                 f"(node lost, crash or out of memory): {type(e).__name__}")
 
 
-def connect(address: str | None) -> None:
-    """Join the cluster at ``address`` (else RAY_ADDRESS, else the one running on this machine); never
-    start a private one: a campaign on Ray is meant for a cluster someone started (docs/batch.md)."""
+def head_address(address: str | None) -> str:
+    """The cluster to join: ``address``, else RAY_ADDRESS, else the one this machine belongs to
+    ("auto"), checked to answer now (Ray itself retries a dead address for minutes). A campaign never
+    starts a private Ray instance: it is meant for a cluster someone started (docs/batch.md)."""
     address = address or os.environ.get("RAY_ADDRESS") or "auto"
     if "://" in address:
         raise UsageError(f"--address {address}: Ray Client addresses are not supported; run `auditor batch` on a "
                          "node of the cluster (docs/batch.md), with the head's address (host:6379)")
+    if address == "auto":
+        return address
+    host, colon, port = address.rpartition(":")
+    if not colon:
+        host, port = address, "6379"  # Ray's default port
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except (OSError, ValueError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        raise UsageError(f"--address {address}: no Ray head answers there ({reason}); start one with "
+                         "`ray start --head` (docs/batch.md)") from None
+    return address
+
+
+@contextlib.contextmanager
+def joined(address: str, engine: RayEngine) -> Iterator[RayEngine]:
+    """This process joined to the cluster for as long as the block runs; the engine uses that connection."""
     try:
         ray.init(address=address, namespace="pi-auditor", logging_level=logging.WARNING, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise UsageError(f"--address {address}: cannot join a Ray cluster ({first}); start one with "
                          "`ray start --head` (docs/batch.md)") from None
+    try:
+        yield engine
+    finally:
+        ray.shutdown()
 
 
 def _hashed(kind: str, folder: str) -> HashedInput:

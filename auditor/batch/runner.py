@@ -97,8 +97,9 @@ def run_batch(manifest: Manifest, store: Store, *, jobs: int = 1, report_dir: Pa
         if listener:
             listener.finished(task.key, result.error)
 
-    engine = engine or LocalEngine(jobs, task_fn)
-    engine.run(pending, WorkerSetup(store.salt, str(ruleset.root), str(ruleset.recognizers_root)), record)
+    if pending:  # a finished campaign resumes without starting workers or joining a cluster
+        engine = engine or LocalEngine(jobs, task_fn)
+        engine.run(pending, WorkerSetup(store.salt, str(ruleset.root), str(ruleset.recognizers_root)), record)
     summary.seconds = time.monotonic() - started
     return summary
 
