@@ -85,8 +85,10 @@ class LocalCluster:
         else:
             args += ["--address", self.address]
         log = (self.temp / f"node{len(self.nodes)}.log").open("wb")
-        self.nodes.append(subprocess.Popen(args, env=ray_env(), stdout=log, stderr=subprocess.STDOUT,
-                                           start_new_session=True))
+        scratch = self.temp / f"tmp{len(self.nodes)}"  # the workers' temporary folder, removed with the cluster
+        scratch.mkdir()
+        self.nodes.append(subprocess.Popen(args, env={**ray_env(), "TMPDIR": str(scratch)}, stdout=log,
+                                           stderr=subprocess.STDOUT, start_new_session=True))
         log.close()
         if head:
             self._wait_for_head()

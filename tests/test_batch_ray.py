@@ -109,16 +109,20 @@ def test_a_runaway_app_hits_the_timeout_and_the_dashboard_says_why(cluster: Any,
         assert "took longer than 0.001 s" in reasons[key]
 
 
-APPS = 30
-CAPTURES = sorted((ROOT / "samples" / "traffic").glob("*.har"))
+APPS = 24
+CAPTURE_REPEAT = 20  # the gov-service capture's flows 20 times over: ~0.5 s per app instead of ~0.1 s
 
 
 def campaign(tmp: Path, apks: dict[str, Path], n: int) -> Path:
-    """n distinct apps (the sample APKs cycled, each its own first-party domain) with a capture each, so
-    that an app takes long enough for both nodes to be busy when one is killed."""
+    """n distinct apps (the sample APKs cycled, each its own first-party domain) with a long capture each,
+    so that an app takes long enough for the second node to be busy with one when it is killed."""
+    har = json.loads((ROOT / "samples" / "traffic" / "gov_service.har").read_text(encoding="utf-8"))
+    har["log"]["entries"] *= CAPTURE_REPEAT
+    capture = tmp / "capture.har"
+    capture.write_text(json.dumps(har, ensure_ascii=False), encoding="utf-8")
     names = sorted(apks)
     lines = ["campaign: ray-test", "apps:"]
-    lines += [f"  - {{id: app{i:02d}, apk: {apks[names[i % len(names)]]}, traffic: [{CAPTURES[i % len(CAPTURES)]}], "
+    lines += [f"  - {{id: app{i:02d}, apk: {apks[names[i % len(names)]]}, traffic: [{capture}], "
               f"first_party: app{i:02d}.example.cn}}" for i in range(n)]
     path = tmp / "m.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
