@@ -134,3 +134,44 @@ def test_a_resident_id_in_a_cookie_value_is_still_found(tmp_path: Path) -> None:
         entry(f"{APP}/x", headers=[("Cookie", f"sfzh={RESIDENT_ID}; u=%7B%22mobile%22%3A%22{MOBILE}%22%7D")]),
     ])
     assert found(audit(har)) == {(0, "request", "id_document"), (0, "request", "phone_number")}
+
+
+def test_offsets_in_free_text_with_leading_blanks_point_at_the_find(tmp_path: Path) -> None:
+    """Free text is weighed at the offsets the scanner found, blanks and all: the foreign number is still
+    dropped and the plain mobile kept when the text starts with a newline."""
+    text = f"\n\n   客服 +18889935273 ，联系人手机 {MOBILE}\n"
+    har = write_har(tmp_path / "c.har", [entry(f"{APP}/notice/1", response=text, response_mime="text/plain")])
+    r = audit(har)
+    assert found(r) == {(0, "response", "phone_number")}
+    assert [o.value for o in r.observations] == [f"{MOBILE[:3]}****{MOBILE[-4:]}"]
+
+
+def test_luhn_valid_ids_in_fields_are_no_cards_unless_key_or_words_say_so(tmp_path: Path) -> None:
+    visa_like = luhn_complete("448191150409")  # 13 digits, a Visa-shaped correlator
+    har = write_har(tmp_path / "c.har", [
+        entry(f"https://ads.example.com/gampad?correlator={visa_like}&pe={luhn_complete('41119110659820')}"),
+        entry(f"{APP}/bind/notice", response="您的银行卡号 4111 1111 1111 1111 已绑定", response_mime="text/plain"),
+        entry(f"{APP}/bind", method="POST", body=f"bankCardNo={luhn_complete('411111111111111')}"),
+    ])
+    assert found(audit(har)) == {(1, "response", "bank_account"), (2, "request", "bank_account")}
+
+
+def test_only_an_ip_address_the_receiver_could_not_see_is_reported(tmp_path: Path) -> None:
+    """Public addresses (the client's own, echoed by a proxy; a server's) say nothing the receiver did not
+    see; the device's address on its own network does."""
+    har = write_har(tmp_path / "c.har", [
+        entry("https://ads.example.com/p?co=12.34.7.18&ip=203.0.113.9",
+              response_headers=[("X-Proxy-Origin", "12.34.7.18")]),
+        entry(f"{APP}/device/report", method="POST", body_mime="application/json",
+              body=json.dumps({"localIp": "192.168.1.23", "gateway": "fe80::1ff:fe23:4567:890a", "lo": "127.0.0.1"})),
+    ])
+    r = audit(har)
+    assert found(r) == {(1, "request", "ip_address")}
+    assert {o.where["path"] for o in r.observations} == {"body.localIp", "body.gateway"}
+
+
+def test_http2_pseudo_headers_do_not_repeat_the_url(tmp_path: Path) -> None:
+    url = f"{APP}/u?sfzh={RESIDENT_ID}"
+    har = write_har(tmp_path / "c.har", [entry(url, headers=[(":method", "GET"), (":path", f"/u?sfzh={RESIDENT_ID}"),
+                                                              (":authority", "api.parking.example.cn")])])
+    assert [o.where["path"] for o in audit(har).observations] == ["query.sfzh"]

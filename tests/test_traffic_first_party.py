@@ -128,3 +128,13 @@ def test_a_sites_pages_posting_the_login_to_its_back_end_make_both_first_party(t
     assert r.first_party == ["shop-site.cn", "shop-api.com"]
     assert r.inferred is not None and r.inferred.confidence == "high"
     assert {o.party.kind for o in r.observations} == {"first"}
+
+
+def test_a_static_cdn_receiving_pi_is_no_undisclosed_sdk_but_an_analytics_sdk_is(tmp_path: Path) -> None:
+    entries = [entry("https://api.parking-app.cn/v1/login", method="POST", body=f"mobile={MOBILE}&smsCode=1234"),
+               entry(f"https://cdn.jsdelivr.net/npm/x.js?u={RESIDENT_ID}", response_mime="text/javascript"),
+               entry(f"https://ulogs.umeng.com/unify_logs?idcard={RESIDENT_ID}")]
+    audit_ = full_audit(write_har(tmp_path / "cdn.har", entries))
+    parties = {o.party.sdk for o in audit_.observations if o.category == "id_document"}
+    assert parties == {"jsdelivr", "umeng"}
+    assert {f.party.sdk for f in audit_.findings if f.rule == "undisclosed_sdk"} == {"umeng"}

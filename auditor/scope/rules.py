@@ -79,7 +79,11 @@ def check_sensitive_no_separate_consent(ctx: JudgeContext) -> list[FindingDraft]
 
 def check_undisclosed_sdk(ctx: JudgeContext) -> list[FindingDraft]:
     """A third party collects PI and the policy's SDK / third-party list does not name it."""
-    out = [o for o in ctx.collected() if o.party.kind == "third" and not ctx.sdk_declared(o.party)]
+    # a static-content CDN or a UI library carries no PI of its own (rules/sdks.yaml kinds cdn, ui): what
+    # reaches it (a cookie, a page's referrer) makes it no third party that collects
+    hosting = {sid for sid, e in ctx.ruleset.sdks.items() if e["kind"] in ("cdn", "ui")}
+    out = [o for o in ctx.collected()
+           if o.party.kind == "third" and not ctx.sdk_declared(o.party) and o.party.sdk not in hosting]
     drafts = group(out, "undisclosed_sdk", "第三方收集个人信息，隐私政策的第三方SDK清单未列明",
                    "A third party collects PI and the policy's third-party (SDK) list does not name it")
     if ctx.app.get("first_party_confidence") == "low":
@@ -252,8 +256,11 @@ CORE_CHECKS: list[Check] = [
 
 
 def all_checks() -> list[Check]:
-    """Core checks plus those of optional source modules (mini-program), when present."""
-    checks = list(CORE_CHECKS)
+    """Core checks, the checklist's (auditor/checklist/rules.py), and those of optional source modules
+    (mini-program), when present."""
+    from auditor.checklist.rules import CHECKS as CHECKLIST_CHECKS
+
+    checks = [*CORE_CHECKS, *CHECKLIST_CHECKS]
     try:
         from auditor.scope import rules_miniprogram
     except ImportError:

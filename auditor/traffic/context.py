@@ -10,12 +10,13 @@ few leaves whose key names a device id, never on every leaf, so the scan keeps i
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from auditor.pii.hit import Hit
 from auditor.pii.keys import normalise_key
@@ -33,6 +34,9 @@ _PLACEHOLDERS = frozenset({"null", "undefined", "unknown", "none", "nil", "defau
 _COMMENT = re.compile(r"\(([^()]*)\)")
 _PRODUCT = re.compile(r"([^\s/();,]+)/([^\s();,]+)")
 _NAMED = re.compile(r"([^\s/=:]+)\s*[/=:]\s*(\S+)")
+#: Networks of a device's own address on its network: RFC 1918 and RFC 4193 (Python's is_private also
+#: takes documentation and benchmark ranges).
+_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 _ECHO_STRIP = {ord(c): None for c in " \t\r\n\u3000-·•・()（）"}
 _JSONP_BODY = re.compile(rb"\s*(?:/\*\*/\s*)?(?:typeof\s+[\w$.]+\s*===?\s*['\"]function['\"]\s*&&\s*)?([\w$.]+)\s*\(")
 
@@ -55,6 +59,9 @@ class _Rules:
     ua_negative: frozenset[str]
     credential_keys: frozenset[str]
     user_categories: frozenset[str]  # categories a person types into a form (first-party evidence)
+    key_or_context: frozenset[str]  # entities a field's value alone does not establish
+    ip_entities: frozenset[str]
+    ip_keep: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +97,9 @@ def _compile(d: dict[str, Any]) -> _Rules:
         ua_negative=frozenset(ua["negative_names"]),
         credential_keys=frozenset(d["first_party"]["credential_keys"]),
         user_categories=frozenset(d["first_party"]["user_entered_categories"]),
+        key_or_context=frozenset(d["fields"]["key_or_context_entities"]),
+        ip_entities=frozenset(d["ip_addresses"]["entities"]),
+        ip_keep=frozenset(d["ip_addresses"]["keep"]),
     )
 
 
@@ -133,8 +143,8 @@ class TrafficContext:
             return not ("script" in mime and self._jsonp(flow))
         if mime and not mime.startswith(("application/octet-stream", "text/plain", "binary/")):
             return False
-        path = urlsplit(flow.url).path
-        ext = path.rpartition("/")[2].rpartition(".")[2].lower() if "." in path.rpartition("/")[2] else ""
+        name = flow._parts.path.rpartition("/")[2]
+        ext = name.rpartition(".")[2].lower() if "." in name else ""
         return ext in self.r.static_ext and not (ext in ("js", "mjs", "cjs") and self._jsonp(flow))
 
     def _jsonp(self, flow: Flow) -> bool:
@@ -142,7 +152,7 @@ class TrafficContext:
 
         Known by a callback parameter, or by the body calling a function the query named (a static
         script may start with ``define([`` too, so the body alone does not say it)."""
-        query = urlsplit(flow.url).query
+        query = flow._parts.query
         if not query:
             return False
         pairs = parse_qsl(query)
@@ -153,19 +163,44 @@ class TrafficContext:
 
     # -- hits in their place ------------------------------------------------------------------------
 
-    def weigh(self, hits: list[Hit], path: str, text: str) -> list[Hit]:
-        """The hits that hold where they were found; ``text`` is what their offsets refer to."""
-        where = location(path)
-        return [h for h in hits if self._holds(h, where, text)]
+    def weigh(self, hits: list[Hit], path: str, value: object, *, text: bool = False) -> list[Hit]:
+        """The hits that hold where they were found. ``value`` is what the scanner read: a field's value
+        (its stripped text, or a number's repr, is what the hits' offsets refer to), or with ``text`` a
+        free text, whose offsets are its own."""
+        cookie = path.startswith("cookies")
+        ips = self.r.ip_entities  # weighed even when key and value agree
+        if not cookie and all("key" in h.evidence and h.entity not in ips for h in hits):
+            return hits  # most hits: a key and a value agree, outside a cookie
+        if text:
+            source = str(value)
+        else:
+            source = value.strip() if type(value) is str else repr(value) if isinstance(value, int | float) else ""
+        return [h for h in hits if self._holds(h, cookie, not text, source)]
 
-    def _holds(self, h: Hit, where: str, text: str) -> bool:
+    def _holds(self, h: Hit, cookie: bool, field: bool, text: str) -> bool:
         r = self.r
+        if h.entity in r.ip_entities and not self._telling_address(h.text):
+            return False
         by_key = "key" in h.evidence
-        if where == "cookies":
+        if cookie:
             if by_key:
                 return h.entity not in r.cookie_weak
             return h.entity in r.cookie_whole and h.start == 0 and h.end == len(text) and self._plain(h, text)
-        return by_key or self._plain(h, text)
+        if by_key:
+            return True
+        if field and h.entity in r.key_or_context and "context" not in h.evidence:
+            return False  # a Luhn-valid id under a key that names no card
+        return self._plain(h, text)
+
+    def _telling_address(self, text: str) -> bool:
+        """An IP address the receiver could not have seen anyway: the device's own on its network."""
+        try:
+            ip = ipaddress.ip_address(text.strip().strip("[]").split("%", 1)[0])
+        except ValueError:
+            return False
+        kind = ("link_local" if ip.is_link_local else "loopback" if ip.is_loopback
+                else "private" if any(ip in net for net in _PRIVATE) else "public" if ip.is_global else "reserved")
+        return kind in self.r.ip_keep
 
     def _plain(self, h: Hit, text: str) -> bool:
         """A value-only find that is not part of something else (an id, a foreign number, an SSH remote)."""

@@ -221,6 +221,8 @@ class Walker:
     def _headers(self, headers: list[tuple[str, str]], cookie_header: str) -> Iterator[Piece]:
         for name, value in headers:
             lname = name.lower()
+            if lname[:1] == ":":
+                continue  # HTTP/2 pseudo-headers (Chrome's HAR keeps them): the URL and method again
             if lname == cookie_header:
                 yield from self._cookies(value, lname)
             elif lname not in SKIP_HEADERS:

@@ -19,6 +19,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from auditor.checklist.consent_ui import consent_page
+from auditor.checklist.refusal import after_refusal, resolve_refusal
 from auditor.masking import mask, mask_host, mask_url, value_hash
 from auditor.model import Observation, Party
 from auditor.pii import PIScanner, get_scanner
@@ -46,7 +48,7 @@ from auditor.traffic.flows import (
     read_har,
     read_mitm_records,
 )
-from auditor.traffic.parties import PartyResolver
+from auditor.traffic.parties import PartyResolver, registrable
 
 
 class FlowScanner:
@@ -119,7 +121,8 @@ class FlowScanner:
         hits, payload = self._hits(piece, url)
         if hits:
             if payload is None:
-                hits = self.context.weigh(hits, piece.path, _source(piece))
+                hits = (self.context.weigh(hits, piece.path, piece.text, text=True) if type(piece) is Text
+                        else self.context.weigh(hits, piece.path, piece.value))
                 if not hits:
                     return
         elif type(piece) is Leaf and (role := self.context.roles.get(piece.key, _UNSEEN)) is not None:
@@ -179,7 +182,7 @@ class FlowScanner:
     def _in_place(self, hits: list[Hit], key: str, value: Any, folded: str, device: bool) -> list[Hit]:
         """A column value's hits weighed as any leaf's (see _piece), or its device id when the key names one."""
         if hits:
-            return self.context.weigh(hits, folded, _as_source(value))
+            return self.context.weigh(hits, folded, value)
         dev = self.context.device_hit(key, value, folded) if device else None
         return [dev] if dev is not None else []
 
@@ -333,15 +336,6 @@ def settle(held: Iterable[Held], echoes: set[int]) -> list[Observation]:
     return [h.observation for h in held if h.echo_keys & echoes]
 
 
-def _source(piece: Leaf | Text | Blob) -> str:
-    """The text a piece's hits have their offsets in (as the PI scanner read it)."""
-    return piece.text if type(piece) is Text else _as_source(piece.value)  # type: ignore[union-attr]
-
-
-def _as_source(value: Any) -> str:
-    return value.strip() if type(value) is str else (repr(value) if isinstance(value, int | float) else "")
-
-
 _SEGMENT = re.compile(r"[.\[\]{}]+")
 _INDEX = re.compile(r"\[\d+\]")
 
@@ -356,6 +350,12 @@ class TrafficResult:
     inferred: FirstParty | None = None
     warnings: list[str] = field(default_factory=list)
     flow_count: int = 0
+    #: the moment the user refused consent (--refused-at), for 认定方法 三.2
+    refusal: ConsentMoment | None = None
+    #: consent checkboxes in the capture's H5 pages (auditor/checklist/consent_ui.py)
+    consent_boxes: list[dict[str, Any]] = field(default_factory=list)
+    #: how many HTML pages the capture holds (what 三.4's answer was read from)
+    html_pages: int = 0
 
 
 @dataclass
@@ -368,6 +368,8 @@ class FlowResult:
     hints: FlowHints  # what the flow says of whose app it is
     held: list[Held] = field(default_factory=list)
     echoes: set[int] = field(default_factory=set)
+    consent_boxes: list[dict[str, Any]] = field(default_factory=list)
+    html_page: bool = False
 
 
 @dataclass
@@ -408,7 +410,7 @@ _worker_context: _Context | None = None
 
 def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, consent_at: str | None = None,
                     first_party: Sequence[str] = (), body_cap: int = DEFAULT_BODY_CAP,
-                    progress: Any = None, app: AppHints | None = None) -> TrafficResult:
+                    progress: Any = None, app: AppHints | None = None, refused_at: str | None = None) -> TrafficResult:
     """Offline audit of captures: read and scan every flow, then settle what waits for an echo, infer
     the first party when none is given, and place the flows on the consent timeline (all of these need
     every flow, so they come after the scan). ``app`` is what other inputs say of whose app it is."""
@@ -442,6 +444,7 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
             fp = inferred.domains
             resolver.set_first(fp)
     consent = resolve_consent(flows, consent_at, [r.consent_hint for r in results])
+    refusal = resolve_refusal(flows, refused_at) if refused_at else None
     observations: list[Observation] = []
     timeline: list[dict[str, Any]] = []
     party_dicts: dict[str, dict[str, Any]] = {}
@@ -452,9 +455,12 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
         if host not in party_dicts:
             party_dicts[host] = party.to_dict()
         before = consent.is_before(f) if consent else None
+        refused = refusal is not None and after_refusal(f, refusal, consent)
         for o in r.observations:
             o.party = party
             o.before_consent = _message_before(o, before, consent)
+            if refused:
+                o.where["after_refusal"] = True
         observations += r.observations
         timeline.append({
             "file": f.file, "index": f.index, "time": f.time.isoformat() if f.time else None,
@@ -465,7 +471,9 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
         })
     if inferred is not None:  # an inferred domain comes from the capture: shown as every output shows hosts
         fp, inferred = [mask_host(d) for d in fp], inferred.masked()
-    return TrafficResult(observations, timeline, consent, fp, inferred, warnings, len(flows))
+    boxes = [b for r in results for b in r.consent_boxes]
+    return TrafficResult(observations, timeline, consent, fp, inferred, warnings, len(flows), refusal, boxes,
+                         sum(r.html_page for r in results))
 
 
 def _message_before(o: Observation, flow_before: bool | None, consent: ConsentMoment | None) -> bool | None:
@@ -531,9 +539,10 @@ def _run_job(job: _Job, ctx: _Context) -> _JobResult:
             scanned = Scanned([], [f"{f.file}: flow {f.index}: not scanned: {type(e).__name__}: {e}"])
         out.warnings += scanned.warnings
         hints = flow_hints(f, scanned.credentials) if ctx.hints else FlowHints(f.host, f.file, f.index)
+        page = consent_page(f)
         out.results.append(FlowResult(f.without_bodies(), scanned.observations,
                                       ctx.consent.match(f) if ctx.consent else None, hints,
-                                      scanned.held, scanned.echoes))
+                                      scanned.held, scanned.echoes, page.boxes, page.html))
     return out
 
 
@@ -553,6 +562,7 @@ def _run_jobs(jobs: list[_Job], ctx: _Context, total: int) -> Iterator[_JobResul
         return
     global _worker_context
     _ = ctx.scanner.scanner.analyzer
+    registrable("warm.example.com")  # the public suffix trie (0.15 s) is built once, not in every worker
     _worker_context = ctx
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
