@@ -51,6 +51,8 @@ def output_options(f: F) -> F:
 
 def audit_options(f: F) -> F:
     f = click.option("--first-party", multiple=True, help="A domain of the app's own servers (repeatable).")(f)
+    f = click.option("--refused-at", help="Moment the user refused consent (认定方法 三.2), given like "
+                     "--consent-at.")(f)
     f = click.option("--consent-at", help="Consent moment: @INDEX, @FILE:INDEX, an ISO time, or a URL regex.")(f)
     f = click.option("--app-category", help="App category of the 2021 necessary-PI rules: its name there "
                      "(网络约车类), English name, id or number.")(f)
@@ -100,7 +102,8 @@ def apk(apk_file: Path, **opts: Any) -> None:
 @output_options
 def policy(policy_file: Path, **opts: Any) -> None:
     """Read a privacy policy into declared, negated and conditional categories and its SDK list."""
-    _run(AuditInputs(policy=policy_file), scope=None, app_category=None, consent_at=None, first_party=(), **opts)
+    _run(AuditInputs(policy=policy_file), scope=None, app_category=None, consent_at=None, refused_at=None,
+         first_party=(), **opts)
 
 
 @cli.command()
@@ -198,13 +201,16 @@ cli.add_command(batch)
 
 
 def _run(inputs: AuditInputs, *, scope: Path | None, app_category: str | None, consent_at: str | None,
-         first_party: Sequence[str], db: Path | None, json_out: str | None, html_out: Path | None,
-         sarif_out: Path | None, pdf_out: Path | None, fail_on: str | None, lang: str) -> None:
+         refused_at: str | None, first_party: Sequence[str], db: Path | None, json_out: str | None,
+         html_out: Path | None, sarif_out: Path | None, pdf_out: Path | None, fail_on: str | None, lang: str) -> None:
     inputs.scope = scope
     inputs.app_category = app_category
     inputs.consent_at = consent_at
+    inputs.refused_at = refused_at
     inputs.first_party = list(first_party)
     store = Store(db) if db else None
+    if store is not None:
+        inputs.previous = _previous_in(store)
     try:
         with make_progress(err) as progress:
             a = run_audit(inputs, ruleset=default_ruleset(), salt=store.salt if store else None, progress=progress)
@@ -217,6 +223,50 @@ def _run(inputs: AuditInputs, *, scope: Path | None, app_category: str | None, c
     _summary(a, db, lang, json_to_stdout=json_out == "-")
     if fail_on and any(SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on] for f in a.findings):
         sys.exit(1)
+
+
+def _previous_in(store: Store) -> Callable[[dict[str, Any]], Audit | None]:
+    """The latest audit of the same app (package or appid) already in the database, if any."""
+    from auditor.checklist.diff import app_key, previous_audit
+
+    def find(app: dict[str, Any]) -> Audit | None:
+        key = app_key(app)
+        if not key or not store.path.exists():
+            return None
+        pid = previous_audit(store.conn, key)
+        return store.load(pid) if pid else None
+
+    return find
+
+
+@cli.command()
+@click.option("--db", type=PathArg, required=True, help="SQLite database with audits.")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "json_out", type=str, help="Write the comparison as JSON ('-' for stdout).")
+@click.option("--html", "html_out", type=PathArg, help="Write NEW's report with a section on the changes.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def diff(db: Path, old: str, new: str, json_out: str | None, html_out: Path | None, lang: str) -> None:
+    """Compare two stored audits of one app: PI, SDKs and permissions that appeared (认定方法 二.2, 四.3)."""
+    from auditor.checklist.diff import app_key, compare
+
+    with Store(db, create=False) as store:
+        a, b = store.load(old), store.load(new)
+    ka, kb = app_key(a.app), app_key(b.app)
+    if ka and kb and ka != kb:
+        raise AuditorError(f"{db}: audits {old} ({ka}) and {new} ({kb}) are of different apps")
+    changes = compare(a, b)
+    if json_out:
+        text = json.dumps(changes, ensure_ascii=False, indent=2)
+        click.echo(text) if json_out == "-" else _write(Path(json_out), text)
+    if html_out:
+        b.changes = changes
+        _write_outputs(b, json_out=None, html_out=html_out, sarif_out=None, pdf_out=None, lang=lang)
+    if json_out != "-":
+        for label, key in (("PI categories", "categories"), ("SDKs", "sdks"), ("permissions", "permissions")):
+            err.print(for_terminal(f"new {label}: {', '.join(changes[key]) or '-'}"), markup=False)
+        policy = {None: "not comparable", True: "changed", False: "unchanged"}[changes["policy_changed"]]
+        err.print(f"privacy policy: {policy}", markup=False)
 
 
 def _write_outputs(a: Audit, *, json_out: str | None, html_out: Path | None, sarif_out: Path | None,

@@ -224,6 +224,37 @@ class Finding:
 
 
 @dataclass
+class ChecklistEntry:
+    """One scenario of the 2019 认定方法 answered for this audit (GUIDE.md §2 ``checklist``).
+
+    ``automatic`` is true when the verdict needs no person (violation, compliant or not_applicable
+    reached from the evidence); ``evidence`` holds what it rests on (a quoted sentence with its section,
+    a file and line, a call site, a flow), ``findings`` the ids of the findings behind a violation, and
+    ``review`` what a person must look at when the audit cannot settle it.
+    """
+
+    id: str
+    verdict: Literal["violation", "compliant", "needs_review", "not_applicable", "not_checked"]
+    automatic: bool
+    text: str
+    text_en: str
+    reason: str = ""
+    reason_en: str = ""
+    findings: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    review: str = ""
+    review_en: str = ""
+    measures: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ChecklistEntry:
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
 class InputFile:
     """An input named by path and content hash, so a report proves what it was made from."""
 
@@ -251,6 +282,12 @@ class Audit:
     declarations: list[Declaration] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: the 31 scenarios of the 2019 认定方法, answered (auditor/checklist)
+    checklist: list[ChecklistEntry] = field(default_factory=list)
+    #: the moment the user refused consent in the capture (认定方法 三.2), like ``consent``
+    refusal: dict[str, Any] | None = None
+    #: what changed since an earlier audit of the same app (认定方法 二.2, 四.3)
+    changes: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -263,11 +300,14 @@ class Audit:
                 "inputs": [i.to_dict() for i in self.inputs],
                 "app": self.app,
                 "consent": self.consent,
+                "refusal": self.refusal,
+                "changes": self.changes,
                 "warnings": list(self.warnings),
             },
             "observations": [o.to_dict() for o in self.observations],
             "declarations": [d.to_dict() for d in self.declarations],
             "findings": [f.to_dict() for f in self.findings],
+            "checklist": [c.to_dict() for c in self.checklist],
         }
 
     @classmethod
@@ -285,6 +325,9 @@ class Audit:
             observations=[Observation.from_dict(o) for o in doc.get("observations", [])],
             declarations=[Declaration.from_dict(d) for d in doc.get("declarations", [])],
             findings=[Finding.from_dict(f) for f in doc.get("findings", [])],
+            checklist=[ChecklistEntry.from_dict(c) for c in doc.get("checklist", [])],
+            refusal=a.get("refusal"),
+            changes=a.get("changes"),
         )
 
     def observation(self, oid: str) -> Observation | None:

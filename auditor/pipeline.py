@@ -13,12 +13,15 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.checklist import ChecklistFacts, build_checklist
+from auditor.checklist import gather as checklist_facts
 from auditor.errors import InputError, UsageError
 from auditor.limits import MAX_HASH_BYTES, MAX_HASH_FILES, limit, regular_file
 from auditor.masking import new_salt
@@ -38,6 +41,10 @@ class AuditInputs:
     app_category: str | None = None
     consent_at: str | None = None
     first_party: list[str] = field(default_factory=list)
+    #: the moment the user refused consent in the capture (认定方法 三.2), given like consent_at
+    refused_at: str | None = None
+    #: finds an earlier audit of the same app (its ``app`` dict in), for 认定方法 二.2 and 四.3
+    previous: Callable[[dict[str, Any]], Audit | None] | None = None
 
     def is_empty(self) -> bool:
         return not (self.apk or self.traffic or self.policy or self.scope or self.miniprogram)
@@ -157,6 +164,9 @@ class _Collected:
     policy_absent_in: list[str] = field(default_factory=list)
     #: privacy-policy pages the capture loaded; None without a capture
     policy_pages: list[str] | None = None
+    #: what the sources say of the 2019 认定方法 scenarios (auditor/checklist)
+    facts: ChecklistFacts = field(default_factory=ChecklistFacts)
+    refusal: dict[str, Any] | None = None
 
 
 def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str | None = None,
@@ -186,23 +196,25 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
     if inputs.miniprogram:
         _add_miniprogram(c, inputs.miniprogram, ruleset, salt, has_policy=inputs.policy is not None)
     if inputs.traffic:
-        _add_traffic(c, inputs.traffic, ruleset, salt, consent_at, first_party, progress)
+        _add_traffic(c, inputs.traffic, ruleset, salt, consent_at, first_party, progress, inputs.refused_at)
     if inputs.policy:
         _add_policy(c, inputs.policy, ruleset)
 
     if app_category:
+        c.facts.have.add("app_category")
         entry = ruleset.necessary_scope[app_category]
         c.app["category"] = app_category
         c.app["category_name"] = entry["zh"]
         c.app["category_name_en"] = entry["en"]
     number(c.observations, "o")
     number(c.declarations, "d")
+    changes = _changes(inputs, c, input_files, ruleset)
     if inputs.traffic:
         c.policy_pages = policy_pages_in(c.app.get("flows", []), ruleset, c.app.get("policy_urls") or [])
     findings = judge_findings(c.observations, c.declarations, c.app, ruleset, app_category=app_category,
                               policy_given=c.policy_given, policy_unreadable=c.policy_unreadable,
                               scope_given=scope is not None, policy_absent_in=tuple(c.policy_absent_in),
-                              policy_pages=c.policy_pages)
+                              policy_pages=c.policy_pages, checklist=c.facts)
     return Audit(
         id=new_audit_id(),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -215,18 +227,38 @@ def run_audit(inputs: AuditInputs, *, ruleset: Ruleset | None = None, salt: str 
         declarations=c.declarations,
         findings=findings,
         warnings=c.warnings,
+        checklist=build_checklist(findings, c.facts, ruleset, c.observations),
+        refusal=c.refusal,
+        changes=changes,
     )
+
+
+def _changes(inputs: AuditInputs, c: _Collected, input_files: list[InputFile],
+             ruleset: Ruleset) -> dict[str, Any] | None:
+    """What is new since the previous audit of the same app, when the caller can find one."""
+    from auditor.checklist.diff import add_changes, compare
+
+    old = inputs.previous(c.app) if inputs.previous is not None else None
+    if old is None:
+        return None
+    now = Audit(id="", created="", tool_version=__version__, rules_version=ruleset.version, inputs=input_files,
+                app=c.app, observations=c.observations)
+    changes = compare(old, now)
+    add_changes(c.facts, changes)
+    return changes
 
 
 def judge_findings(observations: list[Observation], declarations: list[Declaration], app: dict[str, Any],
                    ruleset: Ruleset, *, app_category: str | None, policy_given: bool = False,
                    policy_unreadable: str | None = None, scope_given: bool = False,
-                   policy_absent_in: tuple[str, ...] = (), policy_pages: list[str] | None = None) -> list[Finding]:
+                   policy_absent_in: tuple[str, ...] = (), policy_pages: list[str] | None = None,
+                   checklist: ChecklistFacts | None = None) -> list[Finding]:
     """Judge numbered observations and declarations into numbered findings (also used by the live proxy)."""
     ctx = JudgeContext(
         observations=observations, declarations=declarations, app=app, ruleset=ruleset,
         app_category=app_category, policy_given=policy_given, policy_unreadable=policy_unreadable,
         scope_given=scope_given, policy_absent_in=policy_absent_in, policy_pages=policy_pages,
+        checklist=checklist,
     )
     findings = judge(ctx, all_checks())
     number(findings, "f")
@@ -269,7 +301,7 @@ def _hash_inputs(inputs: AuditInputs) -> list[InputFile]:
 
 
 def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, consent_at: str | None,
-                 first_party: list[str], progress: Any) -> None:
+                 first_party: list[str], progress: Any, refused_at: str | None = None) -> None:
     from auditor.traffic.first_party import AppHints
     from auditor.traffic.scan import analyze_traffic
 
@@ -277,8 +309,16 @@ def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, 
     hints = AppHints(packages=[c.app["package"]] if c.app.get("package") else [],
                      domains=list(c.app.get("request_domains") or []))
     r = analyze_traffic(paths, ruleset=ruleset, salt=salt, consent_at=consent_at, first_party=first_party,
-                        progress=progress, app=hints)
+                        progress=progress, app=hints, refused_at=refused_at)
     c.observations.extend(r.observations)
+    c.facts.have.update({"capture", "collection"})
+    if r.html_pages:
+        checklist_facts.add_consent_boxes(c.facts, r.consent_boxes, ("抓包中的H5页面", "H5 pages of the capture"))
+    if r.refusal is not None:
+        c.refusal = r.refusal.to_dict()
+        c.facts.have.add("refusal_moment")
+        if r.refusal.assumption:
+            c.warnings.append(r.refusal.assumption)
     c.warnings.extend(r.warnings)
     c.app["flows"] = r.flows
     c.app["flow_count"] = r.flow_count
@@ -289,6 +329,7 @@ def _add_traffic(c: _Collected, paths: list[Path], ruleset: Ruleset, salt: str, 
         c.warnings.append(f"first party inferred as {', '.join(r.inferred.domains)} ({r.inferred.confidence} "
                           f"confidence): {'; '.join(r.inferred.how)}")
     if r.consent is not None:
+        c.facts.have.add("consent_moment")
         c.consent = r.consent.to_dict()
         if r.consent.assumption:
             c.warnings.append(r.consent.assumption)
@@ -306,6 +347,7 @@ def _add_policy(c: _Collected, path: Path, ruleset: Ruleset) -> None:
 
     r = read_policy(path, ruleset)
     c.policy_given = True
+    checklist_facts.add_policy(c.facts, r, ruleset, html=checklist_facts.policy_html(path), label=path.name)
     c.declarations.extend(r.declarations)
     c.warnings.extend(f"{path.name}: {w}" for w in r.warnings)
     if r.unreadable:
@@ -329,6 +371,11 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
     c.app["cleartext_allowed"] = r.cleartext_allowed
     c.app["policy_urls"] = r.policy_urls
     c.app["capabilities"] = r.capabilities
+    c.facts.have.update({"apk", "collection", "consent_ui"} | ({"permissions"} if r.permissions else set()))
+    checklist_facts.add_consent_boxes(c.facts, r.consent_boxes, ("APK布局文件", "APK's layouts"))
+    checklist_facts.add_permission_requests(c.facts, r.permission_requests)
+    if r.permission_requests:
+        c.app["permission_requests"] = r.permission_requests
     if not r.policy_texts and not has_policy:
         c.policy_absent_in.append("apk")
     if r.policy_texts and not has_policy:
@@ -340,6 +387,9 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
         c.policy_given = True
         c.declarations.extend(pr.declarations)
         c.app["bundled_policy"] = name
+        c.app["bundled_policy_sha256"] = pr.sha256
+        html = text if name.lower().endswith((".html", ".htm")) else None
+        checklist_facts.add_policy(c.facts, pr, ruleset, html=html, label=name)
         if pr.unreadable:
             c.policy_unreadable = pr.unreadable
 
@@ -354,6 +404,9 @@ def _add_miniprogram(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, 
     for k, v in r.app.items():
         c.app.setdefault(k, v)
     c.app["miniprogram_privacy"] = r.privacy
+    c.facts.have.update({"miniprogram", "collection", "consent_ui"})
+    checklist_facts.add_consent_boxes(c.facts, r.privacy.get("consent_boxes", []), ("小程序页面", "mini-program pages"))
+    checklist_facts.add_miniprogram(c.facts)
     # the privacy guideline (privacy.json) or a policy page is the mini-program's own policy
     guideline_file = (r.privacy.get("guideline") or {}).get("file")
     if not (has_policy or guideline_file or r.privacy.get("policy_pages")):

@@ -45,6 +45,10 @@ def run_bounded(fn: Callable[[Any], T], arg: Any, *, memory: int, timeout: float
     os.close(w)
     try:
         data = _read_until(r, pid, time.monotonic() + timeout)
+    except BaseException:  # e.g. the batch's --timeout alarm: the child must not run on alone
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
     finally:
         os.close(r)
     _, status = os.waitpid(pid, 0)

@@ -27,7 +27,7 @@ SCHEMA_VERSION = 1
 _TABLES: dict[str, dict[str, Any]] = {
     "audits": {
         "columns": {"id": str, "created": str, "tool_version": str, "rules_version": str, "status": str,
-                    "app": str, "consent": str, "warnings": str, "summary": str},
+                    "app": str, "consent": str, "warnings": str, "summary": str, "refusal": str, "changes": str},
         "pk": "id",
     },
     "inputs": {
@@ -49,6 +49,11 @@ _TABLES: dict[str, dict[str, Any]] = {
     "findings": {
         "columns": {"audit_id": str, "id": str, "rule": str, "category": str, "severity": str,
                     "title": str, "count": int, "doc": str},
+        "pk": ("audit_id", "id"),
+    },
+    # the 2019 认定方法 scenarios answered per audit: "which apps breach 三.8?" is one query
+    "checklist": {
+        "columns": {"audit_id": str, "id": str, "verdict": str, "automatic": int, "doc": str},
         "pk": ("audit_id", "id"),
     },
 }
@@ -161,6 +166,11 @@ class Store:
             for name, spec in _TABLES.items():
                 if name not in self.db.table_names():
                     self.db[name].create(spec["columns"], pk=spec["pk"])
+                else:  # a database made by an earlier version gains the columns added since
+                    have = self.db[name].columns_dict
+                    for col, typ in spec["columns"].items():
+                        if col not in have:
+                            self.db[name].add_column(col, typ)
             self.db["inputs"].create_index(["audit_id"], if_not_exists=True)
             self.db["inputs"].create_index(["sha256"], if_not_exists=True)
             self.db["observations"].create_index(["category"], if_not_exists=True)
@@ -203,6 +213,14 @@ class Store:
             self._insert_observations(audit.id, audit.observations)
             self.db["declarations"].insert_all(self._declaration_row(audit.id, d) for d in audit.declarations)
             self.db["findings"].insert_all(self._finding_row(audit.id, f) for f in audit.findings)
+            self._insert_checklist(audit)
+
+    def _insert_checklist(self, audit: Audit) -> None:
+        self.db["checklist"].insert_all(
+            {"audit_id": audit.id, "id": c.id, "verdict": c.verdict, "automatic": int(c.automatic),
+             "doc": _dumps(c.to_dict())}
+            for c in audit.checklist
+        )
 
     def begin(self, audit: Audit) -> None:
         """Start an audit that grows while it runs (the live proxy)."""
@@ -225,7 +243,7 @@ class Store:
         return int(row[0]) + 1
 
     def _delete(self, audit_id: str) -> None:
-        for t in ("audits", "inputs", "observations", "declarations", "findings"):
+        for t in ("audits", "inputs", "observations", "declarations", "findings", "checklist"):
             col = "id" if t == "audits" else "audit_id"
             self.conn.execute(f"DELETE FROM {t} WHERE {col} = ?", (audit_id,))
 
@@ -236,6 +254,7 @@ class Store:
         return {
             "id": a.id, "created": a.created, "tool_version": a.tool_version, "rules_version": a.rules_version,
             "status": status, "app": _dumps(a.app), "consent": _dumps(a.consent), "warnings": _dumps(a.warnings),
+            "refusal": _dumps(a.refusal), "changes": _dumps(a.changes),
             "summary": _dumps({"observations": len(a.observations), "findings": len(a.findings), "severity": sev}),
         }
 
@@ -265,8 +284,10 @@ class Store:
             self.db["audits"].update(audit.id, self._audit_row(audit, "complete"))
             self.conn.execute("DELETE FROM declarations WHERE audit_id = ?", (audit.id,))
             self.conn.execute("DELETE FROM findings WHERE audit_id = ?", (audit.id,))
+            self.conn.execute("DELETE FROM checklist WHERE audit_id = ?", (audit.id,))
             self.db["declarations"].insert_all(self._declaration_row(audit.id, d) for d in audit.declarations)
             self.db["findings"].insert_all(self._finding_row(audit.id, f) for f in audit.findings)
+            self._insert_checklist(audit)
 
     # --- reading --------------------------------------------------------------------------------
     def list_audits(self) -> list[dict[str, Any]]:
@@ -287,12 +308,13 @@ class Store:
 
     def load(self, audit_id: str) -> Audit:
         row = self.conn.execute(
-            "SELECT id, created, tool_version, rules_version, app, consent, warnings FROM audits WHERE id = ?",
+            "SELECT id, created, tool_version, rules_version, app, consent, warnings, refusal, changes FROM audits "
+            "WHERE id = ?",
             (audit_id,),
         ).fetchone()
         if row is None:
             raise InputError(self.path, f"no audit with id '{audit_id}'")
-        aid, created, tv, rv, app, consent, warnings = row
+        aid, created, tv, rv, app, consent, warnings, refusal, changes = row
         inputs = [
             {"kind": k, "path": p, "sha256": s, "size": n}
             for k, p, s, n in self.conn.execute(
@@ -317,10 +339,13 @@ class Store:
             "SELECT doc FROM declarations WHERE audit_id = ? ORDER BY rowid", (aid,))]
         finds = [json.loads(d) for (d,) in self.conn.execute(
             "SELECT doc FROM findings WHERE audit_id = ? ORDER BY rowid", (aid,))]
+        checklist = [json.loads(d) for (d,) in self.conn.execute(
+            "SELECT doc FROM checklist WHERE audit_id = ? ORDER BY rowid", (aid,))]
         doc = {
             "audit": {"id": aid, "created": created, "tool_version": tv, "rules_version": rv, "inputs": inputs,
                       "app": json.loads(app or "{}"), "consent": json.loads(consent or "null"),
+                      "refusal": json.loads(refusal or "null"), "changes": json.loads(changes or "null"),
                       "warnings": json.loads(warnings or "[]")},
-            "observations": observations, "declarations": decls, "findings": finds,
+            "observations": observations, "declarations": decls, "findings": finds, "checklist": checklist,
         }
         return Audit.from_dict(doc)

@@ -46,7 +46,12 @@ def real_world() -> None:
     for label, tool in (("auditor", auditor), ("baseline", "--baseline")):
         with tempfile.TemporaryDirectory() as d:
             out = subprocess.run(
-                ["bash", str(REALWORLD / "run_all.sh"), tool, d], capture_output=True, text=True, check=False
+                ["bash", str(REALWORLD / "run_all.sh"), tool, d],
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                check=False,
             )
         lines[label] = (out.stdout.strip().splitlines() or ["(no output)"])[-1]
         if out.stderr.strip():

@@ -186,6 +186,7 @@ RIDE_EXPECTED = {
     ("beyond_necessary", "bank_account", "example.com"),
     ("beyond_necessary", "device_id", "example.com"),
     ("beyond_necessary", "device_id", "Getui"),
+    ("rights_missing", None, None),  # 认定方法 六.1: the policy offers correction and deletion, no cancellation
 }
 
 

@@ -136,5 +136,8 @@ def test_mitmproxy_flow_log_is_off_and_its_log_lines_masked() -> None:
         logging.getLogger("mitmproxy.proxy").warning("server connect %s:443 (%s)", f"{PHONE}.example.org", ID_NO)
     finally:
         root.removeHandler(handler)
+        for h in root.handlers:  # pytest's own capture handlers got the filter too
+            for f in [f for f in h.filters if type(f).__name__ == "_MaskingFilter"]:
+                h.removeFilter(f)
     assert opts.flow_detail == 0
     assert seen == ["server connect 139****5678.example.org:443 (110***********4514)"]

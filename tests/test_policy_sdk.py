@@ -250,3 +250,16 @@ def test_sentences_about_sdks_in_general_are_not_sdk_names() -> None:
         "我们会通过某某崩溃SDK、某某推送SDK收集运行数据。\n"
     )
     assert [d.sdk_name for d in sdks(text)] == ["某某崩溃SDK", "某某推送SDK"]
+
+
+def test_a_title_followed_by_its_maker_is_a_record_and_its_link_can_name_it() -> None:
+    text = (
+        "我们对接入的第三方服务在以下目录中列明。\n\n"
+        "**某某开放平台**\n\n运营方：某某网络技术有限公司\n\n功能：分享内容\n\n"
+        "收集个人信息类型：设备信息（IMEI）\n\n官网链接：[https://open.weixin.qq.com/](https://open.weixin.qq.com/)\n\n"
+        "**相机权限**\n\n使用目的：扫码\n\n收集个人信息类型：照片\n"
+    )
+    got = [(d.sdk, d.sdk_name, d.sdk_company) for d in sdks(text)]
+    # The maker's line makes 某某开放平台 a third party; its link is on the WeChat SDK's own domain.
+    # 相机权限 has no maker: a permission, not an SDK.
+    assert got == [("wechat_opensdk", "某某开放平台", "某某网络技术有限公司")]

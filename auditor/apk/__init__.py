@@ -22,6 +22,7 @@ from androguard.core.axml import ARSCParser
 
 from auditor.apk.apis import ApiRule, Libraries, load_api_rules
 from auditor.apk.archive import EntryReader, check_archive
+from auditor.apk.bulk_requests import permission_requests
 from auditor.apk.callsites import CallSite, find_call_sites
 from auditor.apk.capabilities import Capability, find_capabilities
 from auditor.apk.code import Method
@@ -34,6 +35,7 @@ from auditor.apk.policy import PolicyCues, bundled_policies, policy_urls, string
 from auditor.apk.reach import LibraryReach
 from auditor.apk.sdks import Owners, SdkIndex, inventory
 from auditor.apk.startup import startup_methods
+from auditor.checklist.consent_ui import layout_boxes
 from auditor.errors import InputError
 from auditor.model import Observation, Party
 from auditor.ruleset import Ruleset, default_ruleset
@@ -60,6 +62,9 @@ class ApkResult:
     packers: list[dict[str, Any]] = field(default_factory=list)
     dynamic_loading: list[dict[str, Any]] = field(default_factory=list)
     capabilities: list[dict[str, Any]] = field(default_factory=list)
+    #: consent checkboxes of the layouts, and permission requests in start-up code (2019 认定方法 三.4, 四.6)
+    consent_boxes: list[dict[str, Any]] = field(default_factory=list)
+    permission_requests: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``auditor apk F --json``: everything, observations in pi-auditor/1 form."""
@@ -117,6 +122,7 @@ class _Part:
     startup: set[Method]
     owners: Owners
     reach: LibraryReach
+    consent_boxes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def analyze_apk(path: Path, *, salt: str, ruleset: Ruleset | None = None) -> ApkResult:
@@ -207,6 +213,8 @@ def _analyze(path: Path, rules: _Rules) -> ApkResult:
             for p in parts
             for c in find_capabilities(rules.capabilities, p.loaded.code, p.owners.sdk_of)
         ],
+        consent_boxes=host.consent_boxes,
+        permission_requests=permission_requests(host.loaded.code, host.startup, rules.permissions, requested),
     )
 
 
@@ -244,6 +252,9 @@ def _collect(
         urls = policy_urls(arsc, loaded.code, third_party, rules.policy)
         reach = LibraryReach(loaded.code, rules.libraries)
         part = _Part(where, loaded, files, sites, texts, urls, startup, owners, reach)
+        if where is None:
+            part.consent_boxes = layout_boxes(files, lambda n: reader.read(n, 1 << 20), arsc,
+                                              loaded.apk.get_package() or "")
         parts.append(part)
         if depth >= MAX_NESTED_DEPTH:
             return

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID, TextColumn
 
 from auditor.progress import PlainProgress, make_progress
+from auditor.safetext import for_terminal
 
 if TYPE_CHECKING:
     from auditor.batch.runner import BatchSummary
@@ -100,13 +101,13 @@ def batch(manifest: Path, db: Path, jobs: int, out: Path | None, lang: str, time
             files = write_dashboard(store, m.campaign, out, ruleset, keys=[a.key for a in m.apps], lang=lang)
             _err.print(f"dashboard: {files.html} (+ {files.csv.name}, {files.json.name})", markup=False)
             for key, error in sorted(files.reports_failed.items()):
-                _err.print(f"  no report for {key}: {error}", markup=False)
+                _err.print(for_terminal(f"  no report for {key}: {error}"), markup=False)
 
 
 def _print_summary(s: BatchSummary, db: Path) -> None:
     reused = f", {len(s.reused)} of them from another campaign" if s.reused else ""
-    _err.print(f"campaign {s.campaign}: {s.total} apps, {len(s.done)} audited, {len(s.skipped)} skipped "
-               f"(already audited{reused}), {len(s.failed)} failed, in {s.seconds:.1f} s; stored in {db}",
-               markup=False)
+    line = (f"campaign {s.campaign}: {s.total} apps, {len(s.done)} audited, {len(s.skipped)} skipped "
+            f"(already audited{reused}), {len(s.failed)} failed, in {s.seconds:.1f} s; stored in {db}")
+    _err.print(for_terminal(line), markup=False)  # campaign names and errors quote the manifest and inputs
     for key, error in sorted(s.failed.items()):
-        _err.print(f"  failed {key}: {error}", markup=False)
+        _err.print(for_terminal(f"  failed {key}: {error}"), markup=False)

@@ -1,9 +1,10 @@
 """Imported once by the workers' forkserver, before it forks any worker.
 
 Every worker would otherwise pay the same start-up on its first app: importing androguard, the traffic
-and policy readers, and building the spaCy/presidio analyzer (about 3 s of CPU). Done here, it is paid
-once per batch and the warmed state reaches each worker by fork, shared copy-on-write. Warming is only
-an optimisation: if it fails, workers set themselves up as usual and the real error surfaces per app.
+and policy readers, and loading the PI scanner's name tagger (jieba's tables, the LAC model; about 1 s).
+Done here, it is paid once per batch and the warmed state reaches each worker by fork, shared
+copy-on-write. Warming is only an optimisation: if it fails, workers set themselves up as usual and the
+real error surfaces per app.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.checklist.consent_ui import markup_files_boxes
 from auditor.miniprogram.apimap import ApiMap, default_api_map, load_api_map
 from auditor.miniprogram.bundle import ModuleTable, Summary, merge_summary
 from auditor.miniprogram.components import Components
@@ -212,6 +213,7 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
         "first_call": first_call.to_dict() if first_call else None,
         "locations": locations(project),
         "policy_pages": _policy_pages(project, ruleset),
+        "consent_boxes": markup_files_boxes(project.files, markup),
     }
     privacy["checks"] = checks(privacy, bool(calls))
     if calls and not project.privacy_file:

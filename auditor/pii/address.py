@@ -45,6 +45,7 @@ class AddressGrammar:
     admin_unit: re.Pattern[str]
     provinces: re.Pattern[str]
     road_or_compound: re.Pattern[str]
+    hint: re.Pattern[str]  # a cheap necessary condition for `pattern`: a road or compound suffix before a number
     village: re.Pattern[str]
     residence: re.Pattern[str]
     places: frozenset[str]
@@ -81,6 +82,8 @@ class AddressGrammar:
             admin_unit=re.compile(f"{c}{{1,8}}?(?:{_alt(data['admin_suffixes'])})"),
             provinces=re.compile(_alt(names)),
             road_or_compound=re.compile(f"(?:{_alt(data['road_suffixes'] + data['compound_suffixes'])})"),
+            hint=re.compile(f"(?:{_alt(data['road_suffixes'])}|{_alt(data['compound_suffixes'])})"
+                            f"(?:{_alt(data['house_number_prefixes'])})?[0-9A-Za-z{_NUMERAL}]"),
             village=re.compile(f"(?:{_alt(data['village_suffixes'])})(?:[0-9{_NUMERAL}]{{1,3}}(?:组|队|号))?"),
             residence=re.compile(f"(?:{_alt(data['residence_words'])})[：: ]?"),
             places=frozenset(places),
@@ -94,7 +97,8 @@ class AddressGrammar:
     def find(self, text: str) -> list[tuple[int, int]]:
         """Spans of addresses in free text (overlapping readings joined)."""
         spans = []
-        for m in self.pattern.finditer(text):
+        # the street grammar tries a lazy match at every Chinese character: only where it can succeed
+        for m in self.pattern.finditer(text) if self.hint.search(text) else ():
             start = m.start() + self._trim(m.group())
             if m.end() - start >= 5:
                 spans.append((start, m.end()))

@@ -36,6 +36,7 @@ class EntitySpec:
     patterns: tuple[PatternSpec, ...]
     context: tuple[str, ...]
     negative: tuple[str, ...]  # record-number words (订单号, build) that cancel a candidate right after them
+    field_value_score: float | None  # a value alone under a key that does not name the entity
     field_regex: re.Pattern[str] | None  # None: a binary payload, judged by biometrics.yaml
     field_validator: Validator | None
 
@@ -138,6 +139,7 @@ def load_recognizer_data(ruleset: Ruleset | None = None) -> RecognizerData:
             id=e["id"], category=e["category"], patterns=patterns,
             context=tuple(w.lower() for w in e["context"]),
             negative=tuple(w.lower() for w in e.get("negative_context", ())),
+            field_value_score=float(e["field_value_score"]) if "field_value_score" in e else None,
             field_regex=_compile(ent_path, f"{entry} field", field["regex"]) if field else None,
             field_validator=validators[field["validator"]] if field else None,
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 # Hits below this confidence are not reported: they are shapes that need more evidence.
 REPORT_THRESHOLD = 0.5
-# What a supporting context word adds, in both the pattern layer and the presidio layer.
+# What a supporting context word adds, in the pattern layer and to names and addresses alike.
 CONTEXT_BOOST = 0.4
 
 

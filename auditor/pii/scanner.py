@@ -3,7 +3,7 @@
 Structured data is scanned field by field, where the field name is the strongest evidence a Chinese
 API gives (`sfzh`, `lxdh`, `la`/`lo`), so scan_field combines key and value evidence and only falls
 back to free-text scanning for values that are prose. Free text runs the fast pattern layer on every
-window and the presidio/jieba layer only where names or addresses can score (see engine.py).
+window, the address grammar, and Baidu LAC only where a cheap gate says a name may start (person.py).
 Long text is scanned in overlapping windows so memory stays bounded by the window, not the input.
 """
 
@@ -260,8 +260,9 @@ class PIScanner:
                 return [payload]
             if n > _FIELD_MAX:
                 return self.scan_text(text)
-        if n < self._matcher.min_length:
-            return []  # most leaves: flags, counts, enum strings
+        m = self._matcher
+        if n < m.min_length and (n < m.gated_min or (":" not in text and "@" not in text)):
+            return []  # most leaves: flags, counts, enum strings (PatternMatcher.too_short, inlined: hot)
         return list(self._value_hits(text, facts.context))
 
     def scan_distinct(self, key: str, values: Sequence[object]) -> tuple[list[DistinctHits], list[int]]:

@@ -288,12 +288,17 @@ def make_validators(regions: RegionTable, is_person_name: Validator, is_address:
         return value.rpartition(".")[2].lower() not in _FILE_EXTENSIONS
 
     def ip_address(value: str) -> bool:
+        v = value.strip()
+        if ":" in v and "::" not in v and v.count(":") < 6:  # 10:23:03 is a time (IPv6 has 8 groups or ::)
+            return False
         try:
-            ip = ipaddress.ip_address(value.strip())
+            ip = ipaddress.ip_address(v)
         except ValueError:
             return False
+        if ip.version == 6:  # "::" and "::1" (in scripts: C++ scopes, CSS pseudo-elements) identify no one
+            return sum(1 for group in v.split(":") if group) >= 2
         # 3.1.2.4 is a clause or version number far more often than an address
-        return ip.version == 6 or any(len(part) > 1 for part in value.split("."))
+        return any(len(part) > 1 for part in v.split("."))
 
     def package_names(value: str) -> bool:
         # com.tencent.mm, not a domain (www.qq.com) or a file name (icon.png): reversed-domain order

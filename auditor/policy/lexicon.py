@@ -114,7 +114,11 @@ def _trie_regex(terms: list[str]) -> str:
             return f"(?:{body})?" if alts else ""
         return body
 
-    parts = [term_regex(t) for t in latin]
+    # Terms opening with a Latin letter or digit are tried only where one stands, so the Chinese text
+    # that makes up most of a policy costs one look-ahead per position, not one per Latin term.
+    opening = [term_regex(t) for t in latin if re.match(r"[A-Za-z0-9]", t)]
+    parts = ["(?=[A-Za-z0-9])(?:" + "|".join(opening) + ")"] if opening else []
+    parts += [term_regex(t) for t in latin if not re.match(r"[A-Za-z0-9]", t)]
     if trie:
         parts.append(build(trie))
     return "|".join(parts)

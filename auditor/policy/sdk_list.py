@@ -35,9 +35,11 @@ _PROSE_NEXT = re.compile(
 # A list item of an SDK section naming its maker: “华为HMS”：由“华为技术有限公司”提供，用于…
 _ITEM = re.compile(r"^[“\"「]?(?P<n>[^“”\"「」：:，,。；;]{2,50}?)[”\"」]?\s*[：:]\s*(?P<rest>.+)$")
 _PROVIDED_BY = re.compile(
-    r"(?:由\s*)?[“\"「]?(?P<p>[^，,。；;：:“”\"「」]{2,40}?(?:公司|集团|Inc\.?|Ltd\.?|LLC|Limited))[”\"」]?\s*(?:提供|开发|运营)?"
+    r"(?:由\s*)?[“\"「]?(?P<p>[^，,。；;：:“”\"「」、]{2,40}?(?:公司|集团|Inc\.?|Ltd\.?|LLC|Limited))[”\"」]?\s*"
+    r"(?:提供|开发|运营)?(?=[，,。；;\s]|$)"
 )
-_FIELDS = ("provider", "purpose", "data")
+_FIELDS = ("provider", "purpose", "data", "link")
+_HOST = re.compile(r"(?:https?://|(?<![\w.])(?=www\.))([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 # What a name cell or title may carry besides the name: its maker (百度统计SDK,来源于百度 /
 # 友盟+（友盟同欣（北京）科技有限公司）), list marks and quotes.
 _NAME_FROM = re.compile(
@@ -47,12 +49,13 @@ _COMPANY_END = r"(?:公司|集团|有限|Inc\.?|Ltd\.?|LLC|Limited|Corporation|C
 _NAME_PAREN_COMPANY = re.compile(rf"^(?P<n>.+?)\s*[（(](?P<p>(?:[^（()）]|[（(][^（()）]*[）)])+?{_COMPANY_END})[）)]$")
 # 北京百度网讯科技有限公司的慧推SDK / 科大讯飞公司提供的语音导航SDK: the maker leads, then the name.
 _ORG_END = r"(?:公司|集团|局|部|部门|研究所|研究院|中心|银行|大学|Inc\.?|Ltd\.?|LLC)"
+_ORG_VALUE = re.compile(rf"[^，,。；;、]{{2,40}}?{_ORG_END}(?:[（(][^（）()]{{1,20}}[）)])?")
 _PROVIDER_FIRST = re.compile(
     rf"^(?P<p>[^，,。；;：:]{{2,40}}?{_ORG_END})(?:提供|开发|推出|运营)?的?(?P<n>[^的]{{2,}})$"
     r"|^(?P<p2>[^，,。；;：:的]{2,12})(?:提供|开发|推出|运营)?的(?P<n2>[^的]{2,}SDK)$",
     re.IGNORECASE,
 )
-_NAME_MARKS = re.compile(r"^[\s•●■◆▪·*\-]+|[“”\"「」『』]")
+_NAME_MARKS = re.compile(r"^[\s•●■◆▪·○◇►▶➢Øø✓√*\-]+|[“”\"「」『』]")
 _PROSE_UNKNOWN = re.compile(
     r"(?<![未不])(?<!没有)(?:接入|嵌入|集成|使用|引入|采用|通过|借助|利用|包括|包含|例如)了?(?:由[^，。；]{2,30}?提供的)?(?P<n>[^，。、；：\s“”\"][^，。、；：“”\"]{1,23}?)\s*SDK"
 )
@@ -79,6 +82,7 @@ class SdkRecord:
     data: str | None = None
     sdk: str | None = None
     categories: list[str] = field(default_factory=list)
+    link: str | None = None  # its site or privacy-policy link, as written
 
 
 def normalise_name(name: str, lex: Lexicon) -> str:
@@ -233,9 +237,15 @@ def _kv_records(
         in_sdk = i in sdk_lines
 
         def sdk_like(name: str, in_sdk: bool = in_sdk, i: int = i) -> bool:
+            """Does a title name an SDK: in an SDK section, saying SDK, followed by a maker's key line
+            (运营方：… names a third party, which a permission or a feature never has), or known to
+            the catalogue with what its key lines say (腾讯开放平台 + 分享内容到微信)."""
             clean = name_and_provider(name)[0]
-            after = next((ln for _, ln in lines[i + 1 : i + 4] if ln.strip()), "")  # its purpose line, if any
-            return in_sdk or "sdk" in clean.casefold() or matcher.match(clean, None, after) is not None
+            after = [ln for _, ln in lines[i + 1 : i + 8] if ln.strip()][:4]
+            makers = any(_names_a_company(ln, lex) for ln in after[:3])
+            return (
+                in_sdk or "sdk" in clean.casefold() or makers or matcher.match(clean, None, " ".join(after)) is not None
+            )
 
         if not keys:
             title = body.rstrip("：:")
@@ -280,7 +290,7 @@ def _kv_records(
             continue
         else:
             current.text += "\n" + line.strip()
-        for f in ("provider", "purpose", "data"):
+        for f in _FIELDS:
             if values.get(f) and getattr(current, f) is None:
                 setattr(current, f, values[f])
         last_field = keys[-1][1] if keys[-1][1] in ("provider", "purpose", "data") else None
@@ -288,6 +298,18 @@ def _kv_records(
             setattr(current, last_field, "")  # "收集个人信息：" with the value on the next line
         used.add(i)
     return out
+
+
+def _names_a_company(line: str, lex: Lexicon) -> bool:
+    """Is this a maker's key line whose value is a company (运营方：北京某某科技有限公司)?"""
+    body = drop_numbering(line.strip())
+    keys = _keys(body, lex)
+    for k, (m, f) in enumerate(keys):
+        if f == "provider" and m is not None:
+            end = keys[k + 1][0].start() if k + 1 < len(keys) and keys[k + 1][0] else len(body)
+            if _ORG_VALUE.fullmatch(_clean(body[m.end() : end])):
+                return True
+    return False
 
 
 def _item_records(lines: list[tuple[int, str]], lex: Lexicon, used: set[int], sdk_lines: set[int]) -> list[SdkRecord]:
@@ -414,6 +436,16 @@ def _prose_record(text: str, name: str, position: int, said: str, sdk: str | Non
     return rec
 
 
+def linked_sdk(link: str | None, catalogue: Catalogue) -> list[str]:
+    """The SDK whose own domain a record's site or policy link is on (腾讯开放平台 with
+    open.weixin.qq.com), for a name the catalogue does not know."""
+    for host in _HOST.findall(link or ""):
+        sid = catalogue.by_domain(host.lower())
+        if sid:
+            return [sid]
+    return []
+
+
 def sdk_section_lines(sentences: list[Sentence], lex: Lexicon) -> set[int]:
     """Lines of the policy that list SDKs: under a heading that says so (第三方SDK目录), or after a
     line that introduces them (以下为…接入第三方 SDK 目录：) for as long as its section lasts."""
@@ -440,6 +472,7 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
     used: set[int] = set()
     sdk_lines = sdk_section_lines(sentences, lex)
     matcher = SdkMatcher(sdks, lex)
+    catalogue = Catalogue.of(sdks)
     records = _table_records(lines, lex, used) + _kv_records(lines, lex, used, sdk_lines, matcher)
     records += _item_records(lines, lex, used, sdk_lines)
     records += _prose_records(sentences, lex, matcher, used)
@@ -450,6 +483,7 @@ def sdk_records(text: str, sentences: list[Sentence], lex: Lexicon, sdks: dict[s
         # The record's own text is the context a bare brand resolves in (华为SDK … 推送).
         context = f"{found.purpose or ''} {found.text}"
         ids = [found.sdk] if found.sdk else matcher.match_all(found.name, found.provider, context)
+        ids = ids or linked_sdk(found.link, catalogue)
         for rec in [replace(found, sdk=sid) for sid in ids] or [found]:
             _keep(rec, lex, out)
     return sorted(out.values(), key=lambda r: r.position)

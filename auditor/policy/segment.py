@@ -26,7 +26,7 @@ _NUMBERING = re.compile(
     r"|[（(][一二三四五六七八九十\d]+[）)]|\d+(?:[.．]\d+)+[.．、]?|\d+ ?[.．、）)]|[①-⑳]|[A-Za-z][.、])\s*"
 )
 _MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+")
-_BULLET = re.compile(r"^[•●■◆▪·]\s*")
+_BULLET = re.compile(r"^[•●■◆▪·○◇►▶➢Øø✓√]\s*")
 _SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+|$)")
 _LEAD = re.compile(r"^(?P<lead>[^，,。；;：:\t]{2,14})[：:]")
 # 附件一：/ 附录2 《第三方SDK目录》: an annex opens a chapter of its own.

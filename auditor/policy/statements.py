@@ -54,6 +54,7 @@ class _Clause:
     delegated: bool = False  # neutral because another party does it (由第三方提供)
 
 
+_SUBJECTLESS = re.compile(r"\s*(?:但是?|并且|而且|且|同时|也|并|但也|不过|此外|另外)?\s*[，,]?\s*")
 _GLOSS = re.compile(r"\s*[（(][^（）()]{1,60}[）)]")
 _BOOK_TITLE = re.compile(r"《[^》\n]{0,60}》")
 
@@ -177,13 +178,16 @@ def _clause_at(clauses: list[_Clause], pos: int) -> int:
     return next((i for i, c in enumerate(clauses) if c.start <= pos < c.end), len(clauses) - 1)
 
 
-def _policy_wide(text: str, neg: _Clause, term: _Term, lex: Lexicon) -> bool:
+def _policy_wide(text: str, neg: _Clause, term: _Term, lex: Lexicon, lead_in: str = "") -> bool:
     """Does a negation hold for the whole policy, rather than only in a case (若您选择…则不会 / 当您
-    取消授权后，我们将不再… / 在基本模式下), by one means (不会通过该权限获取), or for part of what the
-    term names (不会读取您相册的所有内容 / 您的其他短信 / 口令以外的剪切板信息)?"""
+    取消授权后，我们将不再… / 在基本模式下), by one means (不会通过该权限获取), for part of what the
+    term names (不会读取您相册的所有内容 / 您的其他短信 / 口令以外的剪切板信息), or for another party
+    (以上SDK…不会收集您的姓名; a subjectless 但不会收集… takes its subject from `lead_in`, the sentence
+    before it in the paragraph)?"""
     before = text[: neg.neg_at]
-    parties = list(lex.other_party.finditer(before))
-    if parties and not lex.first_person.search(before, parties[-1].end()):
+    who = lead_in + before if _SUBJECTLESS.fullmatch(before) else before
+    parties = list(lex.other_party.finditer(who))
+    if parties and not lex.first_person.search(who, parties[-1].end()):
         return False  # 以上SDK…不会收集您的姓名: another party's practice, not the app's
     if lex.scoped.search(before) or lex.neg_scope.search(before) or lex.limiting.search(text, neg.neg_at, neg.neg_end):
         return False
@@ -205,8 +209,9 @@ def _vetoed(text: str, term: _Term, lex: Lexicon) -> bool:
     return False
 
 
-def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
-    """Each category-bearing term of a sentence with 'declared', 'negated' or 'conditional'."""
+def _polarities(text: str, lex: Lexicon, lead_in: str = "") -> list[tuple[_Term, DeclStatus]]:
+    """Each category-bearing term of a sentence with 'declared', 'negated' or 'conditional';
+    `lead_in` is the sentence before it in its paragraph."""
     terms = _find_terms(text, lex)
     if not terms:
         return []
@@ -241,7 +246,7 @@ def _polarities(text: str, lex: Lexicon) -> list[tuple[_Term, DeclStatus]]:
                 status = "declared"  # 我们仅收集手机号而不收集身份证号: the object before the negation
             elif i in qualified and (state == NEG or own_qualifier):
                 status = "conditional"  # 不会在未经您同意的情况下获取您的位置
-            elif state == NEG and (neg_in_condition or (neg is not None and not _policy_wide(text, neg, t, lex))):
+            elif state == NEG and (neg_in_condition or (neg and not _policy_wide(text, neg, t, lex, lead_in))):
                 continue  # 若您选择图文问诊，则不会调用摄像头 / 室内运动时 / iOS版不申请: only then
             elif state == NEG:
                 status = "negated"
@@ -327,14 +332,17 @@ def _separate_consent_scope(text: str, lex: Lexicon) -> set[str]:
 def mentions(sentences: list[Sentence], lex: Lexicon) -> list[Mention]:
     out: list[Mention] = []
     last: list[Mention] = []  # mentions of the latest sentence that had any, for 单独同意 said after
+    prev: Sentence | None = None
     for s in sentences:
+        lead_in = prev.text if prev is not None and prev.line == s.line else ""
+        prev = s
         if s.skip or lex.definition.search(s.text):
             continue
         separate = bool(lex.separate_consent.search(s.text))
         consent_cats = _separate_consent_scope(s.text, lex) if separate else set()
         found: list[Mention] = []
         seen: set[tuple[str, str]] = set()
-        polarities = _polarities(s.text, lex)
+        polarities = _polarities(s.text, lex, lead_in)
         function = function_of(s, lex, polarities[0][0].start) if polarities else None
         for term, status in polarities:
             for cat in _expand(term, status):

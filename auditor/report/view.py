@@ -15,6 +15,7 @@ from typing import Any
 from auditor.errors import AuditorError
 from auditor.masking import mask_host
 from auditor.model import SEVERITY_ORDER, Audit, Finding, Observation, Party
+from auditor.report.checklist import ChangesView, ChecklistView, build_changes_view, build_checklist_view
 from auditor.report.fmt import as_list, clip, format_time, short_label, strip_query
 from auditor.report.i18n import Catalogue
 from auditor.report.timeline import Timeline, build_timeline
@@ -140,6 +141,8 @@ class ReportView:
     permissions: list[PermissionRow] | None
     timeline: Timeline | None
     warnings: list[str] = field(default_factory=list)
+    checklist: ChecklistView | None = None
+    changes: ChangesView | None = None
 
 
 class _Builder:
@@ -472,6 +475,8 @@ class _Builder:
             permissions=self.permissions(),
             timeline=build_timeline(self.audit, lambda c: short_label(self.category(c)), self.t),
             warnings=self.warnings,
+            checklist=build_checklist_view(self.audit, self.t),
+            changes=build_changes_view(self.audit, self.category),
         )
 
 

@@ -56,6 +56,8 @@ class JudgeContext:
     policy_absent_in: tuple[str, ...] = ()
     #: URLs of privacy-policy pages the capture loaded; None when no capture was given
     policy_pages: list[str] | None = None
+    #: the readers' facts for the 2019 认定方法 checklist (auditor.checklist.ChecklistFacts)
+    checklist: Any = None
 
     @cached_property
     def statements(self) -> list[Declaration]:

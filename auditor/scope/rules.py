@@ -256,8 +256,11 @@ CORE_CHECKS: list[Check] = [
 
 
 def all_checks() -> list[Check]:
-    """Core checks plus those of optional source modules (mini-program), when present."""
-    checks = list(CORE_CHECKS)
+    """Core checks, the checklist's (auditor/checklist/rules.py), and those of optional source modules
+    (mini-program), when present."""
+    from auditor.checklist.rules import CHECKS as CHECKLIST_CHECKS
+
+    checks = [*CORE_CHECKS, *CHECKLIST_CHECKS]
     try:
         from auditor.scope import rules_miniprogram
     except ImportError:

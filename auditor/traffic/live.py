@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.checklist.build import live_checklist
 from auditor.limits import MAX_LIVE_BACKLOG_BYTES, bounded_regex
 from auditor.masking import clip, mask_text, mask_url
 from auditor.model import Audit, Declaration, Observation
@@ -41,6 +42,7 @@ CONSENT_PAGE = (
     "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
     "<title>pi-auditor</title><h2>已记录同意时刻</h2><p>Consent moment recorded at {time}.</p>"
 )
+REFUSAL_PAGE = CONSENT_PAGE.replace("已记录同意时刻", "已记录拒绝时刻").replace("Consent moment", "Refusal moment")
 
 
 class LiveAuditor:
@@ -67,6 +69,10 @@ class LiveAuditor:
         self.consent: dict[str, Any] | None = None
         self.consent_rx = self._consent_patterns()
         self.marker_hosts = {h.lower() for h in self.ruleset.consent_patterns["marker_hosts"]}
+        # the moment the user refused (认定方法 三.2): http://refusal.pi-auditor/ on the device
+        self.refusal_hosts = {h.lower() for h in self.ruleset.consent_patterns.get("refusal_marker_hosts", [])}
+        self.refusal_time: datetime | None = None
+        self.refusal: dict[str, Any] | None = None
         self.counts = {"flows": 0, "with_pi": 0, "observations": 0, "before_consent": 0}
         self.echoes: set[int] = set()
         self.warnings: list[str] = []
@@ -93,7 +99,34 @@ class LiveAuditor:
 
     # --- consent ---------------------------------------------------------------------------------
     def is_marker(self, host: str) -> bool:
-        return host.lower() in self.marker_hosts
+        return host.lower() in self.marker_hosts or host.lower() in self.refusal_hosts
+
+    def mark(self, host: str, url: str) -> str:
+        """A marker URL was opened: record the moment it names; returns the page to answer with."""
+        if host.lower() in self.refusal_hosts:
+            self.mark_refusal("marker", url)
+            return REFUSAL_PAGE
+        self.mark_consent("marker", url)
+        return CONSENT_PAGE
+
+    def mark_refusal(self, how: str, url: str | None = None, when: datetime | None = None) -> bool:
+        """Record the refusal moment once; flows after it (and before a later consent) are after_refusal."""
+        with self.lock:
+            if self.refusal_time is not None:
+                return False
+            self.refusal_time = when or datetime.now(UTC)
+            self.refusal = {"how": f"refusal:{how}", "spec": how, "file": "live", "flow": self.index,
+                            "time": self.refusal_time.isoformat(), "url": url}
+            with self.store.conn:
+                self.store.conn.execute("UPDATE audits SET refusal = ? WHERE id = ?",
+                                        (_json(self.refusal), self.audit.id))
+        self.echo(f"[pi-auditor] refusal marked ({how}) at {self.refusal_time.isoformat(timespec='seconds')}")
+        return True
+
+    def after_refusal(self, t: datetime | None) -> bool:
+        if self.refusal_time is None or t is None or t < self.refusal_time:
+            return False
+        return not (self.consent_time is not None and self.consent_time > self.refusal_time and t >= self.consent_time)
 
     def mark_consent(self, how: str, url: str | None = None, when: datetime | None = None) -> bool:
         """Record the consent moment once; observations already stored become before_consent."""
@@ -134,8 +167,11 @@ class LiveAuditor:
             self.echoes |= scanned.echoes
             obs = scanned.observations + settle(scanned.held, self.echoes)
             before = None if self.consent_time is None else bool(flow.time and flow.time < self.consent_time)
+            refused = self.after_refusal(flow.time)
             for o in obs:
                 o.before_consent = before
+                if refused:
+                    o.where["after_refusal"] = True
                 o.id = f"o{self.next_number}"
                 self.next_number += 1
             self.counts["flows"] += 1
@@ -165,8 +201,10 @@ class LiveAuditor:
         stored.warnings = self.warnings + ([] if self.consent else
                                            ["no consent moment was marked: before_consent was not judged"])
         stored.app = {**stored.app, "flow_count": self.counts["flows"], "first_party": sorted(self.resolver.first)}
+        stored.refusal = self.refusal
         stored.findings = judge_findings(stored.observations, declarations, stored.app, self.ruleset,
                                          app_category=self.app_category, scope_given=self.scope is not None)
+        stored.checklist = live_checklist(stored, self.ruleset, app_category=self.app_category)
         self.store.finish(stored)
         return stored
 
@@ -255,7 +293,7 @@ class PIAuditorAddon:
         from mitmproxy import http
 
         if self.live and self.live.is_marker(flow.request.host):
-            self.live.mark_consent("marker", f"https://{flow.request.host}/")
+            self.live.mark(flow.request.host, f"https://{flow.request.host}/")
             flow.response = http.Response.make(200)
             flow.metadata["pi_auditor_marker"] = True
 
@@ -263,9 +301,9 @@ class PIAuditorAddon:
         from mitmproxy import http
 
         if self.live and self.live.is_marker(flow.request.pretty_host):
-            self.live.mark_consent("marker", mask_url(flow.request.pretty_url))
+            page = self.live.mark(flow.request.pretty_host, mask_url(flow.request.pretty_url))
             flow.response = http.Response.make(
-                200, CONSENT_PAGE.format(time=datetime.now(UTC).isoformat(timespec="seconds")),
+                200, page.format(time=datetime.now(UTC).isoformat(timespec="seconds")),
                 {"Content-Type": "text/html; charset=utf-8"},
             )
             flow.metadata["pi_auditor_marker"] = True

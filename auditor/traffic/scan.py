@@ -19,6 +19,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from auditor.checklist.consent_ui import consent_page
+from auditor.checklist.refusal import after_refusal, resolve_refusal
 from auditor.masking import mask, mask_host, mask_url, value_hash
 from auditor.model import Observation, Party
 from auditor.pii import PIScanner, get_scanner
@@ -348,6 +350,12 @@ class TrafficResult:
     inferred: FirstParty | None = None
     warnings: list[str] = field(default_factory=list)
     flow_count: int = 0
+    #: the moment the user refused consent (--refused-at), for 认定方法 三.2
+    refusal: ConsentMoment | None = None
+    #: consent checkboxes in the capture's H5 pages (auditor/checklist/consent_ui.py)
+    consent_boxes: list[dict[str, Any]] = field(default_factory=list)
+    #: how many HTML pages the capture holds (what 三.4's answer was read from)
+    html_pages: int = 0
 
 
 @dataclass
@@ -360,6 +368,8 @@ class FlowResult:
     hints: FlowHints  # what the flow says of whose app it is
     held: list[Held] = field(default_factory=list)
     echoes: set[int] = field(default_factory=set)
+    consent_boxes: list[dict[str, Any]] = field(default_factory=list)
+    html_page: bool = False
 
 
 @dataclass
@@ -400,7 +410,7 @@ _worker_context: _Context | None = None
 
 def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, consent_at: str | None = None,
                     first_party: Sequence[str] = (), body_cap: int = DEFAULT_BODY_CAP,
-                    progress: Any = None, app: AppHints | None = None) -> TrafficResult:
+                    progress: Any = None, app: AppHints | None = None, refused_at: str | None = None) -> TrafficResult:
     """Offline audit of captures: read and scan every flow, then settle what waits for an echo, infer
     the first party when none is given, and place the flows on the consent timeline (all of these need
     every flow, so they come after the scan). ``app`` is what other inputs say of whose app it is."""
@@ -434,6 +444,7 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
             fp = inferred.domains
             resolver.set_first(fp)
     consent = resolve_consent(flows, consent_at, [r.consent_hint for r in results])
+    refusal = resolve_refusal(flows, refused_at) if refused_at else None
     observations: list[Observation] = []
     timeline: list[dict[str, Any]] = []
     party_dicts: dict[str, dict[str, Any]] = {}
@@ -444,9 +455,12 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
         if host not in party_dicts:
             party_dicts[host] = party.to_dict()
         before = consent.is_before(f) if consent else None
+        refused = refusal is not None and after_refusal(f, refusal, consent)
         for o in r.observations:
             o.party = party
             o.before_consent = _message_before(o, before, consent)
+            if refused:
+                o.where["after_refusal"] = True
         observations += r.observations
         timeline.append({
             "file": f.file, "index": f.index, "time": f.time.isoformat() if f.time else None,
@@ -457,7 +471,9 @@ def analyze_traffic(paths: Sequence[Path], *, ruleset: Ruleset, salt: str, conse
         })
     if inferred is not None:  # an inferred domain comes from the capture: shown as every output shows hosts
         fp, inferred = [mask_host(d) for d in fp], inferred.masked()
-    return TrafficResult(observations, timeline, consent, fp, inferred, warnings, len(flows))
+    boxes = [b for r in results for b in r.consent_boxes]
+    return TrafficResult(observations, timeline, consent, fp, inferred, warnings, len(flows), refusal, boxes,
+                         sum(r.html_page for r in results))
 
 
 def _message_before(o: Observation, flow_before: bool | None, consent: ConsentMoment | None) -> bool | None:
@@ -523,9 +539,10 @@ def _run_job(job: _Job, ctx: _Context) -> _JobResult:
             scanned = Scanned([], [f"{f.file}: flow {f.index}: not scanned: {type(e).__name__}: {e}"])
         out.warnings += scanned.warnings
         hints = flow_hints(f, scanned.credentials) if ctx.hints else FlowHints(f.host, f.file, f.index)
+        page = consent_page(f)
         out.results.append(FlowResult(f.without_bodies(), scanned.observations,
                                       ctx.consent.match(f) if ctx.consent else None, hints,
-                                      scanned.held, scanned.echoes))
+                                      scanned.held, scanned.echoes, page.boxes, page.html))
     return out
 
 
@@ -535,8 +552,8 @@ def _run_worker_job(job: _Job) -> _JobResult:
 
 
 def _run_jobs(jobs: list[_Job], ctx: _Context, total: int) -> Iterator[_JobResult]:
-    """Run jobs in order; big captures in parallel. Workers are forked after the PI scanner (spaCy,
-    presidio, jieba) is built, so they share it copy-on-write instead of each loading it again, and
+    """Run jobs in order; big captures in parallel. Workers are forked after the PI scanner (jieba's
+    tables, the LAC name tagger) is built, so they share it copy-on-write instead of each loading it again, and
     each reads its own records from the capture file."""
     workers = min(len(os.sched_getaffinity(0)), 8)
     if workers < 2 or total < PARALLEL_MIN_FLOWS or "fork" not in multiprocessing.get_all_start_methods():
