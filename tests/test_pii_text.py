@@ -129,3 +129,4 @@ def test_landlines_cards_ips_and_build_numbers(sc: PIScanner) -> None:
     assert found(sc, "登录IP：36.110.12.5，设备 2400:c401::5054:ff:fe1b:b031。") == [
         ("IP_ADDRESS", "36.110.12.5"), ("IP_ADDRESS", "2400:c401::5054:ff:fe1b:b031")]
     assert found(sc, "详见第3.1.2.4条，版本 8.0.1.2") == []
+    assert found(sc, "Server IP: 203.0.113.7, DNS 8.8.8.8") == []  # no one's address

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from auditor.pii.data import EntitySpec, PatternSpec
-from auditor.pii.hit import CONTEXT_BOOST, Hit
+from auditor.pii.hit import CONTEXT_BOOST, REPORT_THRESHOLD, Hit
 
 _UNION_MAX = 512
 _GATE = frozenset(":@")  # too_short spells these out
@@ -48,6 +48,18 @@ class PatternMatcher:
         self.min_length = min((_min_width(rx) for rx in common), default=0)
         self.gated_min = min((_min_width(rx) for rx in gated), default=self.min_length)
         self._may_match = lru_cache(maxsize=65536)(self._search_any)
+        # Patterns whose score alone stays under the report threshold (an IMEI-shaped number at 0.2) can
+        # only be reported beside one of their entity's context words: where none occurs, they are not run.
+        # In a field, the score of a value alone may be lower still (field_value_score).
+        self._weak_text = {id(p) for e, p in self._items if p.score < REPORT_THRESHOLD}
+        self._weak_field = {id(p) for e, p in self._items
+                            if min(p.score, e.field_value_score or 1.0) < REPORT_THRESHOLD}
+        weak_entities = {e.id: e.context for e, p in self._items
+                         if id(p) in self._weak_text or id(p) in self._weak_field}
+        words = sorted({w for ws in weak_entities.values() for w in ws}, key=len, reverse=True)
+        self._weak_words = re.compile("|".join(map(re.escape, words))) if words else None
+        self._weak_entities = weak_entities
+        self._key_context = lru_cache(maxsize=4096)(self._contexts_in)
 
     def too_short(self, text: str) -> bool:
         """Whether no pattern can match a string this short (most leaves: flags, counts, enum strings)."""
@@ -58,6 +70,12 @@ class PatternMatcher:
     def may_match(self, text: str) -> bool:
         """False when no pattern can match anywhere in ``text``; cached, as field values repeat."""
         return not self.too_short(text) and self._may_match(text)
+
+    def _contexts_in(self, lowered: str) -> frozenset[str]:
+        """Entities with weak patterns whose context words occur somewhere in ``lowered``."""
+        if self._weak_words is None or not self._weak_words.search(lowered):
+            return frozenset()
+        return frozenset(e for e, words in self._weak_entities.items() if any(w in lowered for w in words))
 
     def _search_any(self, text: str) -> bool:
         if self._any.search(text) is not None:
@@ -71,12 +89,19 @@ class PatternMatcher:
             return []
         hits: list[Hit] = []
         present = frozenset(text) if len(text) <= _UNION_MAX else None  # one pass, then set tests per pattern
+        if context is None:
+            weak, with_context = self._weak_text, self._contexts_in(text.lower())
+        else:
+            weak, with_context = self._weak_field, self._key_context(context)
         for regex, required, users in self._groups:
             if required and not (required <= present if present is not None else all(c in text for c in required)):
                 continue
+            live = [(ent, pat) for ent, pat in users if id(pat) not in weak or ent.id in with_context]
+            if not live:
+                continue
             for m in regex.finditer(text):
                 value = m.group()
-                for ent, pat in users:
+                for ent, pat in live:
                     if pat.validator(value):
                         hit = self._hit(text, m, ent, pat, context, offset)
                         if hit:
