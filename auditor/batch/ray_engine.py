@@ -174,19 +174,16 @@ def audit_app(task: AppTask, cluster: ClusterSetup) -> TaskResult:
         return replace(TaskResult.failure(task.key, f"node {node[:8]} has pi-auditor {__version__}, the driver "
                                                     f"{task.tool_version}: install one version on every node"),
                        node=node)
-    work = Path(tempfile.mkdtemp(prefix="pi-auditor-"))
-    try:
+    with contextlib.ExitStack() as cleanup:  # copies of inputs, if any, go when the audit is done
         try:
             _configure(cluster)
-            inputs, shown = _local_inputs(task, cluster, work)
+            inputs, shown = _local_inputs(task, cluster, cleanup)
         except (AuditorError, OSError) as e:
             return replace(TaskResult.failure(task.key, str(e)), node=node)
         except ray.exceptions.RayTaskError as e:  # the driver's node could not read the input
             return replace(TaskResult.failure(task.key, f"cannot be sent to node {node[:8]}: {_reason(e)}"),
                            node=node)
         result = run_task(replace(task, inputs=inputs), return_report=True, shown_paths=shown)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return replace(result, node=node)
 
 
@@ -210,14 +207,18 @@ def _stream_from(cluster: ClusterSetup) -> Stream:
     return stream
 
 
-def _local_inputs(task: AppTask, cluster: ClusterSetup, work: Path) -> tuple[tuple[HashedInput, ...], dict[str, str]]:
-    """The task's inputs as this worker can read them, and which local copy stands for which path."""
+def _local_inputs(task: AppTask, cluster: ClusterSetup,
+                  cleanup: contextlib.ExitStack) -> tuple[tuple[HashedInput, ...], dict[str, str]]:
+    """The task's inputs as this worker can read them, and which local copy stands for which path;
+    copies go into a temporary folder made only when one is needed and removed by ``cleanup``."""
     inputs: list[HashedInput] = []
     shown: dict[str, str] = {}
+    work: Path | None = None
     for n, item in enumerate(task.inputs):
         if not cluster.ship_inputs and usable_in_place(item):
             inputs.append(item)
             continue
+        work = work or Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="pi-auditor-")))
         folder = work / str(n)
         folder.mkdir()
         local = fetch(item, folder, _stream_from(cluster))
