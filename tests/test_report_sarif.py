@@ -120,3 +120,27 @@ def test_undecodable_bytes_still_give_utf8_json(rs: Ruleset) -> None:
     doc = to_sarif(audit, rs)
     json.dumps(doc, ensure_ascii=False).encode("utf-8")
     validate_sarif(doc)
+
+
+def test_a_declaration_finding_lands_on_the_line_to_fix(tmp_path: Path, run_cli) -> None:
+    """An undeclared location API is shown first on app.json's requiredPrivateInfos, where the fix goes,
+    then on the call site."""
+    mp = tmp_path / "mp"
+    (mp / "pages" / "index").mkdir(parents=True)
+    (mp / "app.json").write_text(
+        '{\n  "pages": ["pages/index/index"],\n  "requiredPrivateInfos": [\n    "chooseAddress"\n  ]\n}\n',
+        encoding="utf-8")
+    (mp / "pages" / "index" / "index.js").write_text(
+        "Page({\n  onLoad() {\n    wx.getLocation({ type: 'gcj02' })\n    wx.chooseAddress({})\n  }\n})\n",
+        encoding="utf-8")
+    (mp / "pages" / "index" / "index.json").write_text("{}", encoding="utf-8")
+    (mp / "pages" / "index" / "index.wxml").write_text("<view/>", encoding="utf-8")
+    out = tmp_path / "pi.sarif"
+    res = run_cli(["miniprogram", str(mp), "--sarif", str(out)], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    validate_sarif(doc)
+    [result] = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "miniprogram_undeclared_api"]
+    first, *rest = (loc["physicalLocation"] for loc in result["locations"])
+    assert first["artifactLocation"]["uri"].endswith("app.json") and first["region"]["startLine"] == 3
+    assert any(p["artifactLocation"]["uri"].endswith("index.js") and p["region"]["startLine"] == 3 for p in rest)

@@ -44,12 +44,15 @@ def test_a_miniprogram_in_a_build_folder_maps_onto_the_repository(tmp_path: Path
             assert (repo / art["uri"]).is_file(), art
             lines += "region" in loc["physicalLocation"]
     assert lines, "call sites carry their line"
-    # a finding about the declaration, with no call site behind it, points at app.json
+    # a finding about the declaration, with no call site behind it, points at the declaration: the line of
+    # app.json or privacy.json that says it
     declared_only = [r for r in found if r["properties"]["observations"] == 0]
     assert declared_only
     for r in declared_only:
-        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
-            "unpackage/dist/build/mp-weixin/app.json"
+        place = r["locations"][0]["physicalLocation"]
+        assert place["artifactLocation"]["uri"] in {"unpackage/dist/build/mp-weixin/app.json",
+                                                    "unpackage/dist/build/mp-weixin/privacy.json"}
+        assert place["region"]["startLine"] >= 1
 
 
 def test_the_demo_sarif_places_every_result(tmp_path: Path, run_cli) -> None:

@@ -20,6 +20,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -213,6 +214,16 @@ def _location(o: Observation, places: _Places) -> dict[str, Any] | None:
     return loc
 
 
+def _finding_location(f: Finding, places: _Places) -> dict[str, Any] | None:
+    """The place a finding itself names (``Finding.where``), read like a mini-program observation's."""
+    w = f.where or {}
+    loc = _miniprogram_location(w, places) if w.get("file") and places.inputs.get("miniprogram") else None
+    if loc is not None:
+        key = w.get("key")
+        loc["message"] = {"text": f"{f.title_en or f.title}" + (f": {key}" if key else "")}
+    return loc
+
+
 def _fallback_location(f: Finding, places: _Places) -> dict[str, Any]:
     """Where a finding with no placed observation belongs: a mini-program's app.json for its
     declarations, else the first input of the kinds the finding came from, else the main input."""
@@ -240,9 +251,11 @@ def _result(f: Finding, index: dict[str, int], obs: dict[str, Observation], plac
         text += f". {f.detail_en}"
     locations: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for oid in f.observations:
-        o = obs.get(oid)
-        loc = _location(o, places) if o else None
+    # Where the fix goes comes first (app.json's requiredPrivateInfos for an undeclared API), then the
+    # observations: code scanning shows a result on its first location.
+    from_miniprogram = "miniprogram" in f.sources or f.rule.startswith("miniprogram_")
+    placed = [_finding_location(f, places)] if f.where and from_miniprogram else []
+    for loc in chain(placed, (_location(o, places) if o else None for o in map(obs.get, f.observations))):
         if loc is None:
             continue
         key = json.dumps({k: v for k, v in loc.items() if k != "message"}, sort_keys=True)
