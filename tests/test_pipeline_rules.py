@@ -53,3 +53,23 @@ def test_apk_policy_and_miniprogram_read_the_ruleset_given(tmp_path: Path) -> No
     assert mp_cats == {"contacts"}
     assert ("plate_number", "declared") in {(d.category, d.status) for d in a.declarations if d.source == "policy"}
     assert a.rules_version == rs.version != Ruleset().version
+
+
+def test_traffic_scans_with_the_recognizers_of_the_ruleset_given(tmp_path: Path) -> None:
+    """The PI scanner reads the ruleset's recognizer folder, not the installed one."""
+    from traffic_fixtures import entry, write_har
+
+    from auditor.ruleset import recognizers_dir
+
+    custom = tmp_path / "recognizers"
+    shutil.copytree(recognizers_dir(), custom)
+    _edit(custom / "entities.yaml", lambda d: _entry(d["entities"], "EMAIL").update(category="contacts"))
+    har = write_har(tmp_path / "c.har", [entry("https://api.example.cn/user/profile", method="POST",
+                                               body='{"email": "zhang.wei@example.com"}',
+                                               body_mime="application/json")])
+    rs = Ruleset(recognizers=custom)
+
+    a = run_audit(AuditInputs(traffic=[har]), ruleset=rs, salt=new_salt())
+
+    assert {o.category for o in a.observations if o.entity == "EMAIL"} == {"contacts"}
+    assert a.rules_version == rs.version != Ruleset().version

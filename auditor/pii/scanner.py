@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache, cached_property, lru_cache
+from functools import cached_property, lru_cache
 
 from auditor.pii.biometric import BiometricClassifier, decode_payload
 from auditor.pii.data import EntitySpec, FieldSpec, RecognizerData, load_recognizer_data
@@ -21,6 +21,7 @@ from auditor.pii.keys import KeyLexicon, normalise_key
 from auditor.pii.patterns import CONTEXT_BEFORE, PatternMatcher
 from auditor.pii.person import PersonNameFinder
 from auditor.pii.validators import is_lat, is_lng
+from auditor.ruleset import Ruleset, default_ruleset
 
 WINDOW = 20_000
 # Longer than any entity plus its context, so a hit owned by one window is whole in it.
@@ -447,7 +448,16 @@ def _coordinate(text: str, role: str | None) -> float | None:
     return x if (is_lat(x) if role == "lat" else is_lng(x)) else None
 
 
-@cache
-def get_scanner() -> PIScanner:
-    """The process-wide scanner; recognizer data is loaded and compiled once."""
-    return PIScanner()
+def get_scanner(ruleset: Ruleset | None = None) -> PIScanner:
+    """The process-wide scanner of a ruleset's recognizer data (the default ruleset's when none is given),
+    so an audit run with custom recognizers scans with them and records their version; each recognizer
+    folder is loaded and compiled once per process."""
+    rs = ruleset or default_ruleset()
+    root = str(rs.recognizers_root.resolve())
+    if root not in _SCANNERS:
+        _SCANNERS[root] = PIScanner(load_recognizer_data(rs))
+    return _SCANNERS[root]
+
+
+#: one scanner per recognizer folder (by resolved path)
+_SCANNERS: dict[str, PIScanner] = {}

@@ -60,7 +60,7 @@ class FlowScanner:
         self.resolver = resolver
         self.pi_lists = ruleset.pi_lists
         self.salt = salt
-        self.scanner = scanner or get_scanner()
+        self.scanner = scanner or get_scanner(ruleset)
         self.inflate_limit = inflate_limit
         self.context = TrafficContext(ruleset)
 
