@@ -163,11 +163,12 @@ def test_only_an_ip_address_the_receiver_could_not_see_is_reported(tmp_path: Pat
         entry("https://ads.example.com/p?co=12.34.7.18&ip=203.0.113.9",
               response_headers=[("X-Proxy-Origin", "12.34.7.18")]),
         entry(f"{APP}/device/report", method="POST", body_mime="application/json",
-              body=json.dumps({"localIp": "192.168.1.23", "gateway": "fe80::1ff:fe23:4567:890a", "lo": "127.0.0.1"})),
+              body=json.dumps({"localIp": "192.168.1.23", "lanIp": "169.254.10.20", "clientIp": "127.0.0.1",
+                               "serverIp": "203.0.113.9"})),
     ])
     r = audit(har)
     assert found(r) == {(1, "request", "ip_address")}
-    assert {o.where["path"] for o in r.observations} == {"body.localIp", "body.gateway"}
+    assert {o.where["path"] for o in r.observations} == {"body.localIp", "body.lanIp"}
 
 
 def test_http2_pseudo_headers_do_not_repeat_the_url(tmp_path: Path) -> None:
