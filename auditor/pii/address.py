@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -54,6 +55,11 @@ class AddressGrammar:
     village_name: tuple[int, int]
     not_village_words: frozenset[str]
     residence_min_levels: int
+    named_place: re.Pattern[str]  # a generic term of a road, compound or town after 2+ Chinese characters
+    named_place_name: tuple[int, int]
+    named_place_word_frequency: int
+    named_place_directions: frozenset[str]
+    not_before_named_place: frozenset[str]
 
     @classmethod
     def from_data(cls, data: dict[str, Any], province_names: list[str]) -> AddressGrammar:
@@ -92,6 +98,11 @@ class AddressGrammar:
             village_name=(int(data["village_name_min"]), int(data["village_name_max"])),
             not_village_words=frozenset(data["not_village_words"]),
             residence_min_levels=int(data["residence_min_levels"]),
+            named_place=re.compile(f"(?<=[\u4e00-\u9fff]{{2}})(?:{_alt(data['named_place_suffixes'])})"),
+            named_place_name=(int(data["named_place_name_min"]), int(data["named_place_name_max"])),
+            named_place_word_frequency=int(data["named_place_word_frequency"]),
+            named_place_directions=frozenset(data["named_place_directions"]),
+            not_before_named_place=frozenset(data["not_before_named_place"]),
         )
 
     def find(self, text: str) -> list[tuple[int, int]]:
@@ -111,6 +122,39 @@ class AddressGrammar:
             else:
                 merged.append((a, b))
         return merged
+
+    def named_places(self, text: str, frequency: Callable[[str], int]) -> list[tuple[int, int]]:
+        """Roads, compounds and towns named without a number (汾江中路, 蓝桥名苑): see recognizers/address.yaml.
+
+        ``frequency`` is a word's count in the segmenter's dictionary (0 for none), so that 渠道, 城镇
+        and 私家园林 are not read as a name plus a generic term.
+        """
+        least = self.named_place_word_frequency
+
+        def is_word(w: str) -> bool:
+            return frequency(w) >= least
+
+        spans = []
+        shortest, longest = self.named_place_name
+        for m in self.named_place.finditer(text):
+            s, e = m.span()
+            if text[s - 1] in self.not_before_named_place or text.rfind("《", 0, s) > text.rfind("》", 0, s):
+                continue
+            # a word that ends the term with what precedes it (下坡路, 城镇) or runs on past it (园林, 路线)
+            first = 2 if text[s - 1] in self.named_place_directions else 1
+            if any(is_word(text[s - k:e]) for k in range(first, 4) if s >= k) or any(
+                    is_word(text[i:e + k]) for i in range(s, e) for k in (1, 2) if e + k <= len(text)):
+                continue
+            start = s
+            while start > 0 and s - start < longest and text[start - 1] not in self.stops \
+                    and "\u4e00" <= text[start - 1] <= "\u9fff":
+                start -= 1
+            # words of the sentence before the name (带动马驹桥镇): dropped while a name is left
+            while cut := next((k for k in (3, 2) if s - start - k >= shortest and is_word(text[start:start + k])), 0):
+                start += cut
+            if s - start >= shortest:
+                spans.append((start, e))
+        return spans
 
     def place_at(self, text: str, i: int) -> int:
         """Length of the longest place name starting at ``i`` (0: none)."""
