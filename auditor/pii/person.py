@@ -35,6 +35,8 @@ _DOT_NAME = re.compile(f"[{_CJK}]{{1,8}}(?:[{_DOT_CHARS}][{_CJK}]{{1,10}}){{1,2}
 _DOT_BETWEEN = re.compile(f"[{_CJK}][{_DOT_CHARS}][{_CJK}]")
 _HAN_WORD = re.compile(f"[{_CJK}]{{2,5}}")
 _HAN_RUN = re.compile(f"[{_CJK}]+")
+_OTHER_NAME = re.compile(f"[{_CJK}]{{2,6}}")
+_NEAR = 80  # characters either side of a name searched for words of a match report
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 
 
@@ -75,6 +77,7 @@ class PersonNameFinder:
         alt = _alt(rules.team_before)
         self._team_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
         self._team_after = _starting_with(rules.team_after)
+        self._match_report = re.compile(_alt(rules.match_report) or "(?!)", re.I)
         foreign = "".join(sorted(rules.transliteration))
         self._foreign_run = re.compile(f"(?<![{foreign}])[{foreign}]{{2,}}")
         self._maybe = re.compile(f"{self._surname_char.pattern}|{_DOT_BETWEEN.pattern}|{self._foreign_run.pattern}")
@@ -208,19 +211,24 @@ class PersonNameFinder:
             word = piece[start:end]
             # A word of transliteration characters only needs the foreign confidence even when it starts
             # with a surname (桑坦德, 米德尔 are clubs; 柏明远, 韩雪梅 are not transliterations).
+            cued = after_role or after_title or bool(self._cue_after.match(text, offset + end))
             if _DOT_NAME.fullmatch(word):
                 needed = 0.0
-            elif self._is_foreign(word):
+            elif self._is_foreign(word, cued):
                 needed = r.foreign_confidence
             elif self._is_han_name(word):
                 needed = r.name_confidence
+            elif _OTHER_NAME.fullmatch(word) and not self._lex.is_form_of_address(word):
+                needed = r.other_confidence  # 雒树刚, 阿沙文, 春丽: no lexicon says so, only a sure tagger
             else:
                 return None
             a, b = offset + start, offset + end
             if self._not_a_person(text, a, b):
                 return None
-            if after_role or after_title or self._cue_after.match(text, b):
+            if cued:
                 return end
+            if needed == r.foreign_confidence and self._match_report.search(text, max(0, a - _NEAR), b + _NEAR):
+                return None  # a match report names clubs like people (米德尔, 桑坦德): its players need a cue
             # Without a cue: the tagger must be sure enough (LAC half takes a club for a person), and the
             # word must not start inside an ordinary word (上周一审).
             return end if confidence >= needed and not (needed and self._ends_a_word(text, a)) else None
@@ -246,10 +254,12 @@ class PersonNameFinder:
         lower = text[max(0, start - 8):start].lower()
         return bool(self._team_before.search(lower) or self._team_after.match(text[end:end + 8].lower()))
 
-    def _is_foreign(self, word: str) -> bool:
-        """A transliterated name: transliteration characters, and no ordinary word (克拉, 罗马)."""
+    def _is_foreign(self, word: str, cued: bool = False) -> bool:
+        """A transliterated name: transliteration characters, and no ordinary word (克拉, 罗马) unless a cue
+        says a person is meant (总统奥巴马: jieba counts 奥巴马 as a frequent place)."""
         shortest, longest = self._rules.foreign_length
-        if not shortest <= len(word) <= longest or not _HAN_RUN.fullmatch(word) or self._common_word(word):
+        if not shortest <= len(word) <= longest or not _HAN_RUN.fullmatch(word) or (
+                not cued and self._common_word(word)):
             return False
         # one character outside the table is allowed in a longer name (安切洛蒂, 贝鲁斯科尼)
         others = sum(c not in self._rules.transliteration for c in word)
