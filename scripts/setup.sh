@@ -29,7 +29,8 @@ want=$(cat pyproject.toml setup.py constraints.txt | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+  # bench: plain presidio + spaCy, the baseline of benchmarks/bench_recognizers.py (not a runtime dependency)
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
   # a real third-party APK for tests/test_apk_real.py ships inside this wheel; its own dependencies
   # are not needed (only the file is read), so they are not installed
   .venv/bin/python -m pip install -q --no-deps uiautomator2==3.7.1

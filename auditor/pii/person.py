@@ -258,12 +258,11 @@ class PersonNameFinder:
         """A transliterated name: transliteration characters, and no ordinary word (克拉, 罗马) unless a cue
         says a person is meant (总统奥巴马: jieba counts 奥巴马 as a frequent place)."""
         shortest, longest = self._rules.foreign_length
-        if not shortest <= len(word) <= longest or not _HAN_RUN.fullmatch(word) or (
-                not cued and self._common_word(word)):
+        if not shortest <= len(word) <= longest or not _HAN_RUN.fullmatch(word):
             return False
         # one character outside the table is allowed in a longer name (安切洛蒂, 贝鲁斯科尼)
         others = sum(c not in self._rules.transliteration for c in word)
-        return others == 0 or (others == 1 and len(word) >= 4)
+        return (others == 0 or (others == 1 and len(word) >= 4)) and (cued or not self._common_word(word))
 
     def _is_han_name(self, word: str) -> bool:
         return bool(_HAN_WORD.fullmatch(word)) and self._lex.is_name(word)
