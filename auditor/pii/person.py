@@ -102,9 +102,11 @@ class PersonNameFinder:
 
     # -- the gate ----------------------------------------------------------------------------------
 
-    def word_frequency(self, word: str) -> int:
-        """A word's count in jieba's dictionary, 0 for none (for the address grammar: 渠道, 城镇)."""
-        return self._tables.freq.get(word, 0)
+    def dictionary_word(self, word: str) -> tuple[int, str | None]:
+        """A word's count and part of speech in jieba's dictionary, (0, None) for none (for the address
+        grammar: 渠道 and 城镇 are ordinary words, 东长安街 a place)."""
+        t = self._tables
+        return t.freq.get(word, 0), t.tags.get(word)
 
     def _common_word(self, word: str) -> bool:
         """A dictionary word frequent enough that a name is unlikely to hide in it, and not itself a name."""
