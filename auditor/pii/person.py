@@ -74,9 +74,9 @@ class PersonNameFinder:
         self._cue_before = _ending_with(rules.cues_before)
         self._cue_after = _starting_with(rules.cues_after)
         self._part_of_name = _starting_with(rules.part_of_name)
-        alt = _alt(rules.team_before)
-        self._team_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
-        self._team_after = _starting_with(rules.team_after)
+        alt = _alt(rules.not_person_before)
+        self._place_or_team_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
+        self._place_or_team_after = _starting_with(rules.not_person_after)
         self._match_report = re.compile(_alt(rules.match_report) or "(?!)", re.I)
         foreign = "".join(sorted(rules.transliteration))
         self._foreign_run = re.compile(f"(?<![{foreign}])[{foreign}]{{2,}}")
@@ -248,13 +248,14 @@ class PersonNameFinder:
         return any(self._common_word(text[start - k:start + 1]) for k in (1, 2) if start >= k)
 
     def _not_a_person(self, text: str, start: int, end: int) -> bool:
-        """A name-shaped word that is part of a larger name, a title, or a sports club in its sentence."""
+        """A name-shaped word that is part of a larger name, a title, or a sports club or place in its sentence."""
         if text.rfind("《", 0, start) > text.rfind("》", 0, start):
             return True  # inside a book or film title: 《哈利·波特与死亡圣器》
         if self._part_of_name.match(text, end):
             return True  # 盖蒂中心, 索维娅国际艺术村, 范登堡空军基地
         lower = text[max(0, start - 8):start].lower()
-        return bool(self._team_before.search(lower) or self._team_after.match(text[end:end + 8].lower()))
+        return bool(self._place_or_team_before.search(lower)
+                    or self._place_or_team_after.match(text[end:end + 8].lower()))
 
     def _is_foreign(self, word: str, cued: bool = False) -> bool:
         """A transliterated name: transliteration characters, and no ordinary word (克拉, 罗马) unless a cue
