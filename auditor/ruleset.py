@@ -193,6 +193,11 @@ class Ruleset:
                 out[normalise_field(key)] = (entry["category"], frozenset(entry["entities"]))
         return out
 
+    @cached_property
+    def pi_list_min_entries(self) -> int:
+        """Entries under one path that make a list an upload of the whole list (rules/pi_lists.yaml)."""
+        return int(self.load("pi_lists")["min_entries"])
+
     def check(self) -> None:
         """Load and cross-check every core rule file now, so a bad edit fails before any analysis."""
         for name in ("categories", "clauses", "rules", "sdks", "necessary_scope", "consent_patterns", "pi_lists",

@@ -125,7 +125,7 @@ def offline(path: Path) -> dict:
     """Audit the capture in this process; called in a child so peak RSS is the audit's own.
 
     Three figures, because the first is paid once per run whatever the capture: start-up (importing
-    presidio and spaCy, loading jieba's dictionary), the audit itself (read, scan, judge), and storing
+    the auditor, loading jieba's tables and the LAC model), the audit itself (read, scan, judge), and storing
     the result in SQLite as `auditor audit --db` does.
     """
     t0 = time.perf_counter()

@@ -30,10 +30,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   # the ray extra runs tests/test_batch_ray.py (auditor batch --engine ray); where Ray has no wheel for
-  # this platform, everything else is installed and those tests skip, saying so
-  if ! .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,ray]'; then
+  # this platform, everything else is installed and those tests skip, saying so.
+  # bench: plain presidio + spaCy, the baseline of benchmarks/bench_recognizers.py (not a runtime dependency)
+  if ! .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,ray,bench]'; then
     echo "setup: warning: could not install pi-auditor[ray]: the Ray engine's tests will be skipped" >&2
-    .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+    .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
   fi
   # a real third-party APK for tests/test_apk_real.py ships inside this wheel; its own dependencies
   # are not needed (only the file is read), so they are not installed

@@ -2,7 +2,7 @@
 non-editable into a fresh virtualenv, and every command run from a folder outside the checkout, with
 nothing of the checkout on the path. Then `pip install "pi-auditor @ git+file://..."` from a clone.
 
-These are the slowest tests of the suite (a virtualenv with spaCy, mitmproxy and androguard takes about a
+These are the slowest tests of the suite (a virtualenv with mitmproxy, androguard and onnxruntime takes about a
 minute); they are what proves that rules, recognizers and report templates travel with the package.
 """
 

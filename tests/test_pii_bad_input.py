@@ -94,8 +94,9 @@ def test_tagger_words_cover_each_piece_exactly(pieces: list[str]) -> None:
     """Batched by length, any characters (lone surrogates, emoji, control codes): contiguous words, in order."""
     tagger = get_scanner().analyzer.tagger
     for piece, words in zip(pieces, tagger.tag(pieces), strict=True):
-        ends = [0] + [e for _, e, _ in words]
-        assert [s for s, _, _ in words] == ends[:-1] and ends[-1] == len(piece)
+        ends = [0] + [e for _, e, _, _ in words]
+        assert [s for s, _, _, _ in words] == ends[:-1] and ends[-1] == len(piece)
+        assert all(0.0 <= c <= 1.0 + 1e-6 for _, _, _, c in words)
 
 
 def test_dense_chinese_line_through_the_tagger_in_bounded_memory() -> None:

@@ -130,3 +130,19 @@ def test_landlines_cards_ips_and_build_numbers(sc: PIScanner) -> None:
         ("IP_ADDRESS", "36.110.12.5"), ("IP_ADDRESS", "2400:c401::5054:ff:fe1b:b031")]
     assert found(sc, "详见第3.1.2.4条，版本 8.0.1.2") == []
     assert found(sc, "Server IP: 203.0.113.7, DNS 8.8.8.8") == []  # no one's address
+
+
+def test_news_names_foreign_and_with_forms_of_address(sc: PIScanner) -> None:
+    """Transliterated names in news are names; clubs named like people and forms of address are not."""
+    assert ("PERSON_NAME", "安切洛蒂") in found(sc, "赛后主帅安切洛蒂表示球队踢得很好。")
+    assert ("PERSON_NAME", "温家宝") in found(sc, "会议上，温家宝总理强调要稳定就业。")  # 家 starts a given name
+    assert [e for e, _ in found(sc, "本轮马德里竞技vs桑坦德，主队让半球。") if e == "PERSON_NAME"] == []
+    assert [e for e, _ in found(sc, "就像刚才陈导说的，这部电影周董也会参加。") if e == "PERSON_NAME"] == []
+    assert [e for e, _ in found(sc, "他在《哈利·波特与魔法石》里演一个配角。") if e == "PERSON_NAME"] == []
+
+
+def test_places_named_without_a_number(sc: PIScanner) -> None:
+    assert ("ADDRESS", "汾江中路") in found(sc, "他下班后到汾江中路某银行取钱。")
+    assert ("ADDRESS", "马驹桥镇") in found(sc, "新项目将带动马驹桥镇的发展。")
+    assert found(sc, "我们会通过官方渠道通知您，城镇居民可在线办理。") == []
+    assert found(sc, "这家公司的业绩开始走下坡路。") == []

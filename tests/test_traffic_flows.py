@@ -107,7 +107,27 @@ def test_uploaded_address_book_is_contacts_not_the_users_phone(tmp_path: Path) -
     from auditor.ruleset import default_ruleset
     from auditor.traffic.scan import analyze_traffic
 
+    book = [{"name": "李娜", "mobile": "13512345678"}, {"name": "王芳", "mobile": "13687654321"},
+            {"name": "赵敏", "mobile": "13711112222"}]
+    r = analyze_traffic([_sync_har(tmp_path, book)], ruleset=default_ruleset(), salt="s")
+    cats = {(o.where["path"], o.category, o.where.get("occurrences", 1), o.where.get("distinct", 1))
+            for o in r.observations if o.entity == "CN_MOBILE"}
+    # the book is one piece of evidence: three entries, three different numbers, at body.txl[*].mobile
+    assert cats == {("body.phone", "phone_number", 1, 1), ("body.txl[*].mobile", "contacts", 3, 3)}
+
+
+def test_one_or_two_contacts_under_a_list_key_are_names_and_phone_numbers(tmp_path: Path) -> None:
+    """Two people a user typed in (under `txl` all the same) are not an uploaded address book."""
+    from auditor.ruleset import default_ruleset
+    from auditor.traffic.scan import analyze_traffic
+
     book = [{"name": "李娜", "mobile": "13512345678"}, {"name": "王芳", "mobile": "13687654321"}]
+    r = analyze_traffic([_sync_har(tmp_path, book)], ruleset=default_ruleset(), salt="s")
+    cats = {(o.where["path"], o.entity, o.category) for o in r.observations if o.where["path"].startswith("body.txl")}
+    assert cats == {("body.txl[*].mobile", "CN_MOBILE", "phone_number"), ("body.txl[*].name", "PERSON_NAME", "name")}
+
+
+def _sync_har(tmp_path: Path, book: list[dict[str, str]]) -> Path:
     doc = {"log": {"version": "1.2", "entries": [{
         "startedDateTime": "2026-11-20T09:30:00Z",
         "request": {"method": "POST", "url": "https://api.example.cn/user/sync", "headers": [],
@@ -117,11 +137,7 @@ def test_uploaded_address_book_is_contacts_not_the_users_phone(tmp_path: Path) -
     }]}}
     p = tmp_path / "sync.har"
     p.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    r = analyze_traffic([p], ruleset=default_ruleset(), salt="s")
-    cats = {(o.where["path"], o.category, o.where.get("occurrences", 1), o.where.get("distinct", 1))
-            for o in r.observations if o.entity == "CN_MOBILE"}
-    # the book is one piece of evidence: two entries, two different numbers, at body.txl[*].mobile
-    assert cats == {("body.phone", "phone_number", 1, 1), ("body.txl[*].mobile", "contacts", 2, 2)}
+    return p
 
 
 def _flow_file(path: Path, n: int) -> list[bytes]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -22,6 +23,7 @@ _NUMERAL = "一二三四五六七八九十百零〇"
 _PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
 _COUNTY = re.compile(r'county="([^"]*)"')
 _YEARS = re.compile(r"\[[0-9]*-[0-9]*\]")
+_PLACE_TAGS = frozenset({"ns"})  # jieba's part of speech of place names
 _VILLAGE_REACH = 30  # characters before a village suffix searched for the place it belongs to
 
 
@@ -54,6 +56,12 @@ class AddressGrammar:
     village_name: tuple[int, int]
     not_village_words: frozenset[str]
     residence_min_levels: int
+    named_place: re.Pattern[str]  # a generic term of a road, compound or town after 2+ Chinese characters
+    named_place_name: tuple[int, int]
+    named_place_word_frequency: int
+    named_place_run_on_frequency: int
+    named_place_directions: frozenset[str]
+    not_before_named_place: frozenset[str]
 
     @classmethod
     def from_data(cls, data: dict[str, Any], province_names: list[str]) -> AddressGrammar:
@@ -92,6 +100,12 @@ class AddressGrammar:
             village_name=(int(data["village_name_min"]), int(data["village_name_max"])),
             not_village_words=frozenset(data["not_village_words"]),
             residence_min_levels=int(data["residence_min_levels"]),
+            named_place=re.compile(f"(?<=[\u4e00-\u9fff]{{2}})(?:{_alt(data['named_place_suffixes'])})"),
+            named_place_name=(int(data["named_place_name_min"]), int(data["named_place_name_max"])),
+            named_place_word_frequency=int(data["named_place_word_frequency"]),
+            named_place_run_on_frequency=int(data["named_place_run_on_frequency"]),
+            named_place_directions=frozenset(data["named_place_directions"]),
+            not_before_named_place=frozenset(data["not_before_named_place"]),
         )
 
     def find(self, text: str) -> list[tuple[int, int]]:
@@ -111,6 +125,42 @@ class AddressGrammar:
             else:
                 merged.append((a, b))
         return merged
+
+    def named_places(self, text: str, lookup: Callable[[str], tuple[int, str | None]]) -> list[tuple[int, int]]:
+        """Roads, compounds and towns named without a number (汾江中路, 蓝桥名苑): see recognizers/address.yaml.
+
+        ``lookup`` gives a word's count and part of speech in the segmenter's dictionary ((0, None) for
+        none), so that 渠道, 城镇 and 私家园林 are not read as a name plus a generic term, while a
+        dictionary place (东长安街, ns) is still a place.
+        """
+        least, run_on = self.named_place_word_frequency, self.named_place_run_on_frequency
+        spans = []
+        shortest, longest = self.named_place_name
+        for m in self.named_place.finditer(text):
+            s, e = m.span()
+            if text[s - 1] in self.not_before_named_place or text.rfind("《", 0, s) > text.rfind("》", 0, s):
+                continue
+            # the longest dictionary word ending with the term: an ordinary one (下坡路, 城镇, 一路) is no
+            # place, a rare one (五一路) or a named place (东长安街) is; a direction belongs to the name (中路)
+            first = 2 if text[s - 1] in self.named_place_directions else 1
+            k, freq, tag = next(((k, *f) for k in range(3, first - 1, -1)
+                                 if s >= k and (f := lookup(text[s - k:e]))[0]), (0, 0, None))
+            if freq >= least and (tag not in _PLACE_TAGS or k + e - s <= 2):  # 城镇, 农村: generic, though ns
+                continue
+            # a frequent word running on past the term (园林, 路线, 村民)
+            if any(lookup(text[i:e + k])[0] >= run_on for i in range(s, e) for k in (1, 2) if e + k <= len(text)):
+                continue
+            start = s
+            while start > 0 and s - start < longest and text[start - 1] not in self.stops \
+                    and "\u4e00" <= text[start - 1] <= "\u9fff":
+                start -= 1
+            # words of the sentence before the name (带动马驹桥镇): dropped while a name is left
+            while cut := next((k for k in (3, 2) if s - start - k >= shortest
+                               and lookup(text[start:start + k])[0] >= least), 0):
+                start += cut
+            if s - start >= shortest:
+                spans.append((start, e))
+        return spans
 
     def place_at(self, text: str, i: int) -> int:
         """Length of the longest place name starting at ``i`` (0: none)."""

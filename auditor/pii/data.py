@@ -36,7 +36,7 @@ class EntitySpec:
     patterns: tuple[PatternSpec, ...]
     context: tuple[str, ...]
     negative: tuple[str, ...]  # record-number words (订单号, build) that cancel a candidate right after them
-    field_value_score: float | None  # a value alone under a key that does not name the entity
+    field_value_score: float | None  # a value alone in a field whose key does not name the entity
     field_regex: re.Pattern[str] | None  # None: a binary payload, judged by biometrics.yaml
     field_validator: Validator | None
 

@@ -52,8 +52,15 @@ class NameLexicon:
         given = v[n:]
         return n > 0 and 1 <= len(given) <= 2 + (n == 2) and not self._is_title(given)
 
+    def is_form_of_address(self, value: str) -> bool:
+        """A surname and a form of address (王先生, 陈导, 张女士): a person, but no name given."""
+        n = self.surname_length(value)
+        return n > 0 and len(value) > n and self._is_title(value[n:])
+
     def _is_title(self, given: str) -> bool:
-        return any(given.startswith(t) for t in self.not_given)
+        """A form of address in the given-name place: a one-character one only as the whole given name
+        (王总, 张工, but 温家宝 and 蒋家华 are names), a longer one also before more (王先生们)."""
+        return given in self.not_given or any(len(t) > 1 and given.startswith(t) for t in self.not_given)
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,17 @@ class TaggerRules:
     after: int
     tile: int
     stride: int
+    transliteration: frozenset[str]  # characters of transliterated foreign names (托雷斯)
+    foreign_length: tuple[int, int]  # shortest and longest such name
+    name_confidence: float  # the tagger's confidence a Chinese name needs without a cue
+    foreign_confidence: float  # the same for a transliterated name
+    other_confidence: float  # the same for a name neither the lexicon nor the table explains
+    cues_before: tuple[str, ...]  # role words a name follows (记者, 主帅)
+    cues_after: tuple[str, ...]  # what follows a person (说, 表示)
+    part_of_name: tuple[str, ...]  # what makes a name part of a larger proper noun (…中心, …国际)
+    not_person_before: tuple[str, ...]  # what precedes a sports club or a place, not a person (vs, 输给, 前往)
+    not_person_after: tuple[str, ...]  # what follows one (主场, 不败, 附近)
+    match_report: tuple[str, ...]  # words of a match report or betting tip nearby (主胜, 赔率)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TaggerRules:
@@ -76,4 +94,12 @@ class TaggerRules:
                    data["org_as_name"]["not_ending"], int(data["gate"]["word_frequency"]),
                    frozenset(data["gate"]["not_given_start"]),
                    int(data["gate"]["before"]), int(data["gate"]["after"]),
-                   int(data["tiles"]["width"]), int(data["tiles"]["stride"]))
+                   int(data["tiles"]["width"]), int(data["tiles"]["stride"]),
+                   frozenset(data["transliteration"]["chars"]),
+                   (int(data["transliteration"]["min_length"]), int(data["transliteration"]["max_length"])),
+                   float(data["confidence"]["name"]), float(data["confidence"]["foreign"]),
+                   float(data["confidence"]["other"]),
+                   tuple(data["cues"]["before"]), tuple(data["cues"]["after"]),
+                   tuple(data["not_a_person"]["part_of_name"]),
+                   tuple(data["not_a_person"]["before"]), tuple(data["not_a_person"]["after"]),
+                   tuple(data["not_a_person"]["match_report"]))

@@ -50,10 +50,10 @@ class PatternMatcher:
         self._may_match = lru_cache(maxsize=65536)(self._search_any)
         # Patterns whose score alone stays under the report threshold (an IMEI-shaped number at 0.2) can
         # only be reported beside one of their entity's context words: where none occurs, they are not run.
-        # In a field, the score of a value alone may be lower still (field_value_score).
+        # In a field, a value alone has its entity's field_value_score where one is set.
         self._weak_text = {id(p) for e, p in self._items if p.score < REPORT_THRESHOLD}
         self._weak_field = {id(p) for e, p in self._items
-                            if min(p.score, e.field_value_score or 1.0) < REPORT_THRESHOLD}
+                            if (p.score if e.field_value_score is None else e.field_value_score) < REPORT_THRESHOLD}
         weak_entities = {e.id: e.context for e, p in self._items
                          if id(p) in self._weak_text or id(p) in self._weak_field}
         words = sorted({w for ws in weak_entities.values() for w in ws}, key=len, reverse=True)
@@ -126,10 +126,10 @@ class PatternMatcher:
             base = pat.score
             # `correlator=4484…` in a URL or `"pe":"4484…"` in a script is a named value, as in a field
             if ent.field_value_score is not None and before[-1:] in _NAMED_VALUE:
-                base = min(base, ent.field_value_score)
+                base = ent.field_value_score
         else:
             around = context
-            base = pat.score if ent.field_value_score is None else min(pat.score, ent.field_value_score)
+            base = pat.score if ent.field_value_score is None else ent.field_value_score
         supported = any(w in around for w in ent.context)
         score = min(1.0, base + CONTEXT_BOOST) if supported else base
         evidence = ("value", "context") if supported else ("value",)

@@ -34,7 +34,26 @@ _DOT_CHARS = "·•・"
 _DOT_NAME = re.compile(f"[{_CJK}]{{1,8}}(?:[{_DOT_CHARS}][{_CJK}]{{1,10}}){{1,2}}")
 _DOT_BETWEEN = re.compile(f"[{_CJK}][{_DOT_CHARS}][{_CJK}]")
 _HAN_WORD = re.compile(f"[{_CJK}]{{2,5}}")
+_HAN_RUN = re.compile(f"[{_CJK}]+")
+_OTHER_NAME = re.compile(f"[{_CJK}]{{2,6}}")
+_NEAR = 80  # characters either side of a name searched for words of a match report
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
+
+
+def _alt(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _ending_with(words: Iterable[str]) -> re.Pattern[str] | None:
+    """Any of ``words`` (and a colon) at the end of what is searched."""
+    alt = _alt(words)
+    return re.compile(f"(?:{alt})[:： ]?") if alt else None
+
+
+def _starting_with(words: Iterable[str]) -> re.Pattern[str]:
+    """Any of ``words`` right at the position matched from (never matches for no words)."""
+    alt = _alt(words)
+    return re.compile(f" ?(?:{alt})" if alt else "(?!)")
 
 
 class PersonNameFinder:
@@ -52,7 +71,16 @@ class PersonNameFinder:
         self._make_tagger = tagger
         firsts = sorted(lexicon.single | lexicon.rare | {c[0] for c in lexicon.compound})
         self._surname_char = re.compile(f"[{''.join(firsts)}](?=[{_CJK}])")
-        self._maybe = re.compile(f"{self._surname_char.pattern}|{_DOT_BETWEEN.pattern}")
+        self._cue_before = _ending_with(rules.cues_before)
+        self._cue_after = _starting_with(rules.cues_after)
+        self._part_of_name = _starting_with(rules.part_of_name)
+        alt = _alt(rules.not_person_before)
+        self._place_or_team_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
+        self._place_or_team_after = _starting_with(rules.not_person_after)
+        self._match_report = re.compile(_alt(rules.match_report) or "(?!)", re.I)
+        foreign = "".join(sorted(rules.transliteration))
+        self._foreign_run = re.compile(f"(?<![{foreign}])[{foreign}]{{2,}}")
+        self._maybe = re.compile(f"{self._surname_char.pattern}|{_DOT_BETWEEN.pattern}|{self._foreign_run.pattern}")
 
     @cached_property
     def _tables(self) -> JiebaTables:
@@ -73,6 +101,12 @@ class PersonNameFinder:
         _ = self._tables, self.tagger
 
     # -- the gate ----------------------------------------------------------------------------------
+
+    def dictionary_word(self, word: str) -> tuple[int, str | None]:
+        """A word's count and part of speech in jieba's dictionary, (0, None) for none (for the address
+        grammar: 渠道 and 城镇 are ordinary words, 东长安街 a place)."""
+        t = self._tables
+        return t.freq.get(word, 0), t.tags.get(word)
 
     def _common_word(self, word: str) -> bool:
         """A dictionary word frequent enough that a name is unlikely to hide in it, and not itself a name."""
@@ -103,7 +137,13 @@ class PersonNameFinder:
                 continue
             out.append(p)
         out += (m.start() + 1 for m in _DOT_BETWEEN.finditer(text))
-        return sorted(out)
+        # A run of transliteration characters that is no ordinary word (克拉, 罗马 are; 托雷斯 is not).
+        for m in self._foreign_run.finditer(text):
+            p = m.start()
+            if not (common(text[p:p + 2]) or common(text[p:p + 3])
+                    or any(common(text[p - k:p + 1]) for k in (1, 2) if p >= k)):
+                out.append(p)
+        return sorted(set(out))
 
     def _stretches(self, text: str, starts: list[int]) -> list[tuple[int, int]]:
         r = self._rules
@@ -144,24 +184,26 @@ class PersonNameFinder:
         if not self._maybe.search(text):
             return []
         titled = self.after_titles(text)
-        starts = self.candidates(text, titled)
+        cued = {m.end() for m in self._cue_before.finditer(text)} if self._cue_before else set()
+        starts = self.candidates(text, titled | cued)
         if not starts:
             return []
         tiles = self._tiles(text, self._stretches(text, starts))
         pieces = [text[a:b] for a, b, _, _ in tiles]
         found: dict[int, int] = {}
         for (a, _, own_from, own_to), piece, words in zip(tiles, pieces, self.tagger.tag(pieces), strict=True):
-            for i, (s, _, tag) in enumerate(words):
+            for i, (s, _, tag, _) in enumerate(words):
                 if own_from <= a + s < own_to:
-                    end = self._judge(piece, words, i, tag, a + s in titled)
+                    end = self._judge(text, a, piece, words, i, tag, a + s in titled, a + s in cued)
                     if end:
                         found[a + s] = max(found.get(a + s, 0), a + end)
         return sorted(found.items())
 
-    def _judge(self, piece: str, words: list[Span], i: int, tag: str, after_title: bool) -> int | None:
-        """Where the name that tagged word ``i`` of a piece starts ends, if it is one."""
+    def _judge(self, text: str, offset: int, piece: str, words: list[Span], i: int, tag: str,
+               after_title: bool, after_role: bool) -> int | None:
+        """Where the name that tagged word ``i`` of a piece (at ``offset`` in ``text``) starts ends, if it is one."""
         r = self._rules
-        start, end, _ = words[i]
+        start, end, _, confidence = words[i]
         if tag in r.person_tags:
             # LAC ends a transliterated name at its dot (阿卜杜拉 · 买买提): the word after each dot belongs to it.
             j = i
@@ -169,7 +211,29 @@ class PersonNameFinder:
                 j += 2
             end = words[j][1]
             word = piece[start:end]
-            return end if _DOT_NAME.fullmatch(word) or self._is_han_name(word) else None
+            # A word of transliteration characters only needs the foreign confidence even when it starts
+            # with a surname (桑坦德, 米德尔 are clubs; 柏明远, 韩雪梅 are not transliterations).
+            cued = after_role or after_title or bool(self._cue_after.match(text, offset + end))
+            if _DOT_NAME.fullmatch(word):
+                needed = 0.0
+            elif self._is_foreign(word, cued):
+                needed = r.foreign_confidence
+            elif self._is_han_name(word):
+                needed = r.name_confidence
+            elif _OTHER_NAME.fullmatch(word) and not self._lex.is_form_of_address(word):
+                needed = r.other_confidence  # 雒树刚, 阿沙文, 春丽: no lexicon says so, only a sure tagger
+            else:
+                return None
+            a, b = offset + start, offset + end
+            if self._not_a_person(text, a, b):
+                return None
+            if cued:
+                return end
+            if needed == r.foreign_confidence and self._match_report.search(text, max(0, a - _NEAR), b + _NEAR):
+                return None  # a match report names clubs like people (米德尔, 桑坦德): its players need a cue
+            # Without a cue: the tagger must be sure enough (LAC half takes a club for a person), and the
+            # word must not start inside an ordinary word (上周一审).
+            return end if confidence >= needed and not (needed and self._ends_a_word(text, a)) else None
         word = piece[start:end]
         n = self._lex.surname_length(word)
         if after_title or (tag == "ORG" and len(word) - n == r.org_given_length and word[-1] not in r.org_not_ending
@@ -178,6 +242,30 @@ class PersonNameFinder:
             # name the tagger called something else, as long as it is no ordinary word.
             return end if word not in self._tables.freq and self._is_han_name(word) else None
         return None
+
+    def _ends_a_word(self, text: str, start: int) -> bool:
+        """The first character ends an ordinary word with what precedes it (上周一审): no name starts there."""
+        return any(self._common_word(text[start - k:start + 1]) for k in (1, 2) if start >= k)
+
+    def _not_a_person(self, text: str, start: int, end: int) -> bool:
+        """A name-shaped word that is part of a larger name, a title, or a sports club or place in its sentence."""
+        if text.rfind("《", 0, start) > text.rfind("》", 0, start):
+            return True  # inside a book or film title: 《哈利·波特与死亡圣器》
+        if self._part_of_name.match(text, end):
+            return True  # 盖蒂中心, 索维娅国际艺术村, 范登堡空军基地
+        lower = text[max(0, start - 8):start].lower()
+        return bool(self._place_or_team_before.search(lower)
+                    or self._place_or_team_after.match(text[end:end + 8].lower()))
+
+    def _is_foreign(self, word: str, cued: bool = False) -> bool:
+        """A transliterated name: transliteration characters, and no ordinary word (克拉, 罗马) unless a cue
+        says a person is meant (总统奥巴马: jieba counts 奥巴马 as a frequent place)."""
+        shortest, longest = self._rules.foreign_length
+        if not shortest <= len(word) <= longest or not _HAN_RUN.fullmatch(word):
+            return False
+        # one character outside the table is allowed in a longer name (安切洛蒂, 贝鲁斯科尼)
+        others = sum(c not in self._rules.transliteration for c in word)
+        return (others == 0 or (others == 1 and len(word) >= 4)) and (cued or not self._common_word(word))
 
     def _is_han_name(self, word: str) -> bool:
         return bool(_HAN_WORD.fullmatch(word)) and self._lex.is_name(word)

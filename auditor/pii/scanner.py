@@ -207,6 +207,9 @@ class PIScanner:
         for start, end in grammar.find(window):
             full = grammar.has_place(window, start, end) or grammar.admin_unit.search(window, start, end)
             out.append(self._word_hit("ADDRESS", window, start, end, 0.6 if full else 0.5, self._address_context))
+        if grammar.named_place.search(window):
+            for start, end in grammar.named_places(window, self._names.dictionary_word):
+                out.append(self._word_hit("ADDRESS", window, start, end, 0.5, self._address_context))
         return out
 
     def _word_hit(self, entity: str, text: str, start: int, end: int, score: float, context: tuple[str, ...],

@@ -59,6 +59,7 @@ class FlowScanner:
         ruleset = ruleset or default_ruleset()
         self.resolver = resolver
         self.pi_lists = ruleset.pi_lists
+        self.min_list_entries = ruleset.pi_list_min_entries
         self.salt = salt
         self.scanner = scanner or get_scanner(ruleset)
         self.inflate_limit = inflate_limit
@@ -237,6 +238,7 @@ class _Seen:
     count: int
     score: float
     payload: bool = False
+    own_category: str = ""  # the entity's category, when a list key gave the observation the list's
 
 
 class _Evidence:
@@ -279,7 +281,7 @@ class _Evidence:
             where.update(extra)
         o = self._scanner._observation(where, hit, self._party, payload)
         self._seen[key] = _Seen(o, folded, set(texts) if texts else {hit.text.strip() or exact}, count, hit.score,
-                                payload is not None)
+                                payload is not None, hit.category)
 
     def observations(self) -> tuple[list[Observation], list[Held], set[int]]:
         """The observations kept, those held for an echo, and the echo keys of the request's values."""
@@ -294,6 +296,9 @@ class _Evidence:
             if len(seen.values) > 1:
                 o.where["distinct"] = len(seen.values)
             o.confidence = float(seen.score)
+            if o.category != seen.own_category and seen.count < self._scanner.min_list_entries:
+                # one or two contacts typed in, not an uploaded address book: their name and phone number
+                o.category = seen.own_category
             if side == self._held_side:
                 held.append(Held(o, frozenset(map(echo_key, seen.values))))
                 continue

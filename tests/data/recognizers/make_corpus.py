@@ -802,6 +802,9 @@ def field_negatives() -> None:
         ("ip", "192.168.1.1"),
         ("lang", "zh_CN"),
     ]:
+        if key == "ip":  # an IP address is PI since the ip_address category (GB/T 35273-2020 Annex A)
+            add_field(key, val, ("IP_ADDRESS", val))
+            continue
         add_field(key, val, tag="hard_negative")
     for _ in range(6):
         add_field("orderId", str(rng.randint(10**18, 10**19 - 1)), tag="hard_negative")
