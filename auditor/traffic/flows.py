@@ -243,20 +243,21 @@ def _har_pages(log: dict[str, Any]) -> list[str]:
             req = entry.get("request")
             url = req.get("url") if isinstance(req, dict) else None
             if isinstance(url, str):
-                first[entry["pageref"]] = _url_host(url)
+                first[entry["pageref"]] = url_host(url)
     hosts = []
     for page in pages:
         if not isinstance(page, dict):
             continue
         title = page.get("title")
-        host = _url_host(title) if isinstance(title, str) and "://" in title else ""
+        host = url_host(title) if isinstance(title, str) and "://" in title else ""
         host = host or first.get(str(page.get("id")), "")
         if host and host not in hosts:
             hosts.append(host)
     return hosts
 
 
-def _url_host(url: str) -> str:
+def url_host(url: str) -> str:
+    """The lower-case host a URL names, or "" when it names none or cannot be split."""
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
