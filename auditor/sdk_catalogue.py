@@ -26,6 +26,10 @@ import ahocorasick_rs
 
 Entry = Mapping[str, Any]
 
+#: Catalogue kinds that carry no PI of their own (rules/schema/sdks.schema.json): a static-content CDN or
+#: a UI library runs for the app, so what reaches it makes it no third party that collects.
+NO_PI_KINDS = frozenset({"ui", "cdn"})
+
 # Same-length folding, so automaton positions are positions in the text: ASCII upper case and
 # full-width ASCII (ＯＰＰＯ) become lower-case half-width; nothing else changes.
 _FOLD = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
