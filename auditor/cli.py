@@ -27,7 +27,7 @@ from auditor.model import SEVERITY_ORDER, Audit
 from auditor.pipeline import AuditInputs, run_audit
 from auditor.progress import make_progress
 from auditor.ruleset import Ruleset, default_ruleset
-from auditor.safetext import LONE_SURROGATE, for_terminal, has_surrogates
+from auditor.safetext import for_terminal, without_surrogates
 from auditor.store import Store
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -273,7 +273,7 @@ def _write_outputs(a: Audit, *, json_out: str | None, html_out: Path | None, sar
                    pdf_out: Path | None, lang: str) -> None:
     ruleset = default_ruleset()
     if json_out:
-        text = _utf8(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
+        text = without_surrogates(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
         if json_out == "-":
             click.echo(text)
         else:
@@ -293,16 +293,10 @@ def _write_outputs(a: Audit, *, json_out: str | None, html_out: Path | None, sar
         write_pdf(a, ruleset, pdf_out, lang=lang)
 
 
-def _utf8(text: str) -> str:
-    """Text any UTF-8 writer takes: a lone surrogate (an undecodable byte in a file name or a field
-    path) becomes U+FFFD instead of failing the write and losing the audit."""
-    return LONE_SURROGATE.sub("\ufffd", text) if has_surrogates(text) else text
-
-
 def _write(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_utf8(text), encoding="utf-8")
+        path.write_text(without_surrogates(text), encoding="utf-8")  # a lone surrogate becomes U+FFFD
     except OSError as e:
         raise AuditorError(f"{path}: cannot write: {e.strerror or e}") from None
 

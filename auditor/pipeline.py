@@ -382,13 +382,12 @@ def _add_apk(c: _Collected, path: Path, ruleset: Ruleset, salt: str, *, has_poli
         from auditor.policy import parse_policy_text
 
         name, text = r.policy_texts[0]
-        pr = parse_policy_text(text, html=text if name.lower().endswith((".html", ".htm")) else None,
-                               ruleset=ruleset)
+        html = text if name.lower().endswith((".html", ".htm")) else None
+        pr = parse_policy_text(text, html=html, ruleset=ruleset)
         c.policy_given = True
         c.declarations.extend(pr.declarations)
         c.app["bundled_policy"] = name
         c.app["bundled_policy_sha256"] = pr.sha256
-        html = text if name.lower().endswith((".html", ".htm")) else None
         checklist_facts.add_policy(c.facts, pr, ruleset, html=html, label=name)
         if pr.unreadable:
             c.policy_unreadable = pr.unreadable

@@ -107,10 +107,15 @@ class Ruleset:
     def __init__(self, root: Path | None = None, recognizers: Path | None = None) -> None:
         self.root = Path(root) if root else rules_dir()
         self.recognizers_root = Path(recognizers) if recognizers else recognizers_dir()
+        self._loaded: dict[str, Any] = {}
 
     def load(self, name: str) -> Any:
-        """Load rules/<name>.yaml against rules/schema/<name>.schema.json."""
-        return load_data_file(self.root / f"{name}.yaml", self.root / "schema" / f"{name}.schema.json")
+        """Load rules/<name>.yaml against rules/schema/<name>.schema.json, once per ruleset: several readers
+        take their part of one file (android_apis.yaml has four). The data is shared: read it, never edit it."""
+        if name not in self._loaded:
+            root = self.root
+            self._loaded[name] = load_data_file(root / f"{name}.yaml", root / "schema" / f"{name}.schema.json")
+        return self._loaded[name]
 
     def load_recognizer_file(self, name: str) -> Any:
         root = self.recognizers_root
@@ -143,8 +148,7 @@ class Ruleset:
             for cid in r["clauses"]:
                 if cid not in self.clauses:
                     raise RulesError(path, f"rules[{i}] (id={r['id']})", f"unknown clause '{cid}'")
-        data["by_id"] = {r["id"]: r for r in data["rules"]}
-        return data
+        return {**data, "by_id": {r["id"]: r for r in data["rules"]}}
 
     def rule(self, rule_id: str) -> dict[str, Any]:
         return self.rules["by_id"][rule_id]

@@ -29,15 +29,6 @@ def without_surrogates(value: Any) -> Any:
     return value
 
 
-def has_surrogates(text: str) -> bool:
-    """Cheap test for the rare case: encoding succeeds on almost every text."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def for_terminal(text: str) -> str:
     """Text to print on a terminal: control characters shown as ``\\x1b`` escapes, surrogates replaced."""
     text = LONE_SURROGATE.sub("\ufffd", text)

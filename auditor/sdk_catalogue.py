@@ -26,6 +26,10 @@ import ahocorasick_rs
 
 Entry = Mapping[str, Any]
 
+#: Catalogue kinds that carry no PI of their own (rules/schema/sdks.schema.json): a static-content CDN or
+#: a UI library runs for the app, so what reaches it makes it no third party that collects.
+NO_PI_KINDS = frozenset({"ui", "cdn"})
+
 # Same-length folding, so automaton positions are positions in the text: ASCII upper case and
 # full-width ASCII (ＯＰＰＯ) become lower-case half-width; nothing else changes.
 _FOLD = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
@@ -455,9 +459,8 @@ def _in_party_bracket(text: str, a: int, b: int) -> bool:
 
 def _non_overlapping(mentions: Iterable[Mention]) -> list[Mention]:
     """Longest spans first (华为获取oaid SDK over its oaid SDK), then aliases before brands."""
-    order = {"alias": 0, "vendor": 1, "brand": 2}
     kept: list[Mention] = []
-    for m in sorted(mentions, key=lambda m: (-(m.end - m.start), order[m.how], m.start)):
+    for m in sorted(mentions, key=lambda m: (-(m.end - m.start), _RANK[m.how], m.start)):
         if all(m.end <= k.start or k.end <= m.start for k in kept):
             kept.append(m)
     return sorted(kept, key=lambda m: m.start)

@@ -111,7 +111,6 @@ class Store:
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = Path(path)
-        check_ours(self.path)
         if not create and not self.path.exists():
             raise InputError(self.path, "no such database")
         self._conn: sqlite3.Connection | None = None
@@ -139,7 +138,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InputError(self.path, f"cannot create its folder: {e.strerror or e}") from None
-        check_ours(self.path)  # again: it may have appeared since
+        check_ours(self.path)  # here, before any write: it may have appeared since the Store was made
         try:
             self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
             self._db = sqlite_utils.Database(self._conn)

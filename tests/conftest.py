@@ -18,8 +18,9 @@ settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
-# fixtures of the live-proxy tests (a local server standing in for an app's servers)
-pytest_plugins = ["proxy_fixtures"]
+# fixtures of the live-proxy tests (a local server standing in for an app's servers) and of the tests that
+# read a real-world scorer's run
+pytest_plugins = ["proxy_fixtures", "realworld"]
 
 
 def _run(args: Sequence[str], *, env: dict[str, str] | None = None, input: bytes | None = None,

@@ -8,6 +8,7 @@ import os
 import socket
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -98,6 +99,14 @@ def wait_rows(db: Path, sql: str, n: int, timeout: float = 30) -> list[tuple]:
     raise AssertionError(f"expected {n} rows for {sql}")
 
 
-def start(args: list[str], tmp: Path) -> subprocess.Popen:
+def start(args: list[str], tmp: Path, *, own_group: bool = False) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(args, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(args, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=own_group)
+
+
+def start_proxy(tmp: Path, db: Path, port: int) -> subprocess.Popen:
+    """`auditor proxy` on loopback as a tester starts it, in its own process group as a terminal's foreground
+    job has (so a test can send Ctrl-C to the wrapper and mitmdump together)."""
+    return start([sys.executable, "-m", "auditor.cli", "proxy", "--db", str(db), "--", "--listen-host", "127.0.0.1",
+                  "--listen-port", str(port), "--set", f"confdir={tmp / 'conf'}"], tmp, own_group=True)

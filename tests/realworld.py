@@ -48,6 +48,15 @@ def run_scorer(args: list[str], *, cwd: Path | None = None, timeout: int = 1800)
     return out
 
 
+@pytest.fixture(scope="session")
+def policies_scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path]:
+    """The shared policy scorer, run once per session for every floor test that reads it (policy, SDK):
+    (what it printed, the shared cases folder, the folder of the auditor's outputs)."""
+    here = realworld_dir("policies")
+    out = tmp_path_factory.mktemp("policies")
+    return run_scorer(["bash", str(here / "run_all.sh"), auditor_cmd(), str(out)]), here / "cases", out
+
+
 def figure(text: str, pattern: str) -> float:
     """One number from a scorer's output, by a regex with one group; a missing figure fails the test."""
     m = re.search(pattern, text)

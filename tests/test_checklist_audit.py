@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from har_fixtures import entry, write_har
+from traffic_fixtures import entry, write_har
 
 from auditor.checklist.consent_ui import markup_boxes
 
@@ -97,7 +97,8 @@ def test_refusal_and_later_consent(tmp_path: Path, run_cli) -> None:
 def test_consent_box_ticked_in_a_captured_h5_page(tmp_path: Path, run_cli) -> None:
     page = ('<html><body><form><input type="checkbox" name="agree" checked>'
             '<span>我已阅读并同意《用户协议》与《隐私政策》</span><button>登录</button></form></body></html>')
-    har = write_har(tmp_path / "h5.har", [entry("https://m.example-app.cn/login", mime="text/html", text=page)])
+    har = write_har(tmp_path / "h5.har",
+                    [entry("https://m.example-app.cn/login", response_mime="text/html", response=page)])
     out = tmp_path / "h5.json"
     assert run_cli(["traffic", str(har), "--json", str(out)]).returncode == 0
     e = entries(json.loads(out.read_text(encoding="utf-8")))["rdff-3-4"]

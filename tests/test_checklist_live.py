@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 from pathlib import Path
 
-from proxy_fixtures import free_port, rows, start, via_proxy, wait_port, wait_rows
+from proxy_fixtures import free_port, rows, start_proxy, via_proxy, wait_port, wait_rows
 
 
 def test_proxy_marks_the_refusal_and_judges_what_follows(tmp_path: Path, server: int) -> None:
     port = free_port()
     db = tmp_path / "live.db"
-    proc = start([sys.executable, "-m", "auditor.cli", "proxy", "--db", str(db), "--",
-                  "--listen-host", "127.0.0.1", "--listen-port", str(port), "--set", f"confdir={tmp_path / 'conf'}"],
-                 tmp_path)
+    proc = start_proxy(tmp_path, db, port)
     try:
         wait_port(port, proc)
         page = via_proxy(port, "http://refusal.pi-auditor/")                        # the tester taps 不同意

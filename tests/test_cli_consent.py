@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from har_fixtures import entry, write_har
+from traffic_fixtures import entry, write_har
 
 
 @pytest.fixture

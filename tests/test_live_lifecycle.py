@@ -8,21 +8,11 @@ import os
 import signal
 import ssl
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
-from proxy_fixtures import ID_NO, free_port, rows, via_proxy, wait_port, wait_rows
-
-
-def start_proxy(tmp_path: Path, db: Path, port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "auditor.cli", "proxy", "--db", str(db), "--", "--listen-host", "127.0.0.1",
-         "--listen-port", str(port), "--set", f"confdir={tmp_path / 'conf'}"],
-        cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,  # its own process group, as a terminal's foreground job has
-    )
+from proxy_fixtures import ID_NO, free_port, rows, start_proxy, via_proxy, wait_port, wait_rows
 
 
 def via_https_proxy(port: int, url: str) -> bytes:

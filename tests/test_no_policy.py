@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from har_fixtures import entry, write_har
+from traffic_fixtures import entry, write_har
 
 from auditor.masking import new_salt
 from auditor.model import Audit, Finding
@@ -33,7 +33,7 @@ def no_policy(a: Audit) -> list[Finding]:
 
 def capture(tmp_path: Path, *urls: str) -> Path:
     flows = [entry("https://api.example.cn/login?mobile=13912345678", method="POST"),
-             *(entry(u, at=i + 1, mime="text/html", text="<h1>隐私政策</h1>") for i, u in enumerate(urls))]
+             *(entry(u, at=i + 1, response_mime="text/html", response="<h1>隐私政策</h1>") for i, u in enumerate(urls))]
     return write_har(tmp_path / "c.har", flows)
 
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from policy_sdk_labels import current_id_figures
-from realworld import auditor_cmd, check_floors, figure, realworld_dir, run_scorer
+from realworld import check_floors, figure
 
 # The scorer's summary line: categories P=0.86 R=0.77 | negations P=0.00 R=0.00 | SDKs P=0.97 R=0.74
 FIGURES = {
@@ -20,14 +20,13 @@ FIGURES = {
 }
 
 
-def test_real_policies_hold_their_floors(tmp_path: Path) -> None:
-    here = realworld_dir("policies")
-    out = run_scorer(["bash", str(here / "run_all.sh"), auditor_cmd(), str(tmp_path)])
+def test_real_policies_hold_their_floors(policies_scored: tuple[str, Path, Path]) -> None:
+    out, cases, predictions = policies_scored
     assert not re.search(r"^\s+\S+: exit \d+", out, re.MULTILINE), out  # every policy read without an error
     measured = {name: figure(out, pattern) for name, pattern in FIGURES.items()}
     # SDK precision against the catalogue as it is: the shared labels only know the ids of an older
     # catalogue, so the raw precision counts every SDK learnt since as wrong (tests/policy_sdk_labels.py;
     # the raw figures are kept by tests/test_sdk_realworld.py)
-    p, r = current_id_figures(here / "cases", tmp_path)
+    p, r = current_id_figures(cases, predictions)
     measured |= {"sdks_p": round(p, 2), "sdks_r_current_ids": round(r, 2)}
     check_floors("policy", measured)

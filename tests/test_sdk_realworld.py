@@ -8,17 +8,18 @@ are the ones that matter."""
 
 from __future__ import annotations
 
-from tests.policy_sdk_labels import current_id_figures
-from tests.realworld import auditor_cmd, check_floors, figure, realworld_dir, run_scorer
+from pathlib import Path
+
+from policy_sdk_labels import current_id_figures
+from realworld import check_floors, figure
 
 
-def test_policy_sdk_figures_hold_their_floors(tmp_path) -> None:
-    d = realworld_dir("policies")
-    out = run_scorer(["bash", str(d / "run_all.sh"), auditor_cmd(), str(tmp_path / "out")])
+def test_policy_sdk_figures_hold_their_floors(policies_scored: tuple[str, Path, Path]) -> None:
+    out, cases, predictions = policies_scored
     measured = {
         "policy_sdk_recall": figure(out, r"SDKs P=\s*\S+ R=([0-9.]+)"),
         "policy_sdk_precision": figure(out, r"SDKs P=([0-9.]+)"),
     }
-    p, r = current_id_figures(d / "cases", tmp_path / "out")
+    p, r = current_id_figures(cases, predictions)
     measured |= {"policy_sdk_precision_current_ids": round(p, 2), "policy_sdk_recall_current_ids": round(r, 2)}
     check_floors("sdk", measured)

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from proxy_fixtures import ID_NO, free_port, rows, start, via_proxy, wait_port, wait_rows
+from proxy_fixtures import ID_NO, free_port, rows, start, start_proxy, via_proxy, wait_port, wait_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = ROOT / "auditor" / "traffic" / "mitm_addon.py"
@@ -17,9 +17,7 @@ ADDON = ROOT / "auditor" / "traffic" / "mitm_addon.py"
 def test_proxy_marks_consent_and_stores_before_consent(tmp_path: Path, server: int) -> None:
     port = free_port()
     db = tmp_path / "live.db"
-    proc = start([sys.executable, "-m", "auditor.cli", "proxy", "--db", str(db), "--",
-                  "--listen-host", "127.0.0.1", "--listen-port", str(port), "--set", f"confdir={tmp_path / 'conf'}"],
-                 tmp_path)
+    proc = start_proxy(tmp_path, db, port)
     try:
         wait_port(port, proc)
         base = f"http://127.0.0.1:{server}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from auditor.traffic.scan import TrafficResult, analyze_traffic
 MOBILE = "13812345678"
 RESIDENT_ID = "11010519491231002X"
 PLATE = "苏E5P623"
+START = datetime(2026, 11, 20, 9, 30, 0, tzinfo=UTC)
 
 
 def luhn_complete(prefix: str) -> str:
@@ -31,12 +33,14 @@ def luhn_complete(prefix: str) -> str:
 def entry(url: str, *, method: str = "GET", headers: Iterable[tuple[str, str]] = (), body: str | None = None,
           body_mime: str = "application/x-www-form-urlencoded", status: int = 200, response: str = "",
           response_mime: str = "application/json", response_headers: Iterable[tuple[str, str]] = (),
-          time: str = "2026-11-20T09:30:00Z", **extra: Any) -> dict[str, Any]:
-    """One HAR 1.2 entry (``extra``: browser-specific members such as ``_webSocketMessages``, ``pageref``)."""
+          at: float = 0, **extra: Any) -> dict[str, Any]:
+    """One HAR 1.2 entry sent ``at`` seconds after START (``extra``: browser-specific members such as
+    ``_webSocketMessages``, ``pageref``)."""
     req: dict[str, Any] = {"method": method, "url": url, "httpVersion": "HTTP/1.1",
                            "headers": [{"name": k, "value": v} for k, v in headers], "queryString": [], "cookies": []}
     if body is not None:
         req["postData"] = {"mimeType": body_mime, "text": body}
+    time = (START + timedelta(seconds=at)).isoformat().replace("+00:00", "Z")
     return {"startedDateTime": time, "time": 10, "request": req,
             "response": {"status": status, "statusText": "OK", "httpVersion": "HTTP/1.1",
                          "headers": [{"name": k, "value": v} for k, v in response_headers], "cookies": [],

@@ -118,9 +118,6 @@ class CodeIndex:
         """Descriptors of every class defined in the APK's dex files."""
         return list(self._defined)
 
-    def is_internal(self, descriptor: str) -> bool:
-        return descriptor in self._defined
-
     def signature(self, m: Method) -> tuple[str, str, str]:
         """(class descriptor, name, descriptor) of a method with code."""
         sig = self._sig.get(m)

@@ -54,10 +54,9 @@ def _opcode_tables() -> tuple[bytes, bytes]:
 
 
 _SIZE, _KIND = _opcode_tables()
-# field opcodes that read: iget* 0x52-0x58, sget* 0x60-0x66
+# static field opcodes: sget* 0x60-0x66 read, sput* 0x67-0x6d write
 SGET = range(0x60, 0x67)
 SPUT = range(0x67, 0x6E)
-IGET_OR_SGET = frozenset([*range(0x52, 0x59), *SGET])
 
 
 class DexError(ValueError):
@@ -152,7 +151,7 @@ class Dex:
         self.string_off = self._table(o_str, n_str, 4, "I")
         self.type_str = self._table(o_type, n_type, 4, "I")
         proto = self._table(o_proto, n_proto, 12, "I")
-        self.proto_shorty, self.proto_return, self.proto_params = proto[0::3], proto[1::3], proto[2::3]
+        self.proto_return, self.proto_params = proto[1::3], proto[2::3]  # (shorty, return type, parameters)
         fields = self._table(o_field, n_field, 8, "H")
         self.field_class, self.field_type = fields[0::4], fields[1::4]
         self.field_name = self._table(o_field, n_field, 8, "I")[1::2]
@@ -165,7 +164,6 @@ class Dex:
         self.code_methods = array("I")  # method id of each method with code, in class order
         self.code_class = array("I")  # its class_def index
         self.code_span = array("I")  # (start, end) byte offsets of its instructions, flattened
-        self.ends: dict[str, array] = {}
         self.refs = Refs()
 
     def _table(self, off: int, count: int, item: int, fmt: str) -> np.ndarray:

@@ -28,10 +28,6 @@ class Evidence:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "text": self.text, "where": dict(self.where)}
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Evidence:
-        return cls(kind=str(d.get("kind", "")), text=str(d.get("text", "")), where=dict(d.get("where") or {}))
-
 
 @dataclass
 class ItemFact:

@@ -47,13 +47,9 @@ class Patterns:
 
 
 @cache
-def _compiled(ruleset: Ruleset) -> Patterns:
+def load_patterns(ruleset: Ruleset) -> Patterns:
     data = ruleset.load("policy_items")
     return Patterns({k: re.compile(v["regex"], re.I) for k, v in data["patterns"].items()})
-
-
-def load_patterns(ruleset: Ruleset) -> Patterns:
-    return _compiled(ruleset)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,9 @@ OPTION = "--refused-at"
 
 def resolve_refusal(flows: list[Flow], spec: str) -> ConsentMoment:
     """The refusal moment named by ``spec``; a bad spec is a UsageError naming --refused-at."""
-    try:
-        moment = resolve_consent(flows, spec, [None] * len(flows))
-    except UsageError as e:
-        raise UsageError(str(e).replace("--consent-at", OPTION)) from None
+    moment = resolve_consent(flows, spec, [None] * len(flows), OPTION)
     if moment is None:  # resolve_consent returns None only for an empty spec
         raise UsageError(f"{OPTION}: give @INDEX, an ISO time or a URL regex")
-    if moment.assumption:
-        moment.assumption = moment.assumption.replace("--consent-at", OPTION)
     moment.how = f"refusal:{moment.how}"
     return moment
 

@@ -58,8 +58,6 @@ RECV: Value = ("recv",)
 RECVMOD: Value = ("recvmod",)
 REQUIRE: Value = ("require",)
 
-IDENT = rb"[A-Za-z_$][\w$]*"
-
 
 class TooDeep(Exception):
     """Code nested deeper than MAX_ANCESTORS (or followed further than MAX_EVAL_DEPTH)."""

@@ -22,10 +22,7 @@ from typing import Any
 
 from auditor.miniprogram.project import Project
 from auditor.model import Party
-from auditor.sdk_catalogue import Catalogue
-
-#: Catalogue kinds that carry no PI of their own (rules/schema/sdks.schema.json).
-NO_PI_KINDS = frozenset({"ui", "cdn"})
+from auditor.sdk_catalogue import NO_PI_KINDS, Catalogue
 
 
 @dataclass(frozen=True)

@@ -118,11 +118,9 @@ class Project:
         if data is None:
             return None
         try:
-            check_json_depth(rel, data, self.max_json_depth)
-            doc = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError, InputError, RecursionError):
+            return _json(rel, data, self.max_json_depth)
+        except InputError:
             return None
-        return doc if isinstance(doc, dict) else None
 
     def using_components(self, owner: str) -> dict[str, str]:
         """Tag -> path of the custom components ``owner`` (a file key without suffix) may use."""

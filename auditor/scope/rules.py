@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from auditor.model import Observation
 from auditor.scope.engine import Check, FindingDraft, JudgeContext, group
+from auditor.sdk_catalogue import NO_PI_KINDS
 
 
 def check_undeclared(ctx: JudgeContext) -> list[FindingDraft]:
@@ -81,7 +82,7 @@ def check_undisclosed_sdk(ctx: JudgeContext) -> list[FindingDraft]:
     """A third party collects PI and the policy's SDK / third-party list does not name it."""
     # a static-content CDN or a UI library carries no PI of its own (rules/sdks.yaml kinds cdn, ui): what
     # reaches it (a cookie, a page's referrer) makes it no third party that collects
-    hosting = {sid for sid, e in ctx.ruleset.sdks.items() if e["kind"] in ("cdn", "ui")}
+    hosting = {sid for sid, e in ctx.ruleset.sdks.items() if e["kind"] in NO_PI_KINDS}
     out = [o for o in ctx.collected()
            if o.party.kind == "third" and not ctx.sdk_declared(o.party) and o.party.sdk not in hosting]
     drafts = group(out, "undisclosed_sdk", "第三方收集个人信息，隐私政策的第三方SDK清单未列明",

@@ -52,7 +52,7 @@ class ConsentMoment:
         }
 
 
-def _parse_time(s: str) -> tuple[datetime, str | None] | None:
+def _parse_time(s: str, option: str) -> tuple[datetime, str | None] | None:
     """An ISO time, and the assumption made when it has no offset.
 
     A tester reads the time off their own clock, so a time without an offset is taken as this
@@ -66,7 +66,7 @@ def _parse_time(s: str) -> tuple[datetime, str | None] | None:
     if t.tzinfo:
         return t, None
     local = t.astimezone()  # a naive time read as local time
-    return local, (f"--consent-at {s} has no UTC offset: read as this machine's local time, "
+    return local, (f"{option} {s} has no UTC offset: read as this machine's local time, "
                    f"{_zone(local)}; add the offset (e.g. {s}+08:00) to be exact")
 
 
@@ -77,17 +77,17 @@ def _zone(t: datetime) -> str:
     return f"{label} ({name})" if name and not name.startswith(("UTC", "+", "-")) else label
 
 
-def _check_time(flows: list[Flow], spec: str, t: datetime, assumption: str | None) -> None:
+def _check_time(flows: list[Flow], spec: str, t: datetime, assumption: str | None, option: str) -> None:
     """A consent moment outside the capture would turn everything into before_consent (or nothing)."""
     read_as = f" (read as {t.isoformat()})" if assumption else ""
     if t > datetime.now(UTC):
-        raise UsageError(f"--consent-at: {spec} is in the future{read_as}")
+        raise UsageError(f"{option}: {spec} is in the future{read_as}")
     times = [f.time for f in flows if f.time is not None]
     if not times:
-        raise UsageError(f"--consent-at: {spec}: the capture has no times; give @INDEX or a URL regex")
+        raise UsageError(f"{option}: {spec}: the capture has no times; give @INDEX or a URL regex")
     first, last = min(times), max(times)
     if not first <= t <= last:
-        raise UsageError(f"--consent-at: {spec}{read_as} is outside the capture, which runs from "
+        raise UsageError(f"{option}: {spec}{read_as} is outside the capture, which runs from "
                          f"{first.isoformat(timespec='seconds')} to {last.isoformat(timespec='seconds')}")
 
 
@@ -95,56 +95,58 @@ def _check_time(flows: list[Flow], spec: str, t: datetime, assumption: str | Non
 Hint = tuple[str, str]
 
 
-def resolve_consent(flows: list[Flow], spec: str | None, hints: Sequence[Hint | None]) -> ConsentMoment | None:
+def resolve_consent(flows: list[Flow], spec: str | None, hints: Sequence[Hint | None],
+                    option: str = "--consent-at") -> ConsentMoment | None:
     """Find the consent moment named by ``spec``, or the first flow the rules' patterns point at.
 
     ``hints`` are ``ConsentPatterns.match`` of each flow, computed where the bodies were (offline
-    scanning keeps only body-less flows); they are only looked at when ``spec`` is empty.
+    scanning keeps only body-less flows); they are only looked at when ``spec`` is empty. ``option``
+    is what the messages call the spec (the refusal moment is given as ``--refused-at``).
     """
     if spec is None or spec == "":
         return next((_at(f, *hint) for f, hint in zip(flows, hints, strict=True) if hint is not None), None)
     spec = spec.strip()
     if spec.startswith("@"):
-        return _by_index(flows, spec)
-    parsed = _parse_time(spec) if re.match(r"^\d{4}-\d{2}-\d{2}", spec) else None
+        return _by_index(flows, spec, option)
+    parsed = _parse_time(spec, option) if re.match(r"^\d{4}-\d{2}-\d{2}", spec) else None
     if parsed is not None:
         t, assumption = parsed
-        _check_time(flows, spec, t, assumption)
+        _check_time(flows, spec, t, assumption, option)
         return ConsentMoment(how="time", spec=spec, time=t, assumption=assumption)
     try:
         rx = bounded_regex(spec)
     except ValueError as e:
-        raise UsageError(f"--consent-at: '{spec}' is neither @INDEX, an ISO time nor a valid regex ({e})") from None
+        raise UsageError(f"{option}: '{spec}' is neither @INDEX, an ISO time nor a valid regex ({e})") from None
     for f in flows:
         if rx.search(f.url):
             return _at(f, "url", spec)
-    raise UsageError(f"--consent-at: no flow URL matches '{spec}'")
+    raise UsageError(f"{option}: no flow URL matches '{spec}'")
 
 
 def _at(f: Flow, how: str, spec: str) -> ConsentMoment:
     return ConsentMoment(how=how, spec=spec, file=f.file, flow=f.index, time=f.time, url=mask_url(f.url_without_query))
 
 
-def _by_index(flows: list[Flow], spec: str) -> ConsentMoment:
+def _by_index(flows: list[Flow], spec: str, option: str) -> ConsentMoment:
     body = spec[1:]
     file: str | None = None
     if ":" in body:
         file, _, body = body.rpartition(":")
     if not body.isdigit():
-        raise UsageError(f"--consent-at: '{spec}' should be @INDEX or @FILE:INDEX")
+        raise UsageError(f"{option}: '{spec}' should be @INDEX or @FILE:INDEX")
     index = int(body)
     files = list(dict.fromkeys(f.file for f in flows))
     if not files:
-        raise UsageError("--consent-at: there are no flows to mark")
+        raise UsageError(f"{option}: there are no flows to mark")
     target = file or files[0]
     if target not in files:
-        raise UsageError(f"--consent-at: no capture named '{target}' (have: {', '.join(files)})")
+        raise UsageError(f"{option}: no capture named '{target}' (have: {', '.join(files)})")
     indices = [f.index for f in flows if f.file == target]
     for f in flows:
         if f.file == target and f.index == index:
             return _at(f, "index", spec)
     if index > max(indices):
-        raise UsageError(f"--consent-at: {spec} is past the end of {target}, whose flows are @0 to @{max(indices)}")
+        raise UsageError(f"{option}: {spec} is past the end of {target}, whose flows are @0 to @{max(indices)}")
     # an index of a record that could not be read still splits the capture
     return ConsentMoment(how="index", spec=spec, file=target, flow=index)
 

@@ -294,19 +294,16 @@ class Walker:
 
     def _text_body(self, text: str, ctype: str, path: str, depth: int) -> Iterable[Piece]:
         stripped = text.strip()
+        inner: str | None = None
         if stripped[:1] in "{[":
-            try:
-                doc = json.loads(stripped)
-            except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
-                doc = None
-            if isinstance(doc, dict | list):
-                return self._json(doc, path, None, depth)
+            inner = stripped
         elif stripped[-1:] in ");" and (jsonp := _JSONP.match(stripped)) is not None:
             # cb({...}); : API data in a function call, read with its keys like any JSON body
             inner = stripped[jsonp.end() - 1:].rstrip(";").rstrip()[:-1]
+        if inner is not None:
             try:
                 doc = json.loads(inner)
-            except (ValueError, RecursionError):
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
                 doc = None
             if isinstance(doc, dict | list):
                 return self._json(doc, path, None, depth)
@@ -469,6 +466,8 @@ def _percent_decoded(t: str) -> str | None:
         except UnicodeDecodeError:
             continue
     return None
+
+
 _FORM_RE = re.compile(r"^[\w.\-\[\]%]+=[^&]*(&[\w.\-\[\]%]+=[^&]*)*$")
 
 

@@ -16,11 +16,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from auditor.masking import mask_host
 from auditor.model import Observation
-from auditor.traffic.flows import Flow
+from auditor.traffic.flows import Flow, url_host
 from auditor.traffic.parties import PartyResolver, registrable
 
 _JAVA_PACKAGE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){2,}")
@@ -75,7 +74,7 @@ class FirstParty:
 def flow_hints(flow: Flow, credentials: bool) -> FlowHints:
     """The flow's hints; ``credentials``: a field of it names one (found by the scan)."""
     req = flow.request
-    refs = tuple(h for h in (_host(req.header("origin")), _host(req.header("referer"))) if h)
+    refs = tuple(h for h in (url_host(req.header("origin")), url_host(req.header("referer"))) if h)
     dest = req.header("sec-fetch-dest").lower()
     html = flow.method == "GET" and (dest == "document" or (
         not dest and req.header("accept").lower().startswith("text/html")))
@@ -84,15 +83,6 @@ def flow_hints(flow: Flow, credentials: bool) -> FlowHints:
     m = _JAVA_PACKAGE.match(ua.split("/", 1)[0]) if "/" in ua else None
     return FlowHints(flow.host, flow.file, flow.index, refs, navigation, credentials,
                      m.group(0) if m and m.end() == len(ua.split("/", 1)[0]) else None)
-
-
-def _host(value: str) -> str:
-    if not value or value == "null":
-        return ""
-    try:
-        return (urlsplit(value).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 def _tokens(package: str) -> set[str]:

@@ -243,20 +243,21 @@ def _har_pages(log: dict[str, Any]) -> list[str]:
             req = entry.get("request")
             url = req.get("url") if isinstance(req, dict) else None
             if isinstance(url, str):
-                first[entry["pageref"]] = _url_host(url)
+                first[entry["pageref"]] = url_host(url)
     hosts = []
     for page in pages:
         if not isinstance(page, dict):
             continue
         title = page.get("title")
-        host = _url_host(title) if isinstance(title, str) and "://" in title else ""
+        host = url_host(title) if isinstance(title, str) and "://" in title else ""
         host = host or first.get(str(page.get("id")), "")
         if host and host not in hosts:
             hosts.append(host)
     return hosts
 
 
-def _url_host(url: str) -> str:
+def url_host(url: str) -> str:
+    """The lower-case host a URL names, or "" when it names none or cannot be split."""
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
@@ -296,30 +297,25 @@ def _har_ws_messages(items: Any, label: str, i: int, cap: int, warnings: list[st
     epoch seconds). A message of another shape is a warning: it is not scanned, and the audit says so."""
     if not isinstance(items, list):
         return []
-    out: list[WsMessage] = []
-    skipped = 0
-    for m in items:
-        if not isinstance(m, dict) or m.get("type") not in ("send", "receive") or not isinstance(m.get("data"), str):
-            skipped += 1
-            continue
-        text = m.get("opcode", 1) != 2
-        data = m["data"]
-        if text:
-            content = data.encode("utf-8", "surrogatepass")
-        else:
-            try:
-                content = base64.b64decode(data, validate=False)
-            except (binascii.Error, ValueError):
-                content = data.encode("utf-8", "surrogatepass")
-        content, cut = _cap(content, cap)
-        if cut:
-            warnings.append(f"{label}: flow {i}: WebSocket message {len(out)} cut at {cap} bytes for scanning")
-        t = m.get("time")
-        when = _from_timestamp(t, label, i, warnings) if isinstance(t, int | float) else None
-        out.append(WsMessage(m["type"] == "send", text, content, when))
-    if skipped:
-        warnings.append(f"{label}: flow {i}: {skipped} WebSocket message(s) of an unknown shape not scanned")
+    shaped = [m for m in items if isinstance(m, dict) and m.get("type") in ("send", "receive")
+              and isinstance(m.get("data"), str)]
+    out = _ws_messages(((_WS_BINARY if m.get("opcode", 1) == 2 else _WS_TEXT, m["type"] == "send",
+                         _har_ws_content(m["data"], m.get("opcode", 1) == 2), m.get("time")) for m in shaped),
+                       label, i, cap, warnings)
+    if len(shaped) < len(items):
+        warnings.append(f"{label}: flow {i}: {len(items) - len(shaped)} WebSocket message(s) of an unknown shape "
+                        "not scanned")
     return out
+
+
+def _har_ws_content(data: str, binary: bool) -> bytes:
+    """A HAR message's bytes: a binary one is base64 (kept as text when it is not)."""
+    if binary:
+        try:
+            return base64.b64decode(data, validate=False)
+        except (binascii.Error, ValueError):
+            pass
+    return data.encode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True)
@@ -524,8 +520,9 @@ def flow_from_state(req: dict[str, Any], resp: dict[str, Any] | None, label: str
 _WS_TEXT, _WS_BINARY = 1, 2
 
 
-def _ws_messages(items: Iterable[tuple[int, bool, bytes, float | None]], label: str, index: int, cap: int,
+def _ws_messages(items: Iterable[tuple[int, bool, bytes | str, Any]], label: str, index: int, cap: int,
                  warnings: list[str]) -> list[WsMessage]:
+    """The data messages (text, binary) of a flow, each cut at ``cap``; a time that is not a number is unknown."""
     out = []
     for opcode, from_client, content, ts in items:
         if opcode not in (_WS_TEXT, _WS_BINARY):
