@@ -68,6 +68,7 @@ class TaggerRules:
     """How tagger output becomes a name (recognizers/surnames.yaml, section `tagger`)."""
 
     person_tags: frozenset[str]
+    place_tags: frozenset[str]  # the tagger's tags of places and bodies (LOC): a word it also tags so is no name
     org_given_length: int
     org_not_ending: str
     gate_word_frequency: int
@@ -90,8 +91,9 @@ class TaggerRules:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TaggerRules:
-        return cls(frozenset(data["person_tags"]), int(data["org_as_name"]["given_length"]),
-                   data["org_as_name"]["not_ending"], int(data["gate"]["word_frequency"]),
+        return cls(frozenset(data["person_tags"]), frozenset(data["place_tags"]),
+                   int(data["org_as_name"]["given_length"]), data["org_as_name"]["not_ending"],
+                   int(data["gate"]["word_frequency"]),
                    frozenset(data["gate"]["not_given_start"]),
                    int(data["gate"]["before"]), int(data["gate"]["after"]),
                    int(data["tiles"]["width"]), int(data["tiles"]["stride"]),

@@ -190,18 +190,31 @@ class PersonNameFinder:
             return []
         tiles = self._tiles(text, self._stretches(text, starts))
         pieces = [text[a:b] for a, b, _, _ in tiles]
-        found: dict[int, int] = {}
+        found: dict[int, tuple[int, bool]] = {}
+        not_people: set[str] = set()  # what the context of one of its mentions shows to be a place or a club
+        as_place: dict[str, float] = {}  # the tagger's best confidence in each word as a place, and as a person
+        as_person: dict[str, float] = {}
+        rules = self._rules
         for (a, _, own_from, own_to), piece, words in zip(tiles, pieces, self.tagger.tag(pieces), strict=True):
-            for i, (s, _, tag, _) in enumerate(words):
+            for i, (s, e, tag, confidence) in enumerate(words):
+                sense = as_place if tag in rules.place_tags else as_person if tag in rules.person_tags else None
+                if sense is not None:
+                    sense[piece[s:e]] = max(confidence, sense.get(piece[s:e], 0.0))
                 if own_from <= a + s < own_to:
-                    end = self._judge(text, a, piece, words, i, tag, a + s in titled, a + s in cued)
-                    if end:
-                        found[a + s] = max(found.get(a + s, 0), a + end)
-        return sorted(found.items())
+                    judged = self._judge(text, a, piece, words, i, tag, a + s in titled, a + s in cued, not_people)
+                    if judged and judged[0] > found.get(a + s, (0, False))[0]:
+                        found[a + s] = (a + judged[0], judged[1])
+        # One sense per text: a word shown to be a place or a club at one mention (霍芬海vs), or that the
+        # tagger is surer is a place than a person (蒋村的/LOC 0.50, 蒋村人/PER 0.48), is no person at its
+        # other mentions either, unless a cue there says one is meant.
+        return sorted((s, e) for s, (e, cued_here) in found.items()
+                      if cued_here or not (text[s:e] in not_people
+                                           or as_place.get(text[s:e], 0.0) > as_person.get(text[s:e], 0.0)))
 
     def _judge(self, text: str, offset: int, piece: str, words: list[Span], i: int, tag: str,
-               after_title: bool, after_role: bool) -> int | None:
-        """Where the name that tagged word ``i`` of a piece (at ``offset`` in ``text``) starts ends, if it is one."""
+               after_title: bool, after_role: bool, not_people: set[str]) -> tuple[int, bool] | None:
+        """Where the name that tagged word ``i`` of a piece (at ``offset`` in ``text``) starts ends, if it is
+        one, and whether a cue says so; a word its context shows to be no person is added to ``not_people``."""
         r = self._rules
         start, end, _, confidence = words[i]
         if tag in r.person_tags:
@@ -226,21 +239,23 @@ class PersonNameFinder:
                 return None
             a, b = offset + start, offset + end
             if self._not_a_person(text, a, b):
+                not_people.add(word)
                 return None
             if cued:
-                return end
+                return end, True
             if needed == r.foreign_confidence and self._match_report.search(text, max(0, a - _NEAR), b + _NEAR):
                 return None  # a match report names clubs like people (米德尔, 桑坦德): its players need a cue
             # Without a cue: the tagger must be sure enough (LAC half takes a club for a person), and the
             # word must not start inside an ordinary word (上周一审).
-            return end if confidence >= needed and not (needed and self._ends_a_word(text, a)) else None
+            sure = confidence >= needed and not (needed and self._ends_a_word(text, a))
+            return (end, False) if sure else None
         word = piece[start:end]
         n = self._lex.surname_length(word)
         if after_title or (tag == "ORG" and len(word) - n == r.org_given_length and word[-1] not in r.org_not_ending
                            and (n == 2 or word[0] in self._lex.single)):
             # 乘车人：东方娜娜 — right after a word naming a person's role, the lexicon may read a
             # name the tagger called something else, as long as it is no ordinary word.
-            return end if word not in self._tables.freq and self._is_han_name(word) else None
+            return (end, after_title) if word not in self._tables.freq and self._is_han_name(word) else None
         return None
 
     def _ends_a_word(self, text: str, start: int) -> bool:
