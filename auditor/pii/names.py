@@ -69,6 +69,8 @@ class TaggerRules:
 
     person_tags: frozenset[str]
     place_tags: frozenset[str]  # the tagger's tags of places and bodies (LOC): a word it also tags so is no name
+    list_links: frozenset[str]  # what joins the items of a list (和, 与, 、): a word listed with places is one
+    list_bounds: frozenset[str]  # tags of what may follow or precede a list (punctuation, verbs, adverbs)
     org_given_length: int
     org_not_ending: str
     gate_word_frequency: int
@@ -92,6 +94,7 @@ class TaggerRules:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TaggerRules:
         return cls(frozenset(data["person_tags"]), frozenset(data["place_tags"]),
+                   frozenset(data["not_a_person"]["list_links"]), frozenset(data["not_a_person"]["list_bounds"]),
                    int(data["org_as_name"]["given_length"]), data["org_as_name"]["not_ending"],
                    int(data["gate"]["word_frequency"]),
                    frozenset(data["gate"]["not_given_start"]),

@@ -238,7 +238,7 @@ class PersonNameFinder:
             else:
                 return None
             a, b = offset + start, offset + end
-            if self._not_a_person(text, a, b):
+            if self._not_a_person(text, a, b) or self._listed_with_places(piece, words, i, j):
                 not_people.add(word)
                 return None
             if cued:
@@ -271,6 +271,24 @@ class PersonNameFinder:
         lower = text[max(0, start - 8):start].lower()
         return bool(self._place_or_team_before.search(lower)
                     or self._place_or_team_after.match(text[end:end + 8].lower()))
+
+    def _listed_with_places(self, piece: str, words: list[Span], first: int, last: int) -> bool:
+        """Words ``first``..``last`` are listed with a place and no person (美人鱼岛和环滩岛…，东姑和蓝环岛):
+        a list names things of one kind."""
+        rules = self._rules
+
+        def item(link: int, other: int, beyond: int) -> str | None:
+            """The tag of the word across a list link, if that word is a whole item (the word beyond it
+            ends the list or the clause: 蓝环岛又…, not 韩国著名导演 or 在北京和…)."""
+            if not (0 <= other < len(words)) or piece[words[link][0]:words[link][1]] not in rules.list_links:
+                return None
+            if 0 <= beyond < len(words) and not (words[beyond][2] in rules.list_bounds
+                                                 or piece[words[beyond][0]:words[beyond][1]] in rules.list_links):
+                return None
+            return words[other][2]
+
+        kinds = {item(first - 1, first - 2, first - 3), item(last + 1, last + 2, last + 3)}
+        return bool(kinds & rules.place_tags) and not kinds & rules.person_tags
 
     def _is_foreign(self, word: str, cued: bool = False) -> bool:
         """A transliterated name: transliteration characters, and no ordinary word (克拉, 罗马) unless a cue
