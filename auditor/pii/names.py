@@ -71,6 +71,8 @@ class TaggerRules:
     place_tags: frozenset[str]  # the tagger's tags of places and bodies (LOC): a word it also tags so is no name
     list_links: frozenset[str]  # what joins the items of a list (和, 与, 、): a word listed with places is one
     list_bounds: frozenset[str]  # tags of what may follow or precede a list (punctuation, verbs, adverbs)
+    place_endings: str  # last characters of place names that no given name ends with (…村, …镇)
+    clan_place_endings: str  # the same after 家 (董家河, 王家庄: villages named after a clan)
     org_given_length: int
     org_not_ending: str
     gate_word_frequency: int
@@ -95,6 +97,7 @@ class TaggerRules:
     def from_data(cls, data: dict[str, Any]) -> TaggerRules:
         return cls(frozenset(data["person_tags"]), frozenset(data["place_tags"]),
                    frozenset(data["not_a_person"]["list_links"]), frozenset(data["not_a_person"]["list_bounds"]),
+                   data["not_a_person"]["place_endings"], data["not_a_person"]["clan_place_endings"],
                    int(data["org_as_name"]["given_length"]), data["org_as_name"]["not_ending"],
                    int(data["gate"]["word_frequency"]),
                    frozenset(data["gate"]["not_given_start"]),

@@ -77,6 +77,7 @@ class PersonNameFinder:
         alt = _alt(rules.not_person_before)
         self._place_or_team_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
         self._place_or_team_after = _starting_with(rules.not_person_after)
+        self._place_shaped = re.compile(f".+[{rules.place_endings}]|.+家[{rules.clan_place_endings}]")
         self._match_report = re.compile(_alt(rules.match_report) or "(?!)", re.I)
         foreign = "".join(sorted(rules.transliteration))
         self._foreign_run = re.compile(f"(?<![{foreign}])[{foreign}]{{2,}}")
@@ -268,6 +269,8 @@ class PersonNameFinder:
             return True  # inside a book or film title: 《哈利·波特与死亡圣器》
         if self._part_of_name.match(text, end):
             return True  # 盖蒂中心, 索维娅国际艺术村, 范登堡空军基地
+        if self._place_shaped.fullmatch(text, start, end):
+            return True  # 蒋村, 董家河: named the way villages are
         lower = text[max(0, start - 8):start].lower()
         return bool(self._place_or_team_before.search(lower)
                     or self._place_or_team_after.match(text[end:end + 8].lower()))
