@@ -90,6 +90,7 @@ class TaggerRules:
     cues_after: tuple[str, ...]  # what follows a person (说, 表示)
     part_of_name: tuple[str, ...]  # what makes a name part of a larger proper noun (…中心, …国际)
     not_person_before: tuple[str, ...]  # what precedes a sports club or a place, not a person (vs, 输给, 前往)
+    company_before: tuple[str, ...]  # what precedes a firm named like a person (开发商贝塞斯达)
     not_person_after: tuple[str, ...]  # what follows one (主场, 不败, 附近)
     match_report: tuple[str, ...]  # words of a match report or betting tip nearby (主胜, 赔率)
 
@@ -109,5 +110,6 @@ class TaggerRules:
                    float(data["confidence"]["other"]),
                    tuple(data["cues"]["before"]), tuple(data["cues"]["after"]),
                    tuple(data["not_a_person"]["part_of_name"]),
-                   tuple(data["not_a_person"]["before"]), tuple(data["not_a_person"]["after"]),
+                   tuple(data["not_a_person"]["before"]), tuple(data["not_a_person"]["company_before"]),
+                   tuple(data["not_a_person"]["after"]),
                    tuple(data["not_a_person"]["match_report"]))

@@ -77,6 +77,8 @@ class PersonNameFinder:
         alt = _alt(rules.not_person_before)
         self._place_or_team_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
         self._place_or_team_after = _starting_with(rules.not_person_after)
+        alt = _alt(rules.company_before)
+        self._company_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
         self._place_shaped = re.compile(f".+[{rules.place_endings}]|.+家[{rules.clan_place_endings}]")
         self._match_report = re.compile(_alt(rules.match_report) or "(?!)", re.I)
         foreign = "".join(sorted(rules.transliteration))
@@ -239,7 +241,8 @@ class PersonNameFinder:
             else:
                 return None
             a, b = offset + start, offset + end
-            if self._not_a_person(text, a, b) or self._listed_with_places(piece, words, i, j):
+            if (self._not_a_person(text, a, b) or self._listed_with_places(piece, words, i, j)
+                    or (needed == r.foreign_confidence and self._company_before.search(text, max(0, a - 8), a))):
                 not_people.add(word)
                 return None
             if cued:
