@@ -24,6 +24,7 @@ class NameLexicon:
     compound: frozenset[str]
     not_names: frozenset[str]
     not_given: frozenset[str]
+    familiar: frozenset[str]  # prefixes of a familiar form of address (老刘, 小王)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> NameLexicon:
@@ -33,6 +34,7 @@ class NameLexicon:
             compound=frozenset(data["compound"]["surnames"]),
             not_names=frozenset(data["not_names"]["words"]),
             not_given=frozenset(data["not_given_names"]["words"]),
+            familiar=frozenset(data["not_given_names"]["familiar_prefixes"]),
         )
 
     def surname_length(self, text: str) -> int:
@@ -53,7 +55,10 @@ class NameLexicon:
         return n > 0 and 1 <= len(given) <= 2 + (n == 2) and not self._is_title(given)
 
     def is_form_of_address(self, value: str) -> bool:
-        """A surname and a form of address (王先生, 陈导, 张女士): a person, but no name given."""
+        """A surname and a form of address (王先生, 陈导, 张女士), or a familiar prefix and a surname (老刘,
+        小王): a person, but no name given."""
+        if len(value) == 2 and value[0] in self.familiar and value[1] in self.single:
+            return True
         n = self.surname_length(value)
         return n > 0 and len(value) > n and self._is_title(value[n:])
 
