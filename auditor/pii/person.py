@@ -255,11 +255,15 @@ class PersonNameFinder:
             return (end, False) if sure else None
         word = piece[start:end]
         n = self._lex.surname_length(word)
-        if after_title or (tag == "ORG" and len(word) - n == r.org_given_length and word[-1] not in r.org_not_ending
-                           and (n == 2 or word[0] in self._lex.single)):
-            # 乘车人：东方娜娜 — right after a word naming a person's role, the lexicon may read a
-            # name the tagger called something else, as long as it is no ordinary word.
-            return (end, after_title) if word not in self._tables.freq and self._is_han_name(word) else None
+        common_surname = n == 2 or word[0] in self._lex.single
+        if after_title or (after_role and common_surname) or (
+                tag == "ORG" and len(word) - n == r.org_given_length and word[-1] not in r.org_not_ending
+                and common_surname):
+            # 乘车人：东方娜娜, 副总经理曾世民 — right after a word naming a person's role, the lexicon may
+            # read a name the tagger called something else, as long as it is no ordinary word (after a
+            # role in news, the surname must be a common one: 选手都是, 记者年中).
+            cued = after_title or after_role
+            return (end, cued) if word not in self._tables.freq and self._is_han_name(word) else None
         return None
 
     def _ends_a_word(self, text: str, start: int) -> bool:
