@@ -140,10 +140,12 @@ class PersonNameFinder:
                 continue
             out.append(p)
         out += (m.start() + 1 for m in _DOT_BETWEEN.finditer(text))
-        # A run of transliteration characters that is no ordinary word (克拉, 罗马 are; 托雷斯 is not).
+        # A run of transliteration characters that is no ordinary word (克拉, 罗马 are; 托雷斯 is not), or
+        # that a speech verb follows (德里克说: 德里 is a word too).
         for m in self._foreign_run.finditer(text):
             p = m.start()
-            if not (common(text[p:p + 2]) or common(text[p:p + 3])
+            if self._cue_after.match(text, m.end()) or not (
+                    common(text[p:p + 2]) or common(text[p:p + 3])
                     or any(common(text[p - k:p + 1]) for k in (1, 2) if p >= k)):
                 out.append(p)
         return sorted(set(out))
