@@ -54,6 +54,7 @@ class AddressGrammar:
     place_lengths: tuple[int, ...]  # longest first
     stops: frozenset[str]
     village_name: tuple[int, int]
+    village_name_breaks: frozenset[str]
     not_village_words: frozenset[str]
     residence_min_levels: int
     named_place: re.Pattern[str]  # a generic term of a road, compound or town after 2+ Chinese characters
@@ -98,6 +99,7 @@ class AddressGrammar:
             place_lengths=tuple(sorted({len(p) for p in places}, reverse=True)),
             stops=frozenset(data["left_stops"]),
             village_name=(int(data["village_name_min"]), int(data["village_name_max"])),
+            village_name_breaks=frozenset(data["village_name_breaks"]),
             not_village_words=frozenset(data["not_village_words"]),
             residence_min_levels=int(data["residence_min_levels"]),
             named_place=re.compile(f"(?<=[\u4e00-\u9fff]{{2}})(?:{_alt(data['named_place_suffixes'])})"),
@@ -195,7 +197,9 @@ class AddressGrammar:
                 end = i
                 while n := self.place_at(text, end):
                     end += n
-                if end > i and shortest <= m.start() - end <= longest:
+                # the name is one word of the place (城塘), not a stretch of the sentence (四川的泸沽湖)
+                if end > i and shortest <= m.start() - end <= longest and not self.village_name_breaks.intersection(
+                        text[end:m.start()]):
                     spans.append((i, m.end()))
                     break
         return spans
