@@ -27,6 +27,11 @@ _PLACE_TAGS = frozenset({"ns"})  # jieba's part of speech of place names
 _VILLAGE_REACH = 30  # characters before a village suffix searched for the place it belongs to
 
 
+def _noun(tag: str | None) -> bool:
+    """A dictionary part of speech of nouns and names (n, ns, nr, nrfg, nz …)."""
+    return bool(tag) and tag.startswith("n")
+
+
 def _alt(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
@@ -140,7 +145,8 @@ class AddressGrammar:
         shortest, longest = self.named_place_name
         for m in self.named_place.finditer(text):
             s, e = m.span()
-            if text[s - 1] in self.not_before_named_place or text.rfind("《", 0, s) > text.rfind("》", 0, s):
+            if (text[s - 1] in self.not_before_named_place and not _noun(lookup(text[s - 2:s])[1])) \
+                    or text.rfind("《", 0, s) > text.rfind("》", 0, s):
                 continue
             # the longest dictionary word ending with the term: an ordinary one (下坡路, 城镇, 一路) is no
             # place, a rare one (五一路) or a named place (东长安街) is; a direction belongs to the name (中路)
@@ -153,9 +159,9 @@ class AddressGrammar:
             if any(lookup(text[i:e + k])[0] >= run_on for i in range(s, e) for k in (1, 2) if e + k <= len(text)):
                 continue
             start = s
-            while start > 0 and s - start < longest and text[start - 1] not in self.stops \
-                    and "\u4e00" <= text[start - 1] <= "\u9fff":
-                start -= 1
+            while start > 0 and s - start < longest and "\u4e00" <= text[start - 1] <= "\u9fff" and (
+                    text[start - 1] not in self.stops or _noun(lookup(text[start - 2:start])[1])):
+                start -= 1  # a stop character inside a noun is part of the name (祥和大街, 共和路)
             # words of the sentence before the name (带动马驹桥镇): dropped while a name is left
             while cut := next((k for k in (3, 2) if s - start - k >= shortest
                                and lookup(text[start:start + k])[0] >= least), 0):
