@@ -90,7 +90,9 @@ class AddressGrammar:
                 if full.endswith(suffix):
                     names += [full, full[: -len(suffix)]]
                     break
-        places = (stdnum_place_names() | set(names)) - set(data["not_place_names"])
+        # a city is named without 市 as often as with it (湘潭城塘社区, 长沙的…)
+        cities = {n[:-1] for n in stdnum_place_names() if n.endswith("市") and len(n) >= 3}
+        places = (stdnum_place_names() | set(names) | cities) - set(data["not_place_names"])
         return cls(
             pattern=re.compile(f"{by_road}|{by_compound}"),
             admin_unit=re.compile(f"{c}{{1,8}}?(?:{_alt(data['admin_suffixes'])})"),
