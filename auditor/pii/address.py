@@ -60,6 +60,7 @@ class AddressGrammar:
     stops: frozenset[str]
     village_name: tuple[int, int]
     village_name_breaks: frozenset[str]
+    joins: frozenset[str]  # words between two parts of one address (位于)
     not_village_words: frozenset[str]
     residence_min_levels: int
     named_place: re.Pattern[str]  # a generic term of a road, compound or town after 2+ Chinese characters
@@ -107,6 +108,7 @@ class AddressGrammar:
             stops=frozenset(data["left_stops"]),
             village_name=(int(data["village_name_min"]), int(data["village_name_max"])),
             village_name_breaks=frozenset(data["village_name_breaks"]),
+            joins=frozenset(data["joins"]),
             not_village_words=frozenset(data["not_village_words"]),
             residence_min_levels=int(data["residence_min_levels"]),
             named_place=re.compile(f"(?<=[\u4e00-\u9fff]{{2}})(?:{_alt(data['named_place_suffixes'])})"),
@@ -171,6 +173,17 @@ class AddressGrammar:
             if s - start >= shortest:
                 spans.append((start, e))
         return spans
+
+    def joined(self, text: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+        """Address spans that touch, or that only a word of location separates (聆湖苑位于朝阳区…10号,
+        …松湖镇江西省…), as one address: its parts are one place, not two."""
+        out: list[tuple[int, int, float]] = []
+        for start, end, score in sorted(spans):
+            if out and (start <= out[-1][1] or text[out[-1][1]:start] in self.joins):
+                out[-1] = (out[-1][0], max(end, out[-1][1]), max(score, out[-1][2]))
+            else:
+                out.append((start, end, score))
+        return out
 
     def place_at(self, text: str, i: int) -> int:
         """Length of the longest place name starting at ``i`` (0: none)."""
