@@ -138,3 +138,26 @@ def test_a_static_cdn_receiving_pi_is_no_undisclosed_sdk_but_an_analytics_sdk_is
     parties = {o.party.sdk for o in audit_.observations if o.category == "id_document"}
     assert parties == {"jsdelivr", "umeng"}
     assert {f.party.sdk for f in audit_.findings if f.rule == "undisclosed_sdk"} == {"umeng"}
+
+
+def test_live_session_takes_the_first_flow_to_no_sdk_as_first_party(tmp_path: Path) -> None:
+    """A phone's first request is often an SDK's (a push channel, an analytics ping): it must not leave the
+    live session without a first party, which would make the app's own back end a third party."""
+    from datetime import UTC, datetime
+
+    from auditor.traffic.flows import Flow, Message
+    from auditor.traffic.live import LiveAuditor
+
+    live = LiveAuditor(tmp_path / "live.db", echo=lambda _line: None)
+    form = "application/x-www-form-urlencoded"
+    ping = Message([("content-type", form)], b"a=1", mime=form)
+    login = Message([("content-type", "application/json")], json.dumps({"phone": MOBILE}).encode(),
+                    mime="application/json")
+    now = datetime.now(UTC)
+    live.process(Flow("live", 0, "POST", "https://ulogs.umeng.com/unify_logs", now, ping, None, None))
+    obs = live.process(Flow("live", 1, "POST", "https://passport.wst-demo.cn/api/login", now, login, None, None))
+    assert {o.party.kind for o in obs if o.category == "phone_number"} == {"first"}
+    stored = live.finish()
+    live.store.close()
+    assert stored.app["first_party"] == ["wst-demo.cn"]
+    assert any("first party taken as wst-demo.cn" in w for w in stored.warnings)
