@@ -141,6 +141,10 @@ def test_mini_program_sdks(cat: Catalogue) -> None:
     assert cat.by_miniprogram_package("@cloudcare/rum-miniapp") == "guance_rum"
     assert cat.by_miniprogram_domain("restapi.amap.com") == "amap"
     assert cat.by_miniprogram_domain("api.map.baidu.com") == "baidu_location"
+    # uni-app's built-in analytics (uni统计): both the 1.0 and the 2.0 collector
+    assert cat.by_miniprogram_domain("tongji.dcloud.io") == "dcloud_unistat"
+    assert cat.by_domain("tongji-collector.dcloud.net.cn") == "dcloud_unistat"
+    assert cat.by_miniprogram_package("@dcloudio/uni-stat") == "dcloud_unistat"
 
 
 # ---- names
@@ -150,6 +154,7 @@ def test_latin_aliases_only_as_whole_words(names: NameIndex) -> None:
     assert found(names, "chromium Forum Premium museum umbrella") == []
     assert found(names, "集成了UMSDK用于统计") == [("umeng", "UMSDK")]
     assert found(names, "本应用接入MTA统计") == [("tencent_mta", "MTA")]
+    assert found(names, "我们使用uni统计SDK统计页面访问") == [("dcloud_unistat", "uni统计SDK")]
     assert found(names, "SMTAX报表") == []
 
 

@@ -16,6 +16,14 @@ from auditor.traffic.parties import PartyResolver
 CDN = "https://img.cdnstatic-img.net"
 
 
+def _policy(tmp_path: Path) -> Path:
+    """A policy that names what the app collects and no third party: the list an undisclosed SDK is missing from."""
+    p = tmp_path / "policy.txt"
+    p.write_text("隐私政策\n我们会收集您的手机号码、身份证号码，用于注册登录和实名认证。\n我们不接入任何第三方SDK。\n",
+                 encoding="utf-8")
+    return p
+
+
 def _parties(result: object) -> dict[str, str]:
     return {f["host"]: f["party"]["kind"] for f in result.flows}  # type: ignore[attr-defined]
 
@@ -83,12 +91,13 @@ def test_the_apk_package_and_mini_program_domains_point_at_the_app(tmp_path: Pat
 def test_a_low_confidence_guess_alone_never_makes_a_finding_high(tmp_path: Path) -> None:
     entries = [entry(f"https://a.example-one.com/p/{i}") for i in range(3)]
     entries.append(entry(f"https://b.example-two.net/q?sfzh={RESIDENT_ID}"))
-    audit_ = full_audit(write_har(tmp_path / "guess.har", entries))
+    audit_ = full_audit(write_har(tmp_path / "guess.har", entries), policy=_policy(tmp_path))
     assert audit_.app["first_party_confidence"] == "low"
     assert any("first party inferred as example-one.com (low confidence)" in w for w in audit_.warnings)
     sdk = [f for f in audit_.findings if f.rule == "undisclosed_sdk"]
     assert [(f.category, f.party.name, f.severity) for f in sdk] == [("id_document", "example-two.net", "medium")]
-    given = full_audit(write_har(tmp_path / "given.har", entries), first_party=["example-one.com"])
+    given = full_audit(write_har(tmp_path / "given.har", entries), first_party=["example-one.com"],
+                       policy=_policy(tmp_path))
     assert [f.severity for f in given.findings if f.rule == "undisclosed_sdk"] == ["high"]
 
 
@@ -134,7 +143,33 @@ def test_a_static_cdn_receiving_pi_is_no_undisclosed_sdk_but_an_analytics_sdk_is
     entries = [entry("https://api.parking-app.cn/v1/login", method="POST", body=f"mobile={MOBILE}&smsCode=1234"),
                entry(f"https://cdn.jsdelivr.net/npm/x.js?u={RESIDENT_ID}", response_mime="text/javascript"),
                entry(f"https://ulogs.umeng.com/unify_logs?idcard={RESIDENT_ID}")]
-    audit_ = full_audit(write_har(tmp_path / "cdn.har", entries))
+    audit_ = full_audit(write_har(tmp_path / "cdn.har", entries), policy=_policy(tmp_path))
     parties = {o.party.sdk for o in audit_.observations if o.category == "id_document"}
     assert parties == {"jsdelivr", "umeng"}
     assert {f.party.sdk for f in audit_.findings if f.rule == "undisclosed_sdk"} == {"umeng"}
+    # no policy given: there is no SDK list to miss Umeng from (not given is not absent)
+    bare = full_audit(write_har(tmp_path / "cdn.har", entries))
+    assert not [f for f in bare.findings if f.rule == "undisclosed_sdk"]
+
+
+def test_live_session_takes_the_first_flow_to_no_sdk_as_first_party(tmp_path: Path) -> None:
+    """A phone's first request is often an SDK's (a push channel, an analytics ping): it must not leave the
+    live session without a first party, which would make the app's own back end a third party."""
+    from datetime import UTC, datetime
+
+    from auditor.traffic.flows import Flow, Message
+    from auditor.traffic.live import LiveAuditor
+
+    live = LiveAuditor(tmp_path / "live.db", echo=lambda _line: None)
+    form = "application/x-www-form-urlencoded"
+    ping = Message([("content-type", form)], b"a=1", mime=form)
+    login = Message([("content-type", "application/json")], json.dumps({"phone": MOBILE}).encode(),
+                    mime="application/json")
+    now = datetime.now(UTC)
+    live.process(Flow("live", 0, "POST", "https://ulogs.umeng.com/unify_logs", now, ping, None, None))
+    obs = live.process(Flow("live", 1, "POST", "https://passport.wst-demo.cn/api/login", now, login, None, None))
+    assert {o.party.kind for o in obs if o.category == "phone_number"} == {"first"}
+    stored = live.finish()
+    live.store.close()
+    assert stored.app["first_party"] == ["wst-demo.cn"]
+    assert any("first party taken as wst-demo.cn" in w for w in stored.warnings)

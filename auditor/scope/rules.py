@@ -79,7 +79,12 @@ def check_sensitive_no_separate_consent(ctx: JudgeContext) -> list[FindingDraft]
 
 
 def check_undisclosed_sdk(ctx: JudgeContext) -> list[FindingDraft]:
-    """A third party collects PI and the policy's SDK / third-party list does not name it."""
+    """A third party collects PI and the policy's SDK / third-party list does not name it.
+
+    As for ``undeclared``: with no policy, scope or declaration given there is no list to miss it from
+    (not given is not absent), so nothing is said."""
+    if not ctx.has_statement:
+        return []
     # a static-content CDN or a UI library carries no PI of its own (rules/sdks.yaml kinds cdn, ui): what
     # reaches it (a cookie, a page's referrer) makes it no third party that collects
     hosting = {sid for sid, e in ctx.ruleset.sdks.items() if e["kind"] in NO_PI_KINDS}

@@ -27,7 +27,7 @@ from typing import Any
 from auditor import __version__
 from auditor.checklist.build import live_checklist
 from auditor.limits import MAX_LIVE_BACKLOG_BYTES, bounded_regex
-from auditor.masking import clip, mask_text, mask_url
+from auditor.masking import clip, mask_host, mask_text, mask_url
 from auditor.model import Audit, Declaration, Observation
 from auditor.ruleset import Ruleset, default_ruleset
 from auditor.safetext import for_terminal
@@ -59,6 +59,7 @@ class LiveAuditor:
         fp = list(first_party or []) or (self.scope.first_party if self.scope else [])
         self.resolver = PartyResolver(self.ruleset, fp)
         self.first_party_given = bool(fp)
+        self.guessed: list[str] = []  # the first party taken from the session's flows, when none was given
         self.scanner = FlowScanner(self.resolver, salt=self.store.salt, ruleset=self.ruleset)
         self.app_category = resolve_app_category(self.scope.app_category if self.scope else None, self.ruleset)
         self.body_cap = body_cap
@@ -158,8 +159,9 @@ class LiveAuditor:
         """Scan one flow and store its observations (runs on the worker thread)."""
         if self.consent_time is None and any(rx.search(flow.url) for rx in self.consent_rx):
             self.mark_consent("url", mask_url(flow.url_without_query), flow.time)
-        if not self.first_party_given and self.counts["flows"] == 0:
-            self.resolver.guess_first_party([flow.host])
+        if not self.first_party_given and not self.resolver.first:
+            # the first flow may go to an SDK (a push channel, an ad request): the first one that does not decides
+            self.guessed = self.resolver.guess_first_party([flow.host])
         scanned = self.scanner.scan(flow)
         warnings = scanned.warnings
         with self.lock:
@@ -200,6 +202,10 @@ class LiveAuditor:
         stored.consent = self.consent
         stored.warnings = self.warnings + ([] if self.consent else
                                            ["no consent moment was marked: before_consent was not judged"])
+        if self.guessed:
+            stored.warnings.append(f"first party taken as {mask_host(self.guessed[0])}, the domain of the session's "
+                                   "first flow that goes to no catalogued SDK; if that is not the app's own back end, "
+                                   "name it in the scope file's first_party (or --set pi_first_party=DOMAIN)")
         stored.app = {**stored.app, "flow_count": self.counts["flows"], "first_party": sorted(self.resolver.first)}
         stored.refusal = self.refusal
         stored.findings = judge_findings(stored.observations, declarations, stored.app, self.ruleset,
