@@ -36,6 +36,8 @@ _DOT_BETWEEN = re.compile(f"[{_CJK}][{_DOT_CHARS}][{_CJK}]")
 _HAN_WORD = re.compile(f"[{_CJK}]{{2,5}}")
 _HAN_RUN = re.compile(f"[{_CJK}]+")
 _OTHER_NAME = re.compile(f"[{_CJK}]{{2,6}}")
+# A speaker's name opening a line of an interview or transcript (姜山：回过头来说…): named like a role word.
+_SPEAKER = re.compile(f"^[{_CJK}]{{2,4}}(?=[:：])", re.M)
 _NEAR = 80  # characters either side of a name searched for words of a match report
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 
@@ -188,7 +190,7 @@ class PersonNameFinder:
     def find(self, text: str) -> list[tuple[int, int]]:
         if not self._maybe.search(text):
             return []
-        titled = self.after_titles(text)
+        titled = self.after_titles(text) | {m.start() for m in _SPEAKER.finditer(text)}
         cued = {m.end() for m in self._cue_before.finditer(text)} if self._cue_before else set()
         starts = self.candidates(text, titled | cued)
         if not starts:
