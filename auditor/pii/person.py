@@ -38,6 +38,7 @@ _HAN_RUN = re.compile(f"[{_CJK}]+")
 _OTHER_NAME = re.compile(f"[{_CJK}]{{2,6}}")
 # A speaker's name opening a line of an interview or transcript (姜山：回过头来说…): named like a role word.
 _SPEAKER = re.compile(f"^[{_CJK}]{{2,4}}(?=[:：])", re.M)
+_ALIAS = re.compile(r"[（(](?:化名|假名|匿名)")
 _NEAR = 80  # characters either side of a name searched for words of a match report
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 
@@ -211,6 +212,12 @@ class PersonNameFinder:
                     judged = self._judge(text, a, piece, words, i, tag, a + s in titled, a + s in cued, not_people)
                     if judged and judged[0] > found.get(a + s, (0, False))[0]:
                         found[a + s] = (a + judged[0], judged[1])
+        # A pseudonym's note follows a name however the tagger splits it (成钢（化名）: 成/v 钢/n).
+        for m in _ALIAS.finditer(text):
+            start = next((m.start() - k for k in (3, 2) if self._is_han_name(text[max(0, m.start() - k):m.start()])),
+                         None)
+            if start is not None and not any(s <= start < e for s, (e, _) in found.items()):
+                found[start] = (m.start(), True)
         # One sense per text: a word shown to be a place or a club at one mention (霍芬海vs), or that the
         # tagger is surer is a place than a person (蒋村的/LOC 0.50, 蒋村人/PER 0.48), is no person at its
         # other mentions either, unless a cue there says one is meant.
