@@ -62,6 +62,20 @@ def test_static_assets_and_public_pages_are_not_the_users_pi(tmp_path: Path) -> 
                                  (4, "response", "phone_number")}
 
 
+def test_a_script_loader_with_a_callback_parameter_is_no_jsonp_answer(tmp_path: Path) -> None:
+    """A maps or ad-verification loader takes ``callback=`` too and answers with a library (licence
+    comments with authors' e-mails) that calls the callback at its end; a JSONP answer opens with it."""
+    library = ("window.maps = window.maps || {};\n(function(){ var s = 1; })();\n/* uuid.js (c) 2010 "
+               "Robert Example, mailto:robert@example-lib.org */ var t = 2;\n" + "x();" * 200 + "initMap();")
+    har = write_har(tmp_path / "c.har", [
+        entry("https://maps.example-cdn.com/maps/api/js?v=3&key=AIzaXXXX&callback=initMap", response=library,
+              response_mime="text/javascript; charset=UTF-8"),
+        entry(f"{APP}/user/info?jsoncallback=cb_17", response=f'try{{cb_17({{"mobile":"{MOBILE}"}});}}catch(e){{}}',
+              response_mime="text/javascript"),
+    ])
+    assert found(audit(har)) == {(1, "response", "phone_number")}
+
+
 def test_a_public_page_showing_back_what_the_user_sent_is_kept(tmp_path: Path) -> None:
     """A server-rendered page shows the plate the user typed in a form of the same capture (even a later
     one): that page carries the user's PI. A plate on a page no request carried is not counted."""
@@ -127,6 +141,32 @@ def test_device_ids_in_app_user_agents_headers_and_queries(tmp_path: Path) -> No
     ua_obs = [o for o in r.observations if o.where["flow"] == 0]
     assert [(o.where["path"], o.entity) for o in ua_obs] == [("headers.user-agent", "APP_DEVICE_ID")]
     assert ua_obs[0].value.startswith(duid[:3]) and ua_obs[0].value.endswith(duid[-4:])  # the device, not the key
+
+
+def test_a_field_named_for_an_id_holding_a_placeholder_carries_none(tmp_path: Path) -> None:
+    """``ssid=0`` on a portal's beacon, a zeroed advertising id (tracking limited), ``oaid=-1``: the field
+    is there, the value is absent. A real SSID and a real advertising id next to them are found."""
+    zero = "00000000-0000-0000-0000-000000000000"
+    har = write_har(tmp_path / "c.har", [
+        entry(f"https://log.portal.example.cn/v.gif?tid=13&ssid=0&from=844b&idfa={zero}&oaid=-1&wifi_name=null"),
+        entry(f"{APP}/wifi/report", method="POST", body_mime="application/json",
+              body=json.dumps({"ssid": "ChinaNet-5G-3F", "idfa": "6D92078A-8246-4BA4-AE5B-76104861E7DC"})),
+    ])
+    assert sorted((o.where["flow"], o.category) for o in audit(har).observations) == [(1, "device_id"),
+                                                                                     (1, "wifi_info")]
+
+
+def test_a_commit_hash_in_a_user_agent_comment_is_no_device(tmp_path: Path) -> None:
+    """Chromium-based apps name their build by its git commit (40 hex digits) in a User-Agent comment; a
+    32-hex install id in an app's comment is still a device id."""
+    commit, install = "3aef6e50b44d4f2d270303e6046fbaaebd045a64", "a3169d6ceaf5499aa9e5eb5fb3cc1339"
+    har = write_har(tmp_path / "c.har", [
+        entry("https://sync.browser.example.com/v1/feeds",
+              headers=[("User-Agent", f"Chrome IOS-PHONE 134.0.3124.68 ({commit}) channel(stable)")]),
+        entry("https://api.reader.example.com/v1/feeds",
+              headers=[("User-Agent", f"ExampleReader/5.2.1 (iPhone; iOS 17.4; {install})")]),
+    ])
+    assert found(audit(har)) == {(1, "request", "device_id")}
 
 
 def test_a_resident_id_in_a_cookie_value_is_still_found(tmp_path: Path) -> None:

@@ -29,8 +29,6 @@ DEVICE_CATEGORY = "device_id"
 
 _HEX_ID = re.compile(r"[0-9a-fA-F]{16,64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _ANY_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-.:=+/]{5,127}")
-_PLACEHOLDERS = frozenset({"null", "undefined", "unknown", "none", "nil", "default", "empty", "test", "false", "true",
-                           "nan", "anonymous", "guest"})
 _COMMENT = re.compile(r"\(([^()]*)\)")
 _PRODUCT = re.compile(r"([^\s/();,]+)/([^\s();,]+)")
 _NAMED = re.compile(r"([^\s/=:]+)\s*[/=:]\s*(\S+)")
@@ -38,14 +36,14 @@ _NAMED = re.compile(r"([^\s/=:]+)\s*[/=:]\s*(\S+)")
 #: takes documentation and benchmark ranges).
 _PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 _ECHO_STRIP = {ord(c): None for c in " \t\r\n\u3000-·•・()（）"}
-_JSONP_BODY = re.compile(rb"\s*(?:/\*\*/\s*)?(?:typeof\s+[\w$.]+\s*===?\s*['\"]function['\"]\s*&&\s*)?([\w$.]+)\s*\(")
+_JSONP_BODY = re.compile(rb"\s*(?:/\*\*/\s*)?(?:try\s*\{\s*)?;?\s*"
+                         rb"(?:typeof\s+[\w$.]+\s*===?\s*['\"]function['\"]\s*&&\s*)?([\w$.]+)\s*\(")
 
 
 @dataclass(frozen=True)
 class _Rules:
     static_mime: tuple[str, ...]
     static_ext: frozenset[str]
-    jsonp_params: frozenset[str]
     cookie_weak: frozenset[str]
     cookie_whole: frozenset[str]
     embedded: frozenset[str]
@@ -57,6 +55,8 @@ class _Rules:
     ua_version: float
     ua_bare: float
     ua_negative: frozenset[str]
+    ua_hash_lengths: frozenset[int]  # bare hex lengths in a comment that are build hashes
+    placeholders: frozenset[str]
     credential_keys: frozenset[str]
     user_categories: frozenset[str]  # categories a person types into a form (first-party evidence)
     key_or_context: frozenset[str]  # entities a field's value alone does not establish
@@ -83,7 +83,6 @@ def _compile(d: dict[str, Any]) -> _Rules:
     return _Rules(
         static_mime=tuple(d["static_content"]["mime_types"]),
         static_ext=frozenset(d["static_content"]["extensions"]),
-        jsonp_params=frozenset(d["static_content"]["jsonp_params"]),
         cookie_weak=frozenset(d["cookies"]["weak_shape_entities"]),
         cookie_whole=frozenset(d["cookies"]["whole_value_entities"]),
         embedded=frozenset(d["embedded"]["entities"]),
@@ -95,6 +94,8 @@ def _compile(d: dict[str, Any]) -> _Rules:
         ua_version=float(ua["version_confidence"]),
         ua_bare=float(ua["bare_confidence"]),
         ua_negative=frozenset(ua["negative_names"]),
+        ua_hash_lengths=frozenset(ua["bare_hash_lengths"]),
+        placeholders=frozenset(d["placeholders"]["values"]),
         credential_keys=frozenset(d["first_party"]["credential_keys"]),
         user_categories=frozenset(d["first_party"]["user_entered_categories"]),
         key_or_context=frozenset(d["fields"]["key_or_context_entities"]),
@@ -150,16 +151,17 @@ class TrafficContext:
     def _jsonp(self, flow: Flow) -> bool:
         """A script that answers a JSONP call: API data wrapped in a function call, not a static asset.
 
-        Known by a callback parameter, or by the body calling a function the query named (a static
-        script may start with ``define([`` too, so the body alone does not say it)."""
+        Known by the body opening with a call of the function a query parameter named. A callback
+        parameter alone does not say it: script loaders take one too (Google Maps' ``callback=initMap``,
+        ad verification scripts) and answer with a whole library that calls it at its end."""
         query = flow._parts.query
-        if not query:
+        if not query or flow.response is None:
             return False
-        pairs = parse_qsl(query)
-        if any(normalise_key(k) in self.r.jsonp_params for k, _ in pairs):
-            return True
-        m = _JSONP_BODY.match(flow.response.body[:512]) if flow.response else None
-        return m is not None and m.group(1).decode("ascii", "replace") in {v for _, v in pairs}
+        m = _JSONP_BODY.match(flow.response.body[:512])
+        if m is None:
+            return False
+        called = m.group(1).decode("ascii", "replace")
+        return any(v == called for _, v in parse_qsl(query))
 
     # -- hits in their place ------------------------------------------------------------------------
 
@@ -169,7 +171,8 @@ class TrafficContext:
         free text, whose offsets are its own."""
         cookie = path.startswith("cookies")
         ips = self.r.ip_entities  # weighed even when key and value agree
-        if not cookie and all("key" in h.evidence and h.entity not in ips for h in hits):
+        if not cookie and all("key" in h.evidence and h.entity not in ips and not self.placeholder(h.text)
+                              for h in hits):
             return hits  # most hits: a key and a value agree, outside a cookie
         if text:
             source = str(value)
@@ -182,6 +185,8 @@ class TrafficContext:
         if h.entity in r.ip_entities and not self._telling_address(h.text):
             return False
         by_key = "key" in h.evidence
+        if by_key and self.placeholder(h.text):
+            return False  # ssid=0, a zeroed advertising id: the field is there, the value is absent
         if cookie:
             if by_key:
                 return h.entity not in r.cookie_weak
@@ -191,6 +196,12 @@ class TrafficContext:
         if field and h.entity in r.key_or_context and "context" not in h.evidence:
             return False  # a Luhn-valid id under a key that names no card
         return self._plain(h, text)
+
+    def placeholder(self, text: str) -> bool:
+        """A value that says "none": a placeholder word, or letters and digits that are one repeated
+        character or none at all (``0``, ``-1``, ``00000000-0000-0000-0000-000000000000``)."""
+        v = text.strip().lower()
+        return v in self.r.placeholders or len({c for c in v if c.isalnum()}) <= 1
 
     def _telling_address(self, text: str) -> bool:
         """An IP address the receiver could not have seen anyway: the device's own on its network."""
@@ -245,6 +256,8 @@ class TrafficContext:
         if kind is None or location(path) == "cookies":
             return None
         text = str(value).strip()
+        if self.placeholder(text):
+            return None
         return _device_hit(text, kind[1]) if (_any_id(text) if kind[0] else _hex_id(text)) else None
 
     def user_agent_hits(self, ua: str) -> tuple[Hit, ...]:
@@ -272,10 +285,13 @@ class TrafficContext:
         for name, value in pairs:
             kind = self.device_key(name) if name else None
             if kind is not None:
-                if _any_id(value) if kind[0] else _hex_id(value):
+                if not self.placeholder(value) and (_any_id(value) if kind[0] else _hex_id(value)):
                     out.append(_device_hit(value, kind[1]))
-            elif _hex_id(value) and not (name and normalise_key(name) in self.r.ua_negative):
-                out.append(_device_hit(value, self.r.ua_version if name else self.r.ua_bare))
+            elif name is None:
+                if _hex_id(value) and len(value) not in self.r.ua_hash_lengths:
+                    out.append(_device_hit(value, self.r.ua_bare))
+            elif _hex_id(value) and normalise_key(name) not in self.r.ua_negative:
+                out.append(_device_hit(value, self.r.ua_version))
         return out
 
 
@@ -293,7 +309,7 @@ def _hex_id(v: str) -> bool:
 
 def _any_id(v: str) -> bool:
     """An identifier of any app's format: not a placeholder, a count or a timestamp."""
-    if not _ANY_ID.fullmatch(v) or v.lower() in _PLACEHOLDERS:
+    if not _ANY_ID.fullmatch(v):
         return False
     alnum = [c for c in v if c.isalnum()]
     if len(alnum) < 6 or len(set(alnum)) < 4:
