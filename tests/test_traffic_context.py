@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 from traffic_fixtures import MOBILE, PLATE, RESIDENT_ID, audit, entry, found, luhn_complete, write_har
 
@@ -167,6 +168,21 @@ def test_a_commit_hash_in_a_user_agent_comment_is_no_device(tmp_path: Path) -> N
               headers=[("User-Agent", f"ExampleReader/5.2.1 (iPhone; iOS 17.4; {install})")]),
     ])
     assert found(audit(har)) == {(1, "request", "device_id")}
+
+
+def test_a_headline_a_beacon_reports_back_is_page_text_not_a_name_the_user_sent(tmp_path: Path) -> None:
+    """Feed beacons log the headlines shown, as objects joined by commas without the array's brackets;
+    a public figure in a title is page content. A name the user wrote with context words still counts."""
+    shown = ('{"st":"news","title":"上半年5次出访，习近平始终强调这件事","pos":1},'
+             f'{{"st":"news","title":"市长张伟调研城市交通","pos":2,"tel":"{MOBILE}"}}')
+    har = write_har(tmp_path / "c.har", [
+        entry("https://log.portal.example.cn/v.gif?" + urlencode({"logid": "2655221724", "logExtra": shown})),
+        entry(f"{APP}/feedback", method="POST", body_mime="application/json",
+              body=json.dumps({"title": "停车费问题", "comment": "我叫李秀英，车停在B2"}, ensure_ascii=False)),
+    ])
+    r = audit(har)
+    assert sorted((o.where["flow"], o.where["path"], o.category) for o in r.observations) == [
+        (0, "query.logExtra[1].tel", "phone_number"), (1, "body.comment", "name")]
 
 
 def test_a_resident_id_in_a_cookie_value_is_still_found(tmp_path: Path) -> None:

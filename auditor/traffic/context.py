@@ -57,6 +57,8 @@ class _Rules:
     ua_negative: frozenset[str]
     ua_hash_lengths: frozenset[int]  # bare hex lengths in a comment that are build hashes
     placeholders: frozenset[str]
+    page_keys: frozenset[str]  # fields that carry the page's own text (titles) into a request
+    page_entities: frozenset[str]
     credential_keys: frozenset[str]
     user_categories: frozenset[str]  # categories a person types into a form (first-party evidence)
     key_or_context: frozenset[str]  # entities a field's value alone does not establish
@@ -96,6 +98,8 @@ def _compile(d: dict[str, Any]) -> _Rules:
         ua_negative=frozenset(ua["negative_names"]),
         ua_hash_lengths=frozenset(ua["bare_hash_lengths"]),
         placeholders=frozenset(d["placeholders"]["values"]),
+        page_keys=frozenset(d["page_text"]["keys"]),
+        page_entities=frozenset(d["page_text"]["entities"]),
         credential_keys=frozenset(d["first_party"]["credential_keys"]),
         user_categories=frozenset(d["first_party"]["user_entered_categories"]),
         key_or_context=frozenset(d["fields"]["key_or_context_entities"]),
@@ -178,7 +182,14 @@ class TrafficContext:
             source = str(value)
         else:
             source = value.strip() if type(value) is str else repr(value) if isinstance(value, int | float) else ""
-        return [h for h in hits if self._holds(h, cookie, not text, source)]
+        page_text = not text and self._page_text(path)
+        return [h for h in hits if self._holds(h, cookie, not text, source)
+                and not (page_text and h.entity in self.r.page_entities and "context" not in h.evidence)]
+
+    def _page_text(self, path: str) -> bool:
+        """Whether the field carries the page's own text (a title an analytics beacon reports back)."""
+        last = path.rpartition(".")[2].split("[", 1)[0].split("{", 1)[0]
+        return normalise_key(last) in self.r.page_keys
 
     def _holds(self, h: Hit, cookie: bool, field: bool, text: str) -> bool:
         r = self.r

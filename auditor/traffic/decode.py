@@ -416,10 +416,10 @@ class Walker:
         if len(t) < 2:
             return None
         if t[0] in "{[" and t[-1] in "}]":
-            try:
-                doc = json.loads(t)
-            except (ValueError, RecursionError):
-                doc = None
+            doc = _json_or_none(t)
+            if doc is None and t[0] == "{" and t[-1] == "}" and "},{" in t:
+                # objects joined by commas: an array whose brackets a logger left out ({..},{..})
+                doc = _json_or_none(f"[{t}]")
             if isinstance(doc, dict | list):
                 return self._json(doc, path, key, depth + 1)
         jwt = _jwt_payload(t)
@@ -446,6 +446,13 @@ class Walker:
             plain = _percent_decoded(t)
             if plain is not None and plain != t:
                 return self._value(path, key, plain, parent, depth + 1)
+        return None
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
         return None
 
 
