@@ -185,6 +185,20 @@ def test_a_headline_a_beacon_reports_back_is_page_text_not_a_name_the_user_sent(
         (0, "query.logExtra[1].tel", "phone_number"), (1, "body.comment", "name")]
 
 
+def test_vendor_and_install_ids_in_an_analytics_body_are_device_ids(tmp_path: Path) -> None:
+    """An iOS browser's telemetry: identifierForVendor, a hex device id under ``dvid``, an installation id;
+    a zeroed advertising id next to them (tracking limited) is none."""
+    body = {"dvid": "A3169D6CEAF5499AA9E5EB5FB3CC1339", "meta": {
+        "installationId": "5616896044533889834", "advertisingId": "00000000000000000000000000000000",
+        "extSchema": {"user": {"idfv": "16C13313-2D54-47EB-8B2C-D66A381099D3"}}}}
+    har = write_har(tmp_path / "c.har", [
+        entry("https://telemetry.browser.example.com/receive?app=reader", method="POST",
+              body_mime="application/json", body=json.dumps(body)),
+    ])
+    assert sorted(o.where["path"] for o in audit(har).observations if o.category == "device_id") == [
+        "body.dvid", "body.meta.extSchema.user.idfv", "body.meta.installationId"]
+
+
 def test_a_resident_id_in_a_cookie_value_is_still_found(tmp_path: Path) -> None:
     har = write_har(tmp_path / "c.har", [
         entry(f"{APP}/x", headers=[("Cookie", f"sfzh={RESIDENT_ID}; u=%7B%22mobile%22%3A%22{MOBILE}%22%7D")]),
