@@ -173,3 +173,20 @@ def test_live_session_takes_the_first_flow_to_no_sdk_as_first_party(tmp_path: Pa
     live.store.close()
     assert stored.app["first_party"] == ["wst-demo.cn"]
     assert any("first party taken as wst-demo.cn" in w for w in stored.warnings)
+
+
+def test_an_ad_gateway_named_an_account_is_no_login_and_a_random_is_no_device(tmp_path: Path) -> None:
+    """A news page's ad call names the publisher's account and a Math.random() 'deviceid': neither makes
+    the ad gateway a first party nor the random a device id. A login with a password still does."""
+    pages = [{"id": "page_1", "title": "news", "startedDateTime": "2026-11-20T09:30:00Z"}]
+    news = [("Referer", "https://www.newssite.se/")]
+    entries = [
+        entry("https://www.newssite.se/", pageref="page_1", response_mime="text/html"),
+        entry("https://api.adgateway.adnet.se/1/getAd?account=newssite&appname=desktop&"
+              "deviceid=0.8238071829546243&callback=adCb", pageref="page_1", headers=news),
+        entry("https://sso.newsaccounts.se/login", method="POST", pageref="page_1", headers=news,
+              body="username=reader01&password=s3cret-Pass"),
+    ]
+    r = audit(write_har(tmp_path / "page.har", entries, pages))
+    assert sorted(r.first_party) == ["newsaccounts.se", "newssite.se"]
+    assert r.observations == []

@@ -29,6 +29,7 @@ DEVICE_CATEGORY = "device_id"
 
 _HEX_ID = re.compile(r"[0-9a-fA-F]{16,64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _ANY_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-.:=+/]{5,127}")
+_FRACTION = re.compile(r"\d*\.\d+")
 _COMMENT = re.compile(r"\(([^()]*)\)")
 _PRODUCT = re.compile(r"([^\s/();,]+)/([^\s();,]+)")
 _NAMED = re.compile(r"([^\s/=:]+)\s*[/=:]\s*(\S+)")
@@ -325,6 +326,8 @@ def _any_id(v: str) -> bool:
     alnum = [c for c in v if c.isalnum()]
     if len(alnum) < 6 or len(set(alnum)) < 4:
         return False
+    if _FRACTION.fullmatch(v):
+        return False  # 0.8238071829546243: a script's Math.random(), a measure, never an id
     if v.isdigit():
         n = int(v)
         # a Unix time in seconds or milliseconds (2000-2040) is a clock, not a device
