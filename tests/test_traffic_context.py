@@ -4,6 +4,7 @@ pattern it is about (met in captures others made) and checks that real PI next t
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from urllib.parse import urlencode
@@ -197,6 +198,22 @@ def test_vendor_and_install_ids_in_an_analytics_body_are_device_ids(tmp_path: Pa
     ])
     assert sorted(o.where["path"] for o in audit(har).observations if o.category == "device_id") == [
         "body.dvid", "body.meta.extSchema.user.idfv", "body.meta.installationId"]
+
+
+def test_a_passphrase_encrypted_body_is_named_in_a_warning(tmp_path: Path) -> None:
+    """Web apps that encrypt request bodies with CryptoJS.AES send OpenSSL's 'Salted__' format in base64,
+    sometimes base64'd once more: nothing in it can be audited, and the warning says so per flow."""
+    sealed = base64.b64encode(b"Salted__" + bytes(range(8)) + bytes(range(200, 248)))
+    har = write_har(tmp_path / "c.har", [
+        entry(f"{APP}/passport/sendCaptcha", method="POST", body_mime="application/json",
+              body=json.dumps({"sign": "8DC28CF98E911AFF", "context": base64.b64encode(sealed).decode(),
+                               "crypto": True})),
+        entry(f"{APP}/order/pay", method="POST", body=f"data={sealed.decode()}&mobile={MOBILE}"),
+    ])
+    r = audit(har)
+    assert found(r) == {(1, "request", "phone_number")}
+    sealed_warnings = [w for w in r.warnings if "encrypted with a passphrase" in w]
+    assert len(sealed_warnings) == 2 and "flow 0: 1 value(s)" in sealed_warnings[0]
 
 
 def test_a_resident_id_in_a_cookie_value_is_still_found(tmp_path: Path) -> None:

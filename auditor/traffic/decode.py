@@ -201,6 +201,7 @@ class Walker:
     def __init__(self, inflate_limit: int = DEFAULT_INFLATE_LIMIT) -> None:
         self.inflate_limit = inflate_limit
         self.warnings: list[str] = []
+        self.sealed = 0  # values encrypted with a passphrase (OpenSSL / CryptoJS 'Salted__'), unreadable
 
     # --- messages -------------------------------------------------------------------------------
     def request_pieces(self, url: str, headers: list[tuple[str, str]], body: bytes, *, decoded: bool,
@@ -415,6 +416,9 @@ class Walker:
         t = s.strip()
         if len(t) < 2:
             return None
+        if t.startswith(_SEALED):
+            self.sealed += 1
+            return None
         if t[0] in "{[" and t[-1] in "}]":
             doc = _json_or_none(t)
             if doc is None and t[0] == "{" and t[-1] == "}" and "},{" in t:
@@ -501,11 +505,15 @@ def _b64_heads() -> frozenset[str]:
 
 
 _B64_HEADS = _b64_heads()
+#: A passphrase-encrypted value in OpenSSL's format ("Salted__" + salt + ciphertext), CryptoJS.AES's
+#: default output: base64 of it, or that base64 once more (web apps that 'encrypt' a request body).
+_SEALED = ("U2FsdGVkX1", "VTJGc2RHVmtYM")
 
 
 def _may_wrap(s: str) -> bool:
     """Whether ``_unwrap`` could make anything of the string; most strings are plain and skip it."""
-    return s[:1] in _WRAP_LEADS or "=" in s or "%" in s or (len(s) >= MIN_B64 and s[:2] in _B64_HEADS)
+    return (s[:1] in _WRAP_LEADS or "=" in s or "%" in s or (len(s) >= MIN_B64 and s[:2] in _B64_HEADS)
+            or s.startswith(_SEALED))
 
 
 def _looks_form(s: str) -> bool:

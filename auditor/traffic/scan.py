@@ -109,6 +109,9 @@ class FlowScanner:
         if binary:
             warnings.append(f"{binary} binary WebSocket message(s) not readable as text or JSON: "
                             "checked only as media payloads")
+        if walker.sealed:
+            warnings.append(f"{walker.sealed} value(s) encrypted with a passphrase (OpenSSL/CryptoJS AES "
+                            "'Salted__' format): their content could not be audited")
         kept, held, echoes = evidence.observations()
         return Scanned(kept, [f"{flow.file}: flow {flow.index}: {w}" for w in warnings], held, echoes,
                        evidence.credentials)
