@@ -216,6 +216,16 @@ def test_a_passphrase_encrypted_body_is_named_in_a_warning(tmp_path: Path) -> No
     assert len(sealed_warnings) == 2 and "flow 0: 1 value(s)" in sealed_warnings[0]
 
 
+def test_har_urls_with_html_escaped_separators_are_read_by_their_keys(tmp_path: Path) -> None:
+    """Some exporters write a HAR entry's URL HTML-escaped (``&amp;`` between parameters): the keys after
+    the first must still be the app's keys, a device id under ``deviceId`` and a phone under ``mobile``."""
+    har = write_har(tmp_path / "c.har", [
+        entry("https://api.shop.example.com/client.action?functionId=cartAdd&amp;client=android&amp;"
+              f"androidId=unknown&amp;deviceId=36022b5260014b118d9532c64dd88f5a&amp;mobile={MOBILE}"),
+    ])
+    assert sorted(o.where["path"] for o in audit(har).observations) == ["query.deviceId", "query.mobile"]
+
+
 def test_a_resident_id_in_a_cookie_value_is_still_found(tmp_path: Path) -> None:
     har = write_har(tmp_path / "c.har", [
         entry(f"{APP}/x", headers=[("Cookie", f"sfzh={RESIDENT_ID}; u=%7B%22mobile%22%3A%22{MOBILE}%22%7D")]),

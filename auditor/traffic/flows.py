@@ -286,10 +286,20 @@ def _har_entry(entry: dict[str, Any], label: str, i: int, cap: int, warnings: li
         )
         status = checked_status(resp.get("status"))
     return Flow(
-        file=label, index=i, method=checked_method(str(req.get("method", "GET"))), url=checked_url(str(req["url"])),
+        file=label, index=i, method=checked_method(str(req.get("method", "GET"))),
+        url=checked_url(_har_url(req["url"])),
         time=_parse_time(entry.get("startedDateTime")), request=request, response=response, status=status,
         messages=_har_ws_messages(entry.get("_webSocketMessages"), label, i, cap, warnings),
     )
+
+
+def _har_url(url: object) -> str:
+    """The entry's URL; separators an exporter wrote HTML-escaped (``?a=1&amp;b=2``) put back. A raw
+    ``&amp;`` never belongs to a query's data (RFC 3986: a literal '&' in a value is percent-encoded),
+    and left in place it turns every later key into ``amp;b``."""
+    text = str(url)
+    head, sep, query = text.partition("?")
+    return f"{head}?{query.replace('&amp;', '&')}" if sep and "&amp;" in query else text
 
 
 def _har_ws_messages(items: Any, label: str, i: int, cap: int, warnings: list[str]) -> list[WsMessage]:
