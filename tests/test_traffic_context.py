@@ -226,6 +226,21 @@ def test_har_urls_with_html_escaped_separators_are_read_by_their_keys(tmp_path: 
     assert sorted(o.where["path"] for o in audit(har).observations) == ["query.deviceId", "query.mobile"]
 
 
+def test_a_landline_an_api_answers_with_is_an_organisations_unless_the_user_sent_it(tmp_path: Path) -> None:
+    """Store lists and tender notices answer with shops' and agencies' landlines; the same landline the user
+    typed into their profile and the API shows back is the user's. A mobile in a response still counts."""
+    stores = {"data": [{"storeName": "福田店", "tel": "0755-86013388"},
+                       {"storeName": "南山店", "tel": "0755-26721234"}]}
+    har = write_har(tmp_path / "c.har", [
+        entry(f"{APP}/stores/near", response=json.dumps(stores, ensure_ascii=False)),
+        entry(f"{APP}/profile", method="POST", body="homeTel=010-62345678&nick=lz",
+              response=json.dumps({"homeTel": "010-62345678", "mobile": MOBILE})),
+    ])
+    assert found(audit(har)) == {(1, "request", "phone_number"), (1, "response", "phone_number")}
+    shown = [o.entity for o in audit(har).observations if o.where["side"] == "response"]
+    assert sorted(shown) == ["CN_LANDLINE", "CN_MOBILE"]
+
+
 def test_a_resident_id_in_a_cookie_value_is_still_found(tmp_path: Path) -> None:
     har = write_har(tmp_path / "c.har", [
         entry(f"{APP}/x", headers=[("Cookie", f"sfzh={RESIDENT_ID}; u=%7B%22mobile%22%3A%22{MOBILE}%22%7D")]),

@@ -60,6 +60,7 @@ class _Rules:
     placeholders: frozenset[str]
     page_keys: frozenset[str]  # fields that carry the page's own text (titles) into a request
     page_entities: frozenset[str]
+    echo_only: frozenset[str]  # entities a response shows as an organisation's unless a request carried them
     credential_keys: frozenset[str]
     user_categories: frozenset[str]  # categories a person types into a form (first-party evidence)
     key_or_context: frozenset[str]  # entities a field's value alone does not establish
@@ -101,6 +102,7 @@ def _compile(d: dict[str, Any]) -> _Rules:
         placeholders=frozenset(d["placeholders"]["values"]),
         page_keys=frozenset(d["page_text"]["keys"]),
         page_entities=frozenset(d["page_text"]["entities"]),
+        echo_only=frozenset(d["responses"]["echo_only_entities"]),
         credential_keys=frozenset(d["first_party"]["credential_keys"]),
         user_categories=frozenset(d["first_party"]["user_entered_categories"]),
         key_or_context=frozenset(d["fields"]["key_or_context_entities"]),

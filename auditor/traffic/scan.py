@@ -70,8 +70,8 @@ class FlowScanner:
 
         ``before_consent`` is left None: the consent moment is placed by the caller, after the scan
         (offline it needs every flow; live it can be marked while the flow is on its way). Finds in a
-        response every visitor gets (a script, a public page) come back held: they count only if a
-        request carries the same value (see ``settle``)."""
+        response every visitor gets (a script, a public page), and landlines in any response (mostly an
+        organisation's), come back held: they count only if a request carries the same value (see ``settle``)."""
         walker = Walker(self.inflate_limit)
         party = self.resolver.resolve(flow.host)
         # where-fields shared by every observation of this flow, computed once (URL parsing and time
@@ -260,6 +260,7 @@ class _Evidence:
         self._seen: dict[tuple[str, str, str], _Seen] = {}
         self._scanner, self._origin, self._at, self._party = scanner, origin, at, party
         self._held_side = held_side
+        self._echo_only = scanner.context.r.echo_only
         self.credentials = False  # a field of the flow names a credential (first-party evidence)
 
     def add(self, side: str, hit: Hit, folded: str, path: str | Callable[[], str], payload: Blob | None = None,
@@ -302,7 +303,7 @@ class _Evidence:
             if o.category != seen.own_category and seen.count < self._scanner.min_list_entries:
                 # one or two contacts typed in, not an uploaded address book: their name and phone number
                 o.category = seen.own_category
-            if side == self._held_side:
+            if side == self._held_side or (side == "response" and o.entity in self._echo_only):
                 held.append(Held(o, frozenset(map(echo_key, seen.values))))
                 continue
             out.append(o)
