@@ -48,6 +48,7 @@ from auditor.miniprogram.jsscope import (
     ancestors,
     needs_project,
     node_at,
+    parts,
     text,
 )
 
@@ -357,7 +358,7 @@ def _enclosing(node: tree_sitter.Node) -> tuple[bool, str | None, tree_sitter.No
             fn = cur.child_by_field_name("function")
             args = cur.child_by_field_name("arguments")
             if fn is not None and fn.type == "identifier" and text(fn) == "define" and args is not None:
-                first = args.named_children[0] if args.named_children else None
+                first = next(iter(parts(args)), None)
                 if first is not None and first.type == "string":
                     module, define = text(first)[1:-1], cur
     return in_error, module, define

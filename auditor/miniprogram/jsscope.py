@@ -99,12 +99,22 @@ def node_at(root: tree_sitter.Node, start: int, end: int) -> tree_sitter.Node | 
     return root.descendant_for_byte_range(start, end)
 
 
+def parts(node: tree_sitter.Node | None) -> list[tree_sitter.Node]:
+    """A node's named children without comments: an argument's or element's position is its index here.
+
+    Comments are named nodes in tree-sitter, and webpack's development output puts them inside
+    argument lists (``__webpack_require__(/*! ./runtime */ 1)``) and module tables.
+    """
+    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
+
+
 def unwrap(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
     """The expression inside parentheses (and the last one of a comma sequence)."""
     for _ in range(MAX_EVAL_DEPTH):
         if node is None or node.type not in ("parenthesized_expression", "sequence_expression"):
             return node
-        node = node.named_children[-1] if node.named_children else None
+        inner = parts(node)
+        node = inner[-1] if inner else None
     raise TooDeep
 
 
@@ -128,7 +138,7 @@ def params_of(fn: tree_sitter.Node) -> list[tree_sitter.Node | None]:
     if plist is None:
         return []
     out: list[tree_sitter.Node | None] = []
-    for p in plist.named_children:
+    for p in parts(plist):
         if p.type == "identifier":
             out.append(p)
         elif p.type == "assignment_pattern" and (left := p.child_by_field_name("left")) is not None:
@@ -405,7 +415,8 @@ class Scopes:
         if t == "identifier":
             return self._identifier(node, depth)
         if t in ("parenthesized_expression", "sequence_expression"):
-            return self.value(node.named_children[-1] if node.named_children else None, depth)
+            inner = parts(node)
+            return self.value(inner[-1] if inner else None, depth)
         if t == "member_expression":
             prop = node.child_by_field_name("property")
             return self._member(self.value(node.child_by_field_name("object"), depth), text(prop))
@@ -499,22 +510,19 @@ class Scopes:
             if how == "call":
                 return self._argument(call, index + 1, depth)
             if how == "apply":
-                args = call.child_by_field_name("arguments")
-                arr = args.named_children[1] if args is not None and len(args.named_children) > 1 else None
-                if arr is not None and arr.type == "array" and index < len(arr.named_children):
-                    return self.value(arr.named_children[index], depth)
+                argv = parts(call.child_by_field_name("arguments"))
+                arr = argv[1] if len(argv) > 1 else None
+                if arr is not None and arr.type == "array" and index < len(parts(arr)):
+                    return self.value(parts(arr)[index], depth)
         return None
 
     def _argument(self, call: tree_sitter.Node, index: int, depth: int) -> Value:
-        args = call.child_by_field_name("arguments")
-        if args is None or index >= len(args.named_children):
-            return None
-        return self.value(args.named_children[index], depth)
+        argv = parts(call.child_by_field_name("arguments"))
+        return self.value(argv[index], depth) if index < len(argv) else None
 
     def _call(self, node: tree_sitter.Node, depth: int) -> Value:
         fn = unwrap(node.child_by_field_name("function"))
-        args = node.child_by_field_name("arguments")
-        argv = args.named_children if args is not None else []
+        argv = parts(node.child_by_field_name("arguments"))
         if fn is None:
             return None
         if fn.type == "identifier" and not argv and any(p.match(text(fn)) for p in self.rec.identifier_patterns):
