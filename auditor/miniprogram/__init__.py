@@ -32,6 +32,7 @@ from auditor.miniprogram.declare import (
     permission_scopes,
     required_private_infos,
 )
+from auditor.miniprogram.gwx import compiled_hits
 from auditor.miniprogram.jsscan import Hit, ScanResult, scan_js
 from auditor.miniprogram.parties import Parties
 from auditor.miniprogram.project import Project, load_project
@@ -179,6 +180,8 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
             summaries[module_id] = merge_summary(summaries.get(module_id), summary)
     table = ModuleTable(summaries)
     sites = [(rel, hit) for rel, hit in sites if hit.receiver is None or table.is_receiver(hit.receiver)]
+    for rel in code:  # templates a package's compiler turned into code
+        sites.extend((rel, hit) for hit in compiled_hits(project.files[rel], api_map))
     markup = project.markup_files()
     docs = {rel: read_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map) for rel in markup}
     components = Components(project, api_map, docs)
