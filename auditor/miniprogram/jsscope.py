@@ -52,6 +52,12 @@ FUNCTION_TYPES = frozenset({
 })
 SCOPE_TYPES = FUNCTION_TYPES | {"program", "catch_clause"}
 NAME_TYPES = ("identifier", "shorthand_property_identifier_pattern")
+#: A name as the binding search reads it (ASCII word characters and ``$``); ``TOKEN_AT`` finds each
+#: whole one that is not a member (``.name``) nor followed by one (``name.``).
+TOKEN = re.compile(rb"[\w$]+")
+TOKEN_AT = re.compile(rb"(?<![\w$.])[\w$]+(?![\w$.])")
+#: Text just before a name that may bind it.
+BINDING_PREFIXES = (b",", b"var", b"let", b"const", b"function", b"class", b"{", b"import", b"as", b"*")
 
 Value = tuple[Any, ...] | None
 RECV: Value = ("recv",)
@@ -220,6 +226,7 @@ class Scopes:
         self.deadline = deadline
         self._bindings: dict[tuple[int, str], list[tuple[str, Any]]] = {}
         self._name_cache: dict[str, list[tuple[int, tree_sitter.Node]]] = {}
+        self._tokens: dict[bytes, list[int]] | None = None
         self._declares: dict[int, int | None] = {}
         self._evaluating: set[tuple[int, int]] = set()
         #: webpack module functions of this file: node id -> (module id, node)
@@ -348,19 +355,13 @@ class Scopes:
         if found is not None:
             return found
         found = []
-        src = self.src
         needle = name.encode()
-        # `name.` (by far the most common use of a receiver) can never bind it: excluded by the pattern
-        pattern = re.compile(rb"(?<![\w$.])" + re.escape(needle) + rb"(?![\w$.])")
-        for m in pattern.finditer(src):
-            start, end = m.span()
-            nxt = src[end : end + 3].lstrip()[:2]
-            prev = src[max(0, start - 12) : start].rstrip()
-            if not (
-                (nxt[:1] == b"=" and nxt[:2] not in (b"==", b"=>"))
-                or prev.endswith((b",", b"var", b"let", b"const", b"function", b"class", b"{", b"import", b"as", b"*"))
-            ):
-                continue
+        if TOKEN.fullmatch(needle):
+            spans = [(start, start + len(needle)) for start in self._binding_tokens().get(needle, [])]
+        else:
+            pattern = re.compile(rb"(?<![\w$.])" + re.escape(needle) + rb"(?![\w$.])")
+            spans = [m.span() for m in pattern.finditer(self.src) if self._binds_here(*m.span())]
+        for start, end in spans:
             self.check_time()
             try:
                 node = node_at(self.root, start, end)
@@ -370,6 +371,29 @@ class Scopes:
                 found.append((start, node))
         self._name_cache[name] = found
         return found
+
+    def _binds_here(self, start: int, end: int) -> bool:
+        """Whether the text around a name lets it be bound (``name =``, ``var name``, ``, name``...);
+        ``name.`` (by far the most common use of a receiver) never binds it and is not matched at all."""
+        nxt = self.src[end : end + 3].lstrip()[:2]
+        prev = self.src[max(0, start - 12) : start].rstrip()
+        return (nxt[:1] == b"=" and nxt[:2] not in (b"==", b"=>")) or prev.endswith(BINDING_PREFIXES)
+
+    def _binding_tokens(self) -> dict[bytes, list[int]]:
+        """Start bytes of every name in a binding position, by spelling, found in one pass over the file.
+
+        A pass per name cost (names x file size): 3,000 distinct names in a 1.6 MB minified bundle of a
+        real package took 4 s of a 20 s per-file budget that is wall time on a loaded CI machine.
+        """
+        if self._tokens is None:
+            tokens: dict[bytes, list[int]] = {}
+            for i, m in enumerate(TOKEN_AT.finditer(self.src)):
+                if self._binds_here(*m.span()):
+                    tokens.setdefault(m.group(), []).append(m.start())
+                if i % 65536 == 0:
+                    self.check_time()
+            self._tokens = tokens
+        return self._tokens
 
     def _name_nodes(self, scope: tree_sitter.Node, name: str) -> Iterator[tree_sitter.Node]:
         """The binding-position identifiers spelled ``name`` inside ``scope``."""
