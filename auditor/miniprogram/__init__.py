@@ -44,7 +44,7 @@ __all__ = ["MiniProgramResult", "analyze_miniprogram"]
 
 #: Below this many bytes of candidate code a process pool costs more than it saves.
 POOL_MIN_BYTES = 2_000_000
-CONFIDENCE = {"wx": 0.95, "wxml": 0.95, "destructuring": 0.9, "import": 0.9, "subscript": 0.9}
+CONFIDENCE = {"wx": 0.95, "wxml": 0.95, "destructuring": 0.9, "import": 0.9, "subscript": 0.9, "element": 0.9}
 ALIAS_CONFIDENCE = 0.85
 ANY_RECEIVER_CONFIDENCE = 0.7
 CONTEXT_CONFIDENCE = 0.6

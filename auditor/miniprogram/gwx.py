@@ -24,8 +24,9 @@ import bisect
 import re
 
 from auditor.miniprogram.apimap import ApiMap
+from auditor.miniprogram.elements import BOUND, Tag, attr_name, matches
 from auditor.miniprogram.jsscan import Hit
-from auditor.miniprogram.wxmlscan import Tag, context_category, matches
+from auditor.miniprogram.wxmlscan import context_category
 
 #: A compiled file is read only when it holds template tables.
 MARK = b"gz$gwx"
@@ -39,8 +40,6 @@ ELEMENT = re.compile(rb"var ([\w$]+)=(?:_mz\(z,['\"]([\w-]+)['\"],\[([^\]]*)\]|_
 ATTR = re.compile(rb"['\"]([^'\"]+)['\"],(\d+)")
 PATHS = re.compile(rb"var x=\[([^\]]*)\]")
 REGISTER = re.compile(rb"e_\[x\[(\d+)\]\]=\{f:")
-#: A bound value: never equal to a literal, never "false".
-BOUND = "{{…}}"
 
 
 def _operands(src: bytes, start: int, end: int) -> list[str | None]:
@@ -57,11 +56,6 @@ def _operands(src: bytes, start: int, end: int) -> list[str | None]:
         else:
             out.append(None)
     return out
-
-
-def _attr_name(name: str) -> str:
-    """``openType`` -> ``open-type``: wcc camel-cases hyphenated attribute names (``data-*`` stay)."""
-    return name if "-" in name else re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), name)
 
 
 def compiled_hits(src: bytes, api_map: ApiMap) -> list[Hit]:
@@ -94,7 +88,7 @@ def compiled_hits(src: bytes, api_map: ApiMap) -> list[Hit]:
         end = elements[n + 1].start() if n + 1 < len(elements) else len(src)
         setter = re.compile(rb"_rz\(z," + re.escape(m.group(1)) + rb",['\"]([^'\"]+)['\"],(\d+)")
         indexes += [(name, int(index)) for name, index in setter.findall(src, m.end(), end)]
-        attrs = [(_attr_name(name.decode()), BOUND if i >= len(table) or table[i] is None else str(table[i]))
+        attrs = [(attr_name(name.decode()), BOUND if i >= len(table) or table[i] is None else str(table[i]))
                  for name, i in indexes]
         line = bisect.bisect_left(newlines, m.start()) + 1
         column = m.start() - (newlines[line - 2] if line > 1 else -1)

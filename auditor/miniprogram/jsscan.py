@@ -51,6 +51,7 @@ from auditor.miniprogram.jsscope import (
     parts,
     text,
 )
+from auditor.miniprogram.jsxscan import element_uses, trigger_words
 
 CONTEXT_WINDOW_BYTES = 20_000
 CHUNK = 1 << 16
@@ -367,8 +368,9 @@ def _enclosing(node: tree_sitter.Node) -> tuple[bool, str | None, tree_sitter.No
 def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
     """Scan one JS/TS file; ``rel`` names it in warnings."""
     occurrences = _occurrences(src, api_map.by_js)
+    element_words = _occurrences(src, trigger_words(api_map))
     bundle = any(mark in src for mark in WEBPACK_MARKS)
-    if not occurrences and not bundle:
+    if not occurrences and not element_words and not bundle:
         return ScanResult([], [], parsed=False)
     limit = api_map.max_parse_bytes
     if len(src) > limit:
@@ -400,6 +402,8 @@ def scan_js(rel: str, src: bytes, api_map: ApiMap) -> ScanResult:
             continue
         found.append((node.start_byte, api, node, via, pending))
     found.extend((b, a, n, v, None) for b, a, n, v in _bound_calls(scan))
+    elements = element_uses(scan.scopes, element_words, api_map)
+    found.extend((call.start_byte, api, call, "element", None) for api, call in elements)
     hits = _hits(scan, found)
     if scan.too_deep_at is not None:
         warnings.append(f"{rel}:{scan.too_deep_at}: code nested deeper than {MAX_ANCESTORS} levels; "

@@ -14,22 +14,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from auditor.miniprogram.apimap import ApiMap, PrivacyApi
+from auditor.miniprogram.elements import Tag, matches
 from auditor.miniprogram.jsscan import Hit
 
 #: Start tags kept per file for following components; a hostile file cannot make this unbounded.
 MAX_TAGS = 100_000
-
-
-@dataclass(frozen=True)
-class Tag:
-    name: str
-    attrs: tuple[tuple[str, str], ...]
-    line: int
-    column: int
-
-    def attr(self, name: str) -> str | None:
-        """The attribute's value; the last one when a tag repeats it, as WeChat reads it."""
-        return next((v for k, v in reversed(self.attrs) if k == name), None)
 
 
 @dataclass
@@ -38,22 +27,6 @@ class WxmlDoc:
     tags: list[Tag] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-FALSE_VALUES = frozenset({"false", "{{false}}", "{{ false }}"})
-
-
-def matches(api: PrivacyApi, tag: Tag, value: str | None = None) -> bool:
-    """Whether a tag selects the API; ``value`` stands for the API's attribute when given (a component's
-    outer attribute). open-type may combine abilities: "getPhoneNumber|agreePrivacyAuthorization"."""
-    m = api.wxml
-    if m is None or (m.off is not None and tag.attr(m.off) in FALSE_VALUES):
-        return False
-    if m.attr is None:
-        return True
-    if value is None:
-        value = tag.attr(m.attr)
-    return value is not None and m.value in [v.strip() for v in value.split("|")]
 
 
 def context_category(api_map: ApiMap, api: PrivacyApi, lowered: str) -> str | None:
