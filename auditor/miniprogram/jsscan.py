@@ -15,7 +15,7 @@ uni-app passes ``uni`` into a module as ``e``) and through webpack's module tabl
 (auditor.miniprogram.bundle). A reference into another file's module cannot be settled here; such a
 hit carries the reference as ``receiver`` and the project-wide table settles it.
 
-A member that is only tested, never used (``!!wx.getUserProfile``, ``if (wx.x)``, ``typeof wx.x``,
+A member that is only tested, never used (``!!wx.getUserProfile``, ``Boolean(wx.x)``, ``if (wx.x)``, ``typeof wx.x``,
 ``wx.x && wx.x()``'s left side), is a feature test, not a use.
 
 In a compiled package (``app-service.js``) every source file is wrapped in ``define("path", ...)``;
@@ -163,7 +163,8 @@ def _first_error_line(root: tree_sitter.Node) -> int:
 
 
 def is_feature_test(node: tree_sitter.Node) -> bool:
-    """Whether a member access only tests that the API exists (``if (wx.x)``, ``!!wx.x``, ``typeof wx.x``)."""
+    """Whether a member access only tests that the API exists (``if (wx.x)``, ``!!wx.x``, ``Boolean(wx.x)``,
+    ``typeof wx.x``)."""
     cur = node
     for parent in ancestors(node):
         t = parent.type
@@ -186,6 +187,10 @@ def is_feature_test(node: tree_sitter.Node) -> bool:
             return False
         if t in ("if_statement", "while_statement", "do_statement", "for_statement", "ternary_expression"):
             return parent.child_by_field_name("condition") == cur
+        if t == "arguments":  # Boolean(wx.x): the same test as !!wx.x
+            call = parent.parent
+            fn = call.child_by_field_name("function") if call is not None else None
+            return fn is not None and text(fn) == "Boolean" and parts(parent) == [cur]
         return False
     return False
 
