@@ -140,14 +140,21 @@ class _Columns:
 
 
 def _parse(parser: tree_sitter.Parser, src: bytes, deadline: float) -> tree_sitter.Tree | None:
-    """Parse with a deadline (time.monotonic); None when it ran out of time."""
+    """Parse with a deadline (time.monotonic); None when it ran out of time.
+
+    Only a parse that reads through a callback honours the deadline, but the nodes of such a tree
+    fetch their text through the callback again (~28 us per ``node.text`` against 0.2 us): a 500 KB
+    real bundle spent 46 of 64 s there. Re-parsing the bytes with the finished tree as ``old_tree``
+    reuses every node (no edits: ~0 s) and gives a tree that holds its source.
+    """
     try:
-        return parser.parse(
+        tree = parser.parse(
             lambda offset, _point: src[offset : offset + CHUNK],
             progress_callback=lambda _offset, _has_error: time.monotonic() > deadline,
         )
     except ValueError:
         return None
+    return parser.parse(src, old_tree=tree)
 
 
 def _first_error_line(root: tree_sitter.Node) -> int:
