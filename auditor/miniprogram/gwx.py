@@ -14,8 +14,10 @@ unpackers read it (wxappUnpacker's ``wuWxml.js``):
 - ``var x=['./pages/a/a.wxml',...]`` lists the source files and ``e_[x[k]]={f:m..}`` registers the render
   function just written for file ``x[k]``.
 
-Only literal values match, as in source WXML (a bound ``open-type="{{t}}"`` does not); a hit keeps
-the position in the compiled file and names the source ``.wxml`` as its module.
+Only literal values match, as in source WXML (a bound ``open-type="{{t}}"`` does not), and elements
+of a framework's generic templates (``d_[x[k]]["tmpl_0_14"]=function``, rules' ``generic_templates``)
+are not uses; a hit keeps the position in the compiled file and names the source ``.wxml`` as its
+module.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ ELEMENT = re.compile(rb"var ([\w$]+)=(?:_mz\(z,['\"]([\w-]+)['\"],\[([^\]]*)\]|_
 ATTR = re.compile(rb"['\"]([^'\"]+)['\"],(\d+)")
 PATHS = re.compile(rb"var x=\[([^\]]*)\]")
 REGISTER = re.compile(rb"e_\[x\[(\d+)\]\]=\{f:")
+#: Where each render function starts: a named template's (``d_[x[k]]["name"]=function``) or a file's.
+RENDERER = re.compile(rb"d_\[x\[\d+\]\]\[['\"]([^'\"]+)['\"]\]=function|var m\d+=function")
 
 
 def _operands(src: bytes, start: int, end: int) -> list[str | None]:
@@ -71,6 +75,7 @@ def compiled_hits(src: bytes, api_map: ApiMap) -> list[Hit]:
     registers = [(m.start(), int(m.group(1))) for m in REGISTER.finditer(src)]
     path_lists = [(m.start(), re.findall(rb"['\"]\.?/?([^'\"]+)['\"]", m.group(1))) for m in PATHS.finditer(src)]
     newlines = [m.start() for m in re.finditer(rb"\n", src)]
+    renderers = [(m.start(), (m.group(1) or b"").decode("utf-8", "replace")) for m in RENDERER.finditer(src)]
     hits: list[Hit] = []
     elements = list(ELEMENT.finditer(src))
     for n, m in enumerate(elements):
@@ -78,6 +83,9 @@ def compiled_hits(src: bytes, api_map: ApiMap) -> list[Hit]:
         apis = api_map.by_tag.get(tag)
         if not apis:
             continue
+        f = bisect.bisect_right(renderers, (m.start(), "\uffff")) - 1
+        if f >= 0 and any(p.match(renderers[f][1]) for p in api_map.generic_templates):
+            continue  # a generic renderer's catalogue entry (Taro 3 base template)
         k = bisect.bisect_right(uses, (m.start(), b"\xff")) - 1
         table = tables.get(uses[k][1], []) if k >= 0 else []
         indexes: list[tuple[bytes, int]] = []

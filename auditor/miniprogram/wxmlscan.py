@@ -44,6 +44,7 @@ class _WxmlParser(HTMLParser):
         self.api_map = api_map
         self.lowered = text.lower()
         self.doc = doc
+        self.templates: list[bool] = []  # open <template> tags: whether each is a generic one
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line, offset = self.getpos()
@@ -52,6 +53,11 @@ class _WxmlParser(HTMLParser):
             self.doc.tags.append(t)
         if tag in ("include", "import") and (src := t.attr("src")):
             self.doc.includes.append(src)
+        if tag == "template":
+            name = t.attr("name")
+            self.templates.append(name is not None and any(p.match(name) for p in self.api_map.generic_templates))
+        if any(self.templates):
+            return  # a generic renderer's catalogue entry: the use is where the JS creates the element
         for api in self.api_map.by_tag.get(tag, []):
             if matches(api, t):
                 self.doc.hits.append(
@@ -59,7 +65,14 @@ class _WxmlParser(HTMLParser):
                         context_category=context_category(self.api_map, api, self.lowered))
                 )
 
-    handle_startendtag = handle_starttag
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag == "template" and self.templates:
+            self.templates.pop()  # <template is="x"/> closes itself
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template" and self.templates:
+            self.templates.pop()
 
 
 def read_wxml(rel: str, text: str, api_map: ApiMap) -> WxmlDoc:
