@@ -236,6 +236,7 @@ class Scopes:
         self._declares: dict[int, int | None] = {}
         self._evaluating: set[tuple[int, int]] = set()
         self._steps = 0
+        self._names: dict[tuple[int, str], tuple[Value, int]] = {}
         #: webpack module functions of this file: node id -> (module id, node)
         self.modules: dict[int, tuple[str, tree_sitter.Node]] = {}
         #: (scope id, name) of objects handed to a framework's initializer (Taro's initNativeApi hook)
@@ -518,6 +519,12 @@ class Scopes:
             return None
         if (scope.id, name) in self.initialized:
             return RECV
+        # A name's value does not depend on where it is read (the analysis is flow-insensitive): it is
+        # worked out once per binding, and reused by any question with no more depth left than it had.
+        key = (scope.id, name)
+        known = self._names.get(key)
+        if known is not None and known[1] <= depth:
+            return known[0]
         values: list[Value] = []
         for kind, data in binds:
             if kind == "param":
@@ -526,7 +533,9 @@ class Scopes:
                 values.append(self.value(data, depth))
             elif kind == "import":
                 values.append(self._import(data))
-        return join(values)
+        result = join(values)
+        self._names[key] = (result, depth)
+        return result
 
     def _import(self, spec: tree_sitter.Node) -> Value:
         stmt = next((a for a in ancestors(spec) if a.type == "import_statement"), None)
@@ -587,6 +596,8 @@ class Scopes:
             return RECVMOD if spec is not None and self.is_framework_module(spec) else None
         if callee is not None and callee[0] == "getter" and not argv:
             return default_of(callee[1])
+        if callee is not None and callee[0] == "any" and not argv:  # one of the alternatives is a getter
+            return join([default_of(alt[1]) for alt in callee[1] if alt is not None and alt[0] == "getter"])
         if (
             fn.type == "member_expression"
             and text(fn.child_by_field_name("property")) == "n"
