@@ -55,7 +55,8 @@ def test_every_marked_element_is_found_in_the_compiled_templates_and_nothing_els
 
 def test_positions_point_at_the_element_and_the_privacy_button_counts_as_handling(package: Path) -> None:
     src = (package / "page-frame.js").read_bytes()
-    hits = compiled_hits(src, default_api_map())
+    hits, problems = compiled_hits("page-frame.js", src, default_api_map())
+    assert problems == []
     lines = src.decode().splitlines()
     for h in hits:
         assert re.match(r"var [\w$]+=_(mz|n)\(", lines[h.line - 1][h.column - 1 :]), (h.api, h.line)
@@ -65,4 +66,4 @@ def test_positions_point_at_the_element_and_the_privacy_button_counts_as_handlin
 
 
 def test_a_file_without_templates_is_not_read() -> None:
-    assert compiled_hits(b"var z=1; _mz(z,'button',['openType',0])", default_api_map()) == []
+    assert compiled_hits("a.js", b"var z=1; var v=_mz(z,'button',['openType',0])", default_api_map()) == ([], [])

@@ -181,7 +181,9 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
     table = ModuleTable(summaries)
     sites = [(rel, hit) for rel, hit in sites if hit.receiver is None or table.is_receiver(hit.receiver)]
     for rel in code:  # templates a package's compiler turned into code
-        sites.extend((rel, hit) for hit in compiled_hits(project.files[rel], api_map))
+        compiled, problems = compiled_hits(rel, project.files[rel], api_map)
+        sites.extend((rel, hit) for hit in compiled)
+        warnings.extend(problems)
     markup = project.markup_files()
     docs = {rel: read_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map) for rel in markup}
     components = Components(project, api_map, docs)

@@ -38,9 +38,9 @@ STRING = re.compile(rb"^\[3,'((?:[^'\\]|\\.)*)'\]$")
 VALUE = re.compile(rb"^\[1,(true|false|-?\d+(?:\.\d+)?)\]$")
 REUSE = re.compile(rb"^z\[(\d+)\]$")
 USE = re.compile(rb"var z=(gz\$gwx[\w$]*)\(\)")
-ELEMENT = re.compile(rb"var ([\w$]+)=(?:_mz\(z,['\"]([\w-]+)['\"],\[([^\]]*)\]|_n\(['\"]([\w-]+)['\"]\))")
+ELEMENT = re.compile(rb"var ([\w$]+)=(?:_mz\(z,['\"]([\w-]+)['\"],\[([^\]]{0,4096})\]|_n\(['\"]([\w-]+)['\"]\))")
 ATTR = re.compile(rb"['\"]([^'\"]+)['\"],(\d+)")
-PATHS = re.compile(rb"var x=\[([^\]]*)\]")
+PATHS = re.compile(rb"var x=\[([^\]]{0,1048576})\]")
 REGISTER = re.compile(rb"e_\[x\[(\d+)\]\]=\{f:")
 #: Where each render function starts: a named template's (``d_[x[k]]["name"]=function``) or a file's.
 RENDERER = re.compile(rb"d_\[x\[\d+\]\]\[['\"]([^'\"]+)['\"]\]=function|var m\d+=function")
@@ -62,10 +62,11 @@ def _operands(src: bytes, start: int, end: int) -> list[str | None]:
     return out
 
 
-def compiled_hits(src: bytes, api_map: ApiMap) -> list[Hit]:
-    """Privacy elements (and privacy-authorization buttons) of the templates compiled into ``src``."""
+def compiled_hits(rel: str, src: bytes, api_map: ApiMap) -> tuple[list[Hit], list[str]]:
+    """Privacy elements (and privacy-authorization buttons) of the templates compiled into ``src``, at
+    most ``limits.max_uses_per_file`` of them (a warning names the bound)."""
     if MARK not in src:
-        return []
+        return [], []
     defs = list(TABLE.finditer(src))
     tables: dict[bytes, list[str | None]] = {}
     for i, m in enumerate(defs):
@@ -77,6 +78,8 @@ def compiled_hits(src: bytes, api_map: ApiMap) -> list[Hit]:
     newlines = [m.start() for m in re.finditer(rb"\n", src)]
     renderers = [(m.start(), (m.group(1) or b"").decode("utf-8", "replace")) for m in RENDERER.finditer(src)]
     hits: list[Hit] = []
+    cap = api_map.max_uses_per_file
+    texts: dict[bytes, str] = {}
     elements = list(ELEMENT.finditer(src))
     for n, m in enumerate(elements):
         tag = (m.group(2) or m.group(4)).decode()
@@ -87,7 +90,8 @@ def compiled_hits(src: bytes, api_map: ApiMap) -> list[Hit]:
         if f >= 0 and any(p.match(renderers[f][1]) for p in api_map.generic_templates):
             continue  # a generic renderer's catalogue entry (Taro 3 base template)
         k = bisect.bisect_right(uses, (m.start(), b"\xff")) - 1
-        table = tables.get(uses[k][1], []) if k >= 0 else []
+        table_name = uses[k][1] if k >= 0 else b""
+        table = tables.get(table_name, [])
         indexes: list[tuple[bytes, int]] = []
         base = None
         for name, index in ATTR.findall(m.group(3) or b""):
@@ -101,13 +105,18 @@ def compiled_hits(src: bytes, api_map: ApiMap) -> list[Hit]:
         line = bisect.bisect_left(newlines, m.start()) + 1
         column = m.start() - (newlines[line - 2] if line > 1 else -1)
         element = Tag(tag, tuple(attrs), line, column)
-        lowered = " ".join(v for v in table if v).lower()
+        if table_name not in texts:  # the template's literal texts, for context keywords (刷脸...)
+            texts[table_name] = " ".join(v for v in table if v).lower()
+        lowered = texts[table_name]
+        if len(hits) >= cap:
+            return hits, [f"{rel}:{line}: more than {cap} privacy elements in compiled templates "
+                          "(limits.max_uses_per_file); the rest of the file was not read"]
         for api in apis:
             if matches(api, element):
                 hits.append(Hit(api=api.id, line=line, column=column, via="wxml",
                                 context_category=context_category(api_map, api, lowered),
                                 module=_source_file(m.start(), registers, path_lists)))
-    return hits
+    return hits, []
 
 
 def _source_file(pos: int, registers: list[tuple[int, int]], path_lists: list[tuple[int, list[bytes]]]) -> str | None:

@@ -124,7 +124,10 @@ def element_uses(
     """(API, call) for each privacy element an element-creating call makes, once per call and API."""
     seen: set[tuple[int, str]] = set()
     for start, end, _word in occurrences:
+        if len(seen) >= api_map.max_uses_per_file:
+            return  # as many as scan_js takes of any kind
         try:
+            scopes.check_time()
             node = node_at(scopes.root, start, end)
             call = _call_around(node) if node is not None else None
             element = _element(call, api_map, scopes) if call is not None else None
