@@ -59,3 +59,57 @@ def test_library_read_with_hundreds_of_library_callers_and_no_app_caller_is_unre
     imei, imsi = by_entity["TelephonyManager.getDeviceId"], by_entity["TelephonyManager.getSubscriberId"]
     assert "unreached_library" in imei.evidence and not imei.collects
     assert "unreached_library" not in imsi.evidence and imsi.collects
+
+
+def _property_table(name: str, rows: list[tuple[str, str]]) -> str:
+    """A class whose <clinit> builds String[][] {{our key, property}, ...} (first row by aput-object, the
+    others by filled-new-array, stored through an alias), a helper that dumps every property with
+    `getprop` and picks the table's keys, and a caller that passes the table to the helper."""
+    cls = f"Lcom/example/fan/{name};"
+    lines = [f"    const/4 v0, {len(rows):#x}", "    new-array v0, v0, [[Ljava/lang/String;"]
+    for i, (key, prop) in enumerate(rows):
+        if i == 0:
+            lines += ["    const/4 v1, 0x2", "    new-array v1, v1, [Ljava/lang/String;",
+                      "    const/4 v2, 0x0", f'    const-string v3, "{key}"', "    aput-object v3, v1, v2",
+                      "    const/4 v2, 0x1", f'    const-string v3, "{prop}"', "    aput-object v3, v1, v2"]
+        else:
+            lines += [f'    const-string v3, "{key}"', f'    const-string v4, "{prop}"',
+                      "    filled-new-array {v3, v4}, [Ljava/lang/String;", "    move-result-object v1"]
+        lines += [f"    const/4 v2, {i:#x}", "    aput-object v1, v0, v2"]
+    lines += ["    move-object v4, v0", f"    sput-object v4, {cls}->TABLE:[[Ljava/lang/String;"]
+    runtime = "Ljava/lang/Runtime;"
+    return _class(
+        cls,
+        ".field static TABLE:[[Ljava/lang/String;\n\n"
+        ".method static constructor <clinit>()V\n    .registers 5\n" + "\n".join(lines)
+        + "\n    return-void\n.end method\n\n"
+        ".method public static dump(Ljava/lang/Object;[[Ljava/lang/String;)V\n    .registers 4\n"
+        f"    invoke-static {{}}, {runtime}->getRuntime(){runtime}\n    move-result-object v0\n"
+        '    const-string v1, "getprop"\n'
+        f"    invoke-virtual {{v0, v1}}, {runtime}->exec(Ljava/lang/String;)Ljava/lang/Process;\n"
+        "    return-void\n.end method\n\n"
+        ".method public static collect()V\n    .registers 2\n"
+        f"    sget-object v0, {cls}->TABLE:[[Ljava/lang/String;\n    const/4 v1, 0x0\n"
+        f"    invoke-static {{v1, v0}}, {cls}->dump(Ljava/lang/Object;[[Ljava/lang/String;)V\n"
+        "    return-void\n.end method\n",
+    )
+
+
+def test_serial_picked_from_a_getprop_dump_by_a_static_table(tmp_path: Path) -> None:
+    """An SDK runs `getprop` (every property) and keeps the ones its static String[][] table names, the
+    table built in <clinit> (as iFlytek's MSC does with ro.serialno). The caller passing the table is the
+    site; the same code with a table of non-identifying properties reads no serial."""
+    smali = {
+        "com/example/fan/Props.smali": _property_table(
+            "Props", [("os.serialno", "ro.serialno"), ("os.model", "ro.product.model")]
+        ),
+        "com/example/fan/Models.smali": _property_table(
+            "Models", [("os.model", "ro.product.model"), ("os.cpu", "ro.product.cpu.abi")]
+        ),
+    }
+    r = analyze_apk(build_apk(tmp_path, MANIFEST, smali), salt="s")
+    sites = [o for o in r.observations if o.entity == "Runtime.exec(getprop_serialno)"]
+    assert [(o.where["class"], o.where["method"], o.where["via"]) for o in sites] == [
+        ("com.example.fan.Props", "collect()V", "wrapper")
+    ]
+    assert sites[0].category == "device_id" and sites[0].collects

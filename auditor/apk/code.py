@@ -34,31 +34,58 @@ def package_of(descriptor: str) -> str:
 
 
 def _stored_strings(d: Dex, start: int, end: int, field_ids: set[int]) -> set[str]:
-    """Register tracking over one method, just enough for ``static_field_strings``."""
-    regs: dict[int, str] = {}
-    pending: str | None = None
+    """Register tracking over one method, just enough for ``static_field_strings``.
+
+    A register holds the strings it may stand for: a const-string, the result of a call that took one
+    first (Uri.parse), or an array's elements: strings ``aput-object`` put into it, the elements of the
+    arrays put into it (a ``String[][]`` table of property names), or the registers ``filled-new-array``
+    took. Arrays are shared by reference, so an element put through one alias is seen through all.
+    Registers written by other object-producing instructions are forgotten."""
+    regs: dict[int, set[str]] = {}
+    pending: set[str] | None = None
     out: set[str] = set()
     data = d.data
     for p, op in instructions(data, start, end):
+        a = data[p + 1]
         if op in (0x1A, 0x1B):
             idx = data[p + 2] | data[p + 3] << 8 if op == 0x1A else int.from_bytes(data[p + 2 : p + 6], "little")
-            regs[data[p + 1]] = d.string(idx)
+            regs[a] = {d.string(idx)}
         elif op == 0x07:  # move-object vA, vB
-            src = regs.get(data[p + 1] >> 4)
-            _put(regs, data[p + 1] & 0xF, src)
+            _put(regs, a & 0xF, regs.get(a >> 4))
         elif op == 0x08:  # move-object/from16 vAA, vBBBB
-            _put(regs, data[p + 1], regs.get(data[p + 2] | data[p + 3] << 8))
+            _put(regs, a, regs.get(data[p + 2] | data[p + 3] << 8))
         elif 0x6E <= op <= 0x72:  # invoke-*: a call taking a known string first passes it on (Uri.parse)
-            pending = regs.get(data[p + 4] & 0xF) if data[p + 1] >> 4 else None
+            pending = set(regs.get(data[p + 4] & 0xF, ())) if a >> 4 else None
+        elif op == 0x24:  # filled-new-array {vC, vD, vE, vF, vG}
+            args = [data[p + 4] & 0xF, data[p + 4] >> 4, data[p + 5] & 0xF, data[p + 5] >> 4, a & 0xF][: a >> 4]
+            pending = set().union(*(regs.get(r, ()) for r in args))
+        elif op == 0x25:  # filled-new-array/range {vCCCC .. vNNNN}
+            first = data[p + 4] | data[p + 5] << 8
+            pending = set().union(*(regs.get(r, ()) for r in range(first, first + a)))
         elif op == 0x0C:  # move-result-object vAA
-            _put(regs, data[p + 1], pending)
+            _put(regs, a, pending)
             pending = None
-        elif op == 0x69 and (data[p + 2] | data[p + 3] << 8) in field_ids and data[p + 1] in regs:
-            out.add(regs[data[p + 1]])
+        elif op == 0x23:  # new-array vA, vB
+            regs[a & 0xF] = set()
+        elif op == 0x4D:  # aput-object vAA, vBB, vCC
+            if a in regs:
+                regs.setdefault(data[p + 2], set()).update(regs[a])
+        elif op == 0x69 and (data[p + 2] | data[p + 3] << 8) in field_ids and a in regs:
+            out |= regs[a]
+        elif op in _OBJECT_WRITES_AA:
+            regs.pop(a, None)
+        elif op in _OBJECT_WRITES_A:
+            regs.pop(a & 0xF, None)
     return out
 
 
-def _put(regs: dict[int, str], reg: int, value: str | None) -> None:
+#: Instructions writing an object of unknown value to vAA (aget-object, sget-object, new-instance,
+#: const-class, const/16.., move-result, move-exception) or to vA (const/4, iget-object, instance-of).
+_OBJECT_WRITES_AA = frozenset({0x46, 0x62, 0x22, 0x1C, 0x13, 0x14, 0x15, 0x0A, 0x0D})
+_OBJECT_WRITES_A = frozenset({0x12, 0x54, 0x20})
+
+
+def _put(regs: dict[int, set[str]], reg: int, value: set[str] | None) -> None:
     if value is None:
         regs.pop(reg, None)
     else:
