@@ -113,3 +113,44 @@ def test_serial_picked_from_a_getprop_dump_by_a_static_table(tmp_path: Path) -> 
         ("com.example.fan.Props", "collect()V", "wrapper")
     ]
     assert sites[0].category == "device_id" and sites[0].collects
+
+
+def _method(signature: str, regs: int, body: list[str]) -> str:
+    """A static void method ('name(args)V') with ``body`` before its return."""
+    return (f".method public static {signature}\n    .registers {regs}\n" + "\n".join(f"    {x}" for x in body)
+            + "\n    return-void\n.end method\n\n")
+
+
+def test_mac_address_read_from_sysfs_by_shell_or_file(tmp_path: Path) -> None:
+    """`cat /sys/class/net/<iface>/address` through a shell helper (QT4A's helper and JPush 1.x do it
+    with the command in the caller) and the same file opened directly are MAC reads; other sysfs files
+    and other commands are not."""
+    runtime, reader = "Ljava/lang/Runtime;", "Ljava/io/FileReader;"
+    shell = "Lcom/example/fan/Shell;->run(Ljava/lang/String;)V"
+    smali = {
+        "com/example/fan/Shell.smali": _class(
+            "Lcom/example/fan/Shell;",
+            _method("run(Ljava/lang/String;)V", 2, [
+                f"invoke-static {{}}, {runtime}->getRuntime(){runtime}", "move-result-object v0",
+                f"invoke-virtual {{v0, p0}}, {runtime}->exec(Ljava/lang/String;)Ljava/lang/Process;"]),
+        ),
+        "com/example/fan/Net.smali": _class(
+            "Lcom/example/fan/Net;",
+            _method("mac()V", 1, ['const-string v0, "cat /sys/class/net/wlan0/address"',
+                                 f"invoke-static {{v0}}, {shell}"])
+            + _method("state()V", 1, ['const-string v0, "cat /sys/class/net/wlan0/operstate"',
+                                     f"invoke-static {{v0}}, {shell}"])
+            + _method("macFile()V", 2, [f"new-instance v0, {reader}", 'const-string v1, "/sys/class/net/eth0/address"',
+                                       f"invoke-direct {{v0, v1}}, {reader}-><init>(Ljava/lang/String;)V"])
+            + _method("cpuFile()V", 2, [f"new-instance v0, {reader}", 'const-string v1, "/proc/cpuinfo"',
+                                       f"invoke-direct {{v0, v1}}, {reader}-><init>(Ljava/lang/String;)V"]),
+        ),
+    }
+    r = analyze_apk(build_apk(tmp_path, MANIFEST, smali), salt="s")
+    sites = {(o.entity, o.where["method"], o.where.get("via")) for o in r.observations
+             if o.where.get("class") == "com.example.fan.Net"}
+    assert sites == {
+        ("Runtime.exec(cat_mac_address)", "mac()V", "wrapper"),
+        ("File.open(mac_address)", "macFile()V", None),
+    }
+    assert {o.category for o in r.observations if "class" in o.where} == {"device_id"}
