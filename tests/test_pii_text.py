@@ -146,3 +146,30 @@ def test_places_named_without_a_number(sc: PIScanner) -> None:
     assert ("ADDRESS", "马驹桥镇") in found(sc, "新项目将带动马驹桥镇的发展。")
     assert found(sc, "我们会通过官方渠道通知您，城镇居民可在线办理。") == []
     assert found(sc, "这家公司的业绩开始走下坡路。") == []
+
+
+def names(sc: PIScanner, text: str) -> list[str]:
+    return [w for e, w in found(sc, text) if e == "PERSON_NAME"]
+
+
+def test_words_shown_to_be_places_or_forms_of_address_are_no_names(sc: PIScanner) -> None:
+    """One sense per text, lists of places, village-shaped words and 老/小 + surname."""
+    assert names(sc, "霍芬海vs科隆：霍芬海打弱旅很有把握。") == []  # the vs mention decides the other
+    assert names(sc, "游客常去蒋村的老街，蒋村人都很热情。") == []  # LAC is surer of the place
+    assert names(sc, "游客可以去鼓浪屿和东姑岛，东姑和鼓浪屿又都很美。") == []
+    assert names(sc, "老刘告诉记者，今年的收成不错。") == []
+    assert names(sc, "董家河今年通了公交车。") == []
+
+
+def test_names_after_roles_speakers_and_pseudonym_notes(sc: PIScanner) -> None:
+    assert names(sc, "公司副总经理曹立新说，业绩会好转。") == ["曹立新"]
+    assert names(sc, "林晓峰：我觉得这场比赛很关键。") == ["林晓峰"]
+    assert names(sc, "市民邢钢（化名）告诉记者，他上当了。") == ["邢钢"]
+
+
+def test_address_parts_joined_and_names_kept_whole(sc: PIScanner) -> None:
+    assert found(sc, "锦绣花苑位于海淀区学院路18号，交通便利。") == [("ADDRESS", "锦绣花苑位于海淀区学院路18号")]
+    assert found(sc, "限行区域为北辰大道、共和大街、人民路。") == [
+        ("ADDRESS", "北辰大道"), ("ADDRESS", "共和大街"), ("ADDRESS", "人民路")]
+    assert found(sc, "我去过四川的泸沽湖镇，风景很美。") == [("ADDRESS", "泸沽湖镇")]
+    assert found(sc, "她家在株洲荷塘社区。") == [("ADDRESS", "株洲荷塘社区")]

@@ -27,6 +27,11 @@ _PLACE_TAGS = frozenset({"ns"})  # jieba's part of speech of place names
 _VILLAGE_REACH = 30  # characters before a village suffix searched for the place it belongs to
 
 
+def _noun(tag: str | None) -> bool:
+    """A dictionary part of speech of nouns and names (n, ns, nr, nrfg, nz …)."""
+    return bool(tag) and tag.startswith("n")
+
+
 def _alt(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
@@ -54,6 +59,8 @@ class AddressGrammar:
     place_lengths: tuple[int, ...]  # longest first
     stops: frozenset[str]
     village_name: tuple[int, int]
+    village_name_breaks: frozenset[str]
+    joins: frozenset[str]  # words between two parts of one address (位于)
     not_village_words: frozenset[str]
     residence_min_levels: int
     named_place: re.Pattern[str]  # a generic term of a road, compound or town after 2+ Chinese characters
@@ -84,7 +91,9 @@ class AddressGrammar:
                 if full.endswith(suffix):
                     names += [full, full[: -len(suffix)]]
                     break
-        places = (stdnum_place_names() | set(names)) - set(data["not_place_names"])
+        # a city is named without 市 as often as with it (湘潭城塘社区, 长沙的…)
+        cities = {n[:-1] for n in stdnum_place_names() if n.endswith("市") and len(n) >= 3}
+        places = (stdnum_place_names() | set(names) | cities) - set(data["not_place_names"])
         return cls(
             pattern=re.compile(f"{by_road}|{by_compound}"),
             admin_unit=re.compile(f"{c}{{1,8}}?(?:{_alt(data['admin_suffixes'])})"),
@@ -98,6 +107,8 @@ class AddressGrammar:
             place_lengths=tuple(sorted({len(p) for p in places}, reverse=True)),
             stops=frozenset(data["left_stops"]),
             village_name=(int(data["village_name_min"]), int(data["village_name_max"])),
+            village_name_breaks=frozenset(data["village_name_breaks"]),
+            joins=frozenset(data["joins"]),
             not_village_words=frozenset(data["not_village_words"]),
             residence_min_levels=int(data["residence_min_levels"]),
             named_place=re.compile(f"(?<=[\u4e00-\u9fff]{{2}})(?:{_alt(data['named_place_suffixes'])})"),
@@ -138,7 +149,8 @@ class AddressGrammar:
         shortest, longest = self.named_place_name
         for m in self.named_place.finditer(text):
             s, e = m.span()
-            if text[s - 1] in self.not_before_named_place or text.rfind("《", 0, s) > text.rfind("》", 0, s):
+            if (text[s - 1] in self.not_before_named_place and not _noun(lookup(text[s - 2:s])[1])) \
+                    or text.rfind("《", 0, s) > text.rfind("》", 0, s):
                 continue
             # the longest dictionary word ending with the term: an ordinary one (下坡路, 城镇, 一路) is no
             # place, a rare one (五一路) or a named place (东长安街) is; a direction belongs to the name (中路)
@@ -151,9 +163,9 @@ class AddressGrammar:
             if any(lookup(text[i:e + k])[0] >= run_on for i in range(s, e) for k in (1, 2) if e + k <= len(text)):
                 continue
             start = s
-            while start > 0 and s - start < longest and text[start - 1] not in self.stops \
-                    and "\u4e00" <= text[start - 1] <= "\u9fff":
-                start -= 1
+            while start > 0 and s - start < longest and "\u4e00" <= text[start - 1] <= "\u9fff" and (
+                    text[start - 1] not in self.stops or _noun(lookup(text[start - 2:start])[1])):
+                start -= 1  # a stop character inside a noun is part of the name (祥和大街, 共和路)
             # words of the sentence before the name (带动马驹桥镇): dropped while a name is left
             while cut := next((k for k in (3, 2) if s - start - k >= shortest
                                and lookup(text[start:start + k])[0] >= least), 0):
@@ -161,6 +173,17 @@ class AddressGrammar:
             if s - start >= shortest:
                 spans.append((start, e))
         return spans
+
+    def joined(self, text: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+        """Address spans that touch, or that only a word of location separates (聆湖苑位于朝阳区…10号,
+        …松湖镇江西省…), as one address: its parts are one place, not two."""
+        out: list[tuple[int, int, float]] = []
+        for start, end, score in sorted(spans):
+            if out and (start <= out[-1][1] or text[out[-1][1]:start] in self.joins):
+                out[-1] = (out[-1][0], max(end, out[-1][1]), max(score, out[-1][2]))
+            else:
+                out.append((start, end, score))
+        return out
 
     def place_at(self, text: str, i: int) -> int:
         """Length of the longest place name starting at ``i`` (0: none)."""
@@ -195,7 +218,9 @@ class AddressGrammar:
                 end = i
                 while n := self.place_at(text, end):
                     end += n
-                if end > i and shortest <= m.start() - end <= longest:
+                # the name is one word of the place (城塘), not a stretch of the sentence (四川的泸沽湖)
+                if end > i and shortest <= m.start() - end <= longest and not self.village_name_breaks.intersection(
+                        text[end:m.start()]):
                     spans.append((i, m.end()))
                     break
         return spans

@@ -24,6 +24,7 @@ class NameLexicon:
     compound: frozenset[str]
     not_names: frozenset[str]
     not_given: frozenset[str]
+    familiar: frozenset[str]  # prefixes of a familiar form of address (老刘, 小王)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> NameLexicon:
@@ -33,6 +34,7 @@ class NameLexicon:
             compound=frozenset(data["compound"]["surnames"]),
             not_names=frozenset(data["not_names"]["words"]),
             not_given=frozenset(data["not_given_names"]["words"]),
+            familiar=frozenset(data["not_given_names"]["familiar_prefixes"]),
         )
 
     def surname_length(self, text: str) -> int:
@@ -53,7 +55,10 @@ class NameLexicon:
         return n > 0 and 1 <= len(given) <= 2 + (n == 2) and not self._is_title(given)
 
     def is_form_of_address(self, value: str) -> bool:
-        """A surname and a form of address (王先生, 陈导, 张女士): a person, but no name given."""
+        """A surname and a form of address (王先生, 陈导, 张女士), or a familiar prefix and a surname (老刘,
+        小王): a person, but no name given."""
+        if len(value) == 2 and value[0] in self.familiar and value[1] in self.single:
+            return True
         n = self.surname_length(value)
         return n > 0 and len(value) > n and self._is_title(value[n:])
 
@@ -68,6 +73,11 @@ class TaggerRules:
     """How tagger output becomes a name (recognizers/surnames.yaml, section `tagger`)."""
 
     person_tags: frozenset[str]
+    place_tags: frozenset[str]  # the tagger's tags of places and bodies (LOC): a word it also tags so is no name
+    list_links: frozenset[str]  # what joins the items of a list (和, 与, 、): a word listed with places is one
+    list_bounds: frozenset[str]  # tags of what may follow or precede a list (punctuation, verbs, adverbs)
+    place_endings: str  # last characters of place names that no given name ends with (…村, …镇)
+    clan_place_endings: str  # the same after 家 (董家河, 王家庄: villages named after a clan)
     org_given_length: int
     org_not_ending: str
     gate_word_frequency: int
@@ -85,13 +95,17 @@ class TaggerRules:
     cues_after: tuple[str, ...]  # what follows a person (说, 表示)
     part_of_name: tuple[str, ...]  # what makes a name part of a larger proper noun (…中心, …国际)
     not_person_before: tuple[str, ...]  # what precedes a sports club or a place, not a person (vs, 输给, 前往)
+    company_before: tuple[str, ...]  # what precedes a firm named like a person (开发商贝塞斯达)
     not_person_after: tuple[str, ...]  # what follows one (主场, 不败, 附近)
     match_report: tuple[str, ...]  # words of a match report or betting tip nearby (主胜, 赔率)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TaggerRules:
-        return cls(frozenset(data["person_tags"]), int(data["org_as_name"]["given_length"]),
-                   data["org_as_name"]["not_ending"], int(data["gate"]["word_frequency"]),
+        return cls(frozenset(data["person_tags"]), frozenset(data["place_tags"]),
+                   frozenset(data["not_a_person"]["list_links"]), frozenset(data["not_a_person"]["list_bounds"]),
+                   data["not_a_person"]["place_endings"], data["not_a_person"]["clan_place_endings"],
+                   int(data["org_as_name"]["given_length"]), data["org_as_name"]["not_ending"],
+                   int(data["gate"]["word_frequency"]),
                    frozenset(data["gate"]["not_given_start"]),
                    int(data["gate"]["before"]), int(data["gate"]["after"]),
                    int(data["tiles"]["width"]), int(data["tiles"]["stride"]),
@@ -101,5 +115,6 @@ class TaggerRules:
                    float(data["confidence"]["other"]),
                    tuple(data["cues"]["before"]), tuple(data["cues"]["after"]),
                    tuple(data["not_a_person"]["part_of_name"]),
-                   tuple(data["not_a_person"]["before"]), tuple(data["not_a_person"]["after"]),
+                   tuple(data["not_a_person"]["before"]), tuple(data["not_a_person"]["company_before"]),
+                   tuple(data["not_a_person"]["after"]),
                    tuple(data["not_a_person"]["match_report"]))

@@ -36,6 +36,9 @@ _DOT_BETWEEN = re.compile(f"[{_CJK}][{_DOT_CHARS}][{_CJK}]")
 _HAN_WORD = re.compile(f"[{_CJK}]{{2,5}}")
 _HAN_RUN = re.compile(f"[{_CJK}]+")
 _OTHER_NAME = re.compile(f"[{_CJK}]{{2,6}}")
+# A speaker's name opening a line of an interview or transcript (姜山：回过头来说…): named like a role word.
+_SPEAKER = re.compile(f"^[{_CJK}]{{2,4}}(?=[:：])", re.M)
+_ALIAS = re.compile(r"[（(](?:化名|假名|匿名)")
 _NEAR = 80  # characters either side of a name searched for words of a match report
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 
@@ -77,6 +80,9 @@ class PersonNameFinder:
         alt = _alt(rules.not_person_before)
         self._place_or_team_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
         self._place_or_team_after = _starting_with(rules.not_person_after)
+        alt = _alt(rules.company_before)
+        self._company_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
+        self._place_shaped = re.compile(f".+[{rules.place_endings}]|.+家[{rules.clan_place_endings}]")
         self._match_report = re.compile(_alt(rules.match_report) or "(?!)", re.I)
         foreign = "".join(sorted(rules.transliteration))
         self._foreign_run = re.compile(f"(?<![{foreign}])[{foreign}]{{2,}}")
@@ -137,10 +143,12 @@ class PersonNameFinder:
                 continue
             out.append(p)
         out += (m.start() + 1 for m in _DOT_BETWEEN.finditer(text))
-        # A run of transliteration characters that is no ordinary word (克拉, 罗马 are; 托雷斯 is not).
+        # A run of transliteration characters that is no ordinary word (克拉, 罗马 are; 托雷斯 is not), or
+        # that a speech verb follows (德里克说: 德里 is a word too).
         for m in self._foreign_run.finditer(text):
             p = m.start()
-            if not (common(text[p:p + 2]) or common(text[p:p + 3])
+            if self._cue_after.match(text, m.end()) or not (
+                    common(text[p:p + 2]) or common(text[p:p + 3])
                     or any(common(text[p - k:p + 1]) for k in (1, 2) if p >= k)):
                 out.append(p)
         return sorted(set(out))
@@ -183,25 +191,44 @@ class PersonNameFinder:
     def find(self, text: str) -> list[tuple[int, int]]:
         if not self._maybe.search(text):
             return []
-        titled = self.after_titles(text)
+        titled = self.after_titles(text) | {m.start() for m in _SPEAKER.finditer(text)}
         cued = {m.end() for m in self._cue_before.finditer(text)} if self._cue_before else set()
         starts = self.candidates(text, titled | cued)
         if not starts:
             return []
         tiles = self._tiles(text, self._stretches(text, starts))
         pieces = [text[a:b] for a, b, _, _ in tiles]
-        found: dict[int, int] = {}
+        found: dict[int, tuple[int, bool]] = {}
+        not_people: set[str] = set()  # what the context of one of its mentions shows to be a place or a club
+        as_place: dict[str, float] = {}  # the tagger's best confidence in each word as a place, and as a person
+        as_person: dict[str, float] = {}
+        rules = self._rules
         for (a, _, own_from, own_to), piece, words in zip(tiles, pieces, self.tagger.tag(pieces), strict=True):
-            for i, (s, _, tag, _) in enumerate(words):
+            for i, (s, e, tag, confidence) in enumerate(words):
+                sense = as_place if tag in rules.place_tags else as_person if tag in rules.person_tags else None
+                if sense is not None:
+                    sense[piece[s:e]] = max(confidence, sense.get(piece[s:e], 0.0))
                 if own_from <= a + s < own_to:
-                    end = self._judge(text, a, piece, words, i, tag, a + s in titled, a + s in cued)
-                    if end:
-                        found[a + s] = max(found.get(a + s, 0), a + end)
-        return sorted(found.items())
+                    judged = self._judge(text, a, piece, words, i, tag, a + s in titled, a + s in cued, not_people)
+                    if judged and judged[0] > found.get(a + s, (0, False))[0]:
+                        found[a + s] = (a + judged[0], judged[1])
+        # A pseudonym's note follows a name however the tagger splits it (成钢（化名）: 成/v 钢/n).
+        for m in _ALIAS.finditer(text):
+            start = next((m.start() - k for k in (3, 2) if self._is_han_name(text[max(0, m.start() - k):m.start()])),
+                         None)
+            if start is not None and not any(s <= start < e for s, (e, _) in found.items()):
+                found[start] = (m.start(), True)
+        # One sense per text: a word shown to be a place or a club at one mention (霍芬海vs), or that the
+        # tagger is surer is a place than a person (蒋村的/LOC 0.50, 蒋村人/PER 0.48), is no person at its
+        # other mentions either, unless a cue there says one is meant.
+        return sorted((s, e) for s, (e, cued_here) in found.items()
+                      if cued_here or not (text[s:e] in not_people
+                                           or as_place.get(text[s:e], 0.0) > as_person.get(text[s:e], 0.0)))
 
     def _judge(self, text: str, offset: int, piece: str, words: list[Span], i: int, tag: str,
-               after_title: bool, after_role: bool) -> int | None:
-        """Where the name that tagged word ``i`` of a piece (at ``offset`` in ``text``) starts ends, if it is one."""
+               after_title: bool, after_role: bool, not_people: set[str]) -> tuple[int, bool] | None:
+        """Where the name that tagged word ``i`` of a piece (at ``offset`` in ``text``) starts ends, if it is
+        one, and whether a cue says so; a word its context shows to be no person is added to ``not_people``."""
         r = self._rules
         start, end, _, confidence = words[i]
         if tag in r.person_tags:
@@ -225,22 +252,29 @@ class PersonNameFinder:
             else:
                 return None
             a, b = offset + start, offset + end
-            if self._not_a_person(text, a, b):
+            if (self._not_a_person(text, a, b) or self._listed_with_places(piece, words, i, j)
+                    or (needed == r.foreign_confidence and self._company_before.search(text, max(0, a - 8), a))):
+                not_people.add(word)
                 return None
             if cued:
-                return end
+                return end, True
             if needed == r.foreign_confidence and self._match_report.search(text, max(0, a - _NEAR), b + _NEAR):
                 return None  # a match report names clubs like people (米德尔, 桑坦德): its players need a cue
             # Without a cue: the tagger must be sure enough (LAC half takes a club for a person), and the
             # word must not start inside an ordinary word (上周一审).
-            return end if confidence >= needed and not (needed and self._ends_a_word(text, a)) else None
+            sure = confidence >= needed and not (needed and self._ends_a_word(text, a))
+            return (end, False) if sure else None
         word = piece[start:end]
         n = self._lex.surname_length(word)
-        if after_title or (tag == "ORG" and len(word) - n == r.org_given_length and word[-1] not in r.org_not_ending
-                           and (n == 2 or word[0] in self._lex.single)):
-            # 乘车人：东方娜娜 — right after a word naming a person's role, the lexicon may read a
-            # name the tagger called something else, as long as it is no ordinary word.
-            return end if word not in self._tables.freq and self._is_han_name(word) else None
+        common_surname = n == 2 or word[0] in self._lex.single
+        if after_title or (after_role and common_surname) or (
+                tag == "ORG" and len(word) - n == r.org_given_length and word[-1] not in r.org_not_ending
+                and common_surname):
+            # 乘车人：东方娜娜, 副总经理曾世民 — right after a word naming a person's role, the lexicon may
+            # read a name the tagger called something else, as long as it is no ordinary word (after a
+            # role in news, the surname must be a common one: 选手都是, 记者年中).
+            cued = after_title or after_role
+            return (end, cued) if word not in self._tables.freq and self._is_han_name(word) else None
         return None
 
     def _ends_a_word(self, text: str, start: int) -> bool:
@@ -253,9 +287,29 @@ class PersonNameFinder:
             return True  # inside a book or film title: 《哈利·波特与死亡圣器》
         if self._part_of_name.match(text, end):
             return True  # 盖蒂中心, 索维娅国际艺术村, 范登堡空军基地
+        if self._place_shaped.fullmatch(text, start, end):
+            return True  # 蒋村, 董家河: named the way villages are
         lower = text[max(0, start - 8):start].lower()
         return bool(self._place_or_team_before.search(lower)
                     or self._place_or_team_after.match(text[end:end + 8].lower()))
+
+    def _listed_with_places(self, piece: str, words: list[Span], first: int, last: int) -> bool:
+        """Words ``first``..``last`` are listed with a place and no person (美人鱼岛和环滩岛…，东姑和蓝环岛):
+        a list names things of one kind."""
+        rules = self._rules
+
+        def item(link: int, other: int, beyond: int) -> str | None:
+            """The tag of the word across a list link, if that word is a whole item (the word beyond it
+            ends the list or the clause: 蓝环岛又…, not 韩国著名导演 or 在北京和…)."""
+            if not (0 <= other < len(words)) or piece[words[link][0]:words[link][1]] not in rules.list_links:
+                return None
+            if 0 <= beyond < len(words) and not (words[beyond][2] in rules.list_bounds
+                                                 or piece[words[beyond][0]:words[beyond][1]] in rules.list_links):
+                return None
+            return words[other][2]
+
+        kinds = {item(first - 1, first - 2, first - 3), item(last + 1, last + 2, last + 3)}
+        return bool(kinds & rules.place_tags) and not kinds & rules.person_tags
 
     def _is_foreign(self, word: str, cued: bool = False) -> bool:
         """A transliterated name: transliteration characters, and no ordinary word (克拉, 罗马) unless a cue

@@ -204,12 +204,14 @@ class PIScanner:
         out = [self._word_hit("PERSON_NAME", window, start, end, _MODEL_SCORE, self._name_context, "model")
                for start, end in self._names.find(window)]
         grammar = self.data.address
+        spans = []
         for start, end in grammar.find(window):
             full = grammar.has_place(window, start, end) or grammar.admin_unit.search(window, start, end)
-            out.append(self._word_hit("ADDRESS", window, start, end, 0.6 if full else 0.5, self._address_context))
+            spans.append((start, end, 0.6 if full else 0.5))
         if grammar.named_place.search(window):
-            for start, end in grammar.named_places(window, self._names.dictionary_word):
-                out.append(self._word_hit("ADDRESS", window, start, end, 0.5, self._address_context))
+            spans += ((start, end, 0.5) for start, end in grammar.named_places(window, self._names.dictionary_word))
+        out += (self._word_hit("ADDRESS", window, start, end, score, self._address_context)
+                for start, end, score in grammar.joined(window, spans))
         return out
 
     def _word_hit(self, entity: str, text: str, start: int, end: int, score: float, context: tuple[str, ...],
