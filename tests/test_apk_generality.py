@@ -154,3 +154,41 @@ def test_mac_address_read_from_sysfs_by_shell_or_file(tmp_path: Path) -> None:
         ("File.open(mac_address)", "macFile()V", None),
     }
     assert {o.category for o in r.observations if "class" in o.where} == {"device_id"}
+
+
+
+def _nulls(first: int, last: int) -> list[str]:
+    return [f"const/4 v{r}, 0x0" for r in range(first, last + 1)]
+
+
+def test_provider_read_through_a_cursor_loader_or_provider_client(tmp_path: Path) -> None:
+    """A CursorLoader given the contacts URI runs the query itself (the Android guide's way to list
+    contacts), as a ContentProviderClient does: the app's method naming the URI is the site. A loader on
+    the app's own provider reads nothing."""
+    loader, uri = "Landroid/content/CursorLoader;", "Landroid/net/Uri;"
+    ctor = (f"{loader}-><init>(Landroid/content/Context;{uri}[Ljava/lang/String;Ljava/lang/String;"
+            "[Ljava/lang/String;Ljava/lang/String;)V")
+    query = (f"Landroid/content/ContentProviderClient;->query({uri}[Ljava/lang/String;Ljava/lang/String;"
+             "[Ljava/lang/String;Ljava/lang/String;)Landroid/database/Cursor;")
+    new_loader = [f"new-instance v0, {loader}", "move-object v1, p0"]
+    own_uri = ['const-string v2, "content://com.example.fan.notes/all"',
+               f"invoke-static {{v2}}, {uri}->parse(Ljava/lang/String;){uri}", "move-result-object v2"]
+    smali = {
+        "com/example/fan/Loaders.smali": _class(
+            "Lcom/example/fan/Loaders;",
+            _method("contacts(Landroid/content/Context;)V", 8, [
+                *new_loader, f"sget-object v2, Landroid/provider/ContactsContract$Contacts;->CONTENT_URI:{uri}",
+                *_nulls(3, 6), f"invoke-direct/range {{v0 .. v6}}, {ctor}"])
+            + _method("notes(Landroid/content/Context;)V", 8, [
+                *new_loader, *own_uri, *_nulls(3, 6), f"invoke-direct/range {{v0 .. v6}}, {ctor}"])
+            + _method("calls(Landroid/content/ContentProviderClient;)V", 7, [
+                "move-object v0, p0", f"sget-object v1, Landroid/provider/CallLog$Calls;->CONTENT_URI:{uri}",
+                *_nulls(2, 5), f"invoke-virtual/range {{v0 .. v5}}, {query}"]),
+        ),
+    }
+    r = analyze_apk(build_apk(tmp_path, MANIFEST, smali), salt="s")
+    sites = {(o.where["method"], o.category) for o in r.observations if "class" in o.where}
+    assert sites == {
+        ("contacts(Landroid/content/Context;)V", "contacts"),
+        ("calls(Landroid/content/ContentProviderClient;)V", "call_log"),
+    }
