@@ -192,3 +192,52 @@ def test_provider_read_through_a_cursor_loader_or_provider_client(tmp_path: Path
         ("contacts(Landroid/content/Context;)V", "contacts"),
         ("calls(Landroid/content/ContentProviderClient;)V", "call_log"),
     }
+
+
+def _encrypted(text: str, keys: tuple[int, ...]) -> str:
+    """``text`` XORed with ``keys`` cycling on the index, as a smali string literal."""
+    return "".join(f"\\u{ord(c) ^ keys[i % len(keys)]:04x}" for i, c in enumerate(text))
+
+
+def test_keys_decoded_by_the_class_initialiser(tmp_path: Path) -> None:
+    """Like JPush 1.x: <clinit> fills `z` from encrypted literals through the class's own decoder (XOR
+    with keys picked by a packed-switch on index % 3), then does something else (an ArrayList); the
+    methods pick z[1] = "android_id" and z[0] = "jpush_uid". Only the first is an ANDROID_ID read."""
+    keys = (0x73, 0x49, 0x2A)
+    enc, secure = "Lcom/example/fan/Enc;", "Landroid/provider/Settings$Secure;"
+    get = f"{secure}->getString(Landroid/content/ContentResolver;Ljava/lang/String;)Ljava/lang/String;"
+    table = []
+    for i, text in enumerate(("jpush_uid", "android_id")):
+        table += [f"const/4 v1, {i:#x}", f'const-string v2, "{_encrypted(text, keys)}"',
+                  f"invoke-static {{v2}}, {enc}->z(Ljava/lang/String;)Ljava/lang/String;", "move-result-object v2",
+                  "aput-object v2, v0, v1"]
+    clinit = ["const/4 v0, 0x2", "new-array v0, v0, [Ljava/lang/String;", *table,
+              f"sput-object v0, {enc}->z:[Ljava/lang/String;",
+              "new-instance v0, Ljava/util/ArrayList;", "invoke-direct {v0}, Ljava/util/ArrayList;-><init>()V"]
+    decoder = "\n".join(f"    {x}" for x in [
+        "invoke-virtual {p0}, Ljava/lang/String;->toCharArray()[C", "move-result-object v0", "const/4 v1, 0x0",
+        ":loop", "array-length v2, v0", "if-ge v1, v2, :done", "aget-char v2, v0, v1", "rem-int/lit8 v3, v1, 0x3",
+        "packed-switch v3, :keys", f"const/16 v3, {keys[2]:#x}", "goto :xor",
+        ":k0", f"const/16 v3, {keys[0]:#x}", "goto :xor", ":k1", f"const/16 v3, {keys[1]:#x}",
+        ":xor", "xor-int/2addr v2, v3", "int-to-char v2, v2", "aput-char v2, v0, v1", "add-int/lit8 v1, v1, 0x1",
+        "goto :loop", ":done", "new-instance v1, Ljava/lang/String;",
+        "invoke-direct {v1, v0}, Ljava/lang/String;-><init>([C)V",
+        "invoke-virtual {v1}, Ljava/lang/String;->intern()Ljava/lang/String;", "move-result-object v1",
+        "return-object v1", ":keys", ".packed-switch 0x0", "    :k0", "    :k1", ".end packed-switch"])
+
+    def reader(name: str, index: int) -> str:
+        return (f".method public static {name}(Landroid/content/ContentResolver;)V\n    .registers 3\n"
+                f"    sget-object v0, {enc}->z:[Ljava/lang/String;\n    const/4 v1, {index:#x}\n"
+                f"    aget-object v0, v0, v1\n    invoke-static {{p0, v0}}, {get}\n    return-void\n.end method\n\n")
+
+    smali = {"com/example/fan/Enc.smali": _class(
+        enc,
+        ".field private static final z:[Ljava/lang/String;\n\n"
+        + _method("constructor <clinit>()V", 3, clinit).replace("public static constructor", "static constructor")
+        + ".method private static z(Ljava/lang/String;)Ljava/lang/String;\n    .registers 5\n"
+        + f"{decoder}\n.end method\n\n"
+        + reader("id", 1) + reader("uid", 0),
+    )}
+    r = analyze_apk(build_apk(tmp_path, MANIFEST, smali), salt="s")
+    sites = [(o.entity, o.where["method"]) for o in r.observations if "class" in o.where]
+    assert sites == [("Settings.Secure.getString(android_id)", "id(Landroid/content/ContentResolver;)V")]

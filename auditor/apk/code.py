@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from auditor.apk.decode import MAX_TOTAL_STEPS, initialised_statics, picked_strings
 from auditor.apk.dex import SGET, SPUT, Dex, instructions
 
 
@@ -137,6 +138,8 @@ class CodeIndex:
                 self._defined.setdefault(name, (di, ci))
         self._sig: dict[Method, tuple[str, str, str]] = {}
         self._by_signature: dict[tuple[int, int], dict[tuple[str, str], Method]] = {}
+        self._statics: dict[str, dict[str, object]] = {}
+        self._decode_budget = [MAX_TOTAL_STEPS]
 
     # --- classes and methods ------------------------------------------------------------------------
 
@@ -226,6 +229,30 @@ class CodeIndex:
             for slot in np.unique(a.fld_m[writes]).tolist():
                 out |= _stored_strings(d, *d.span(slot), ids)
         return out
+
+    def decoded_strings(self, m: Method) -> set[str]:
+        """Strings ``m`` picks by constant index from a ``String[]`` that its class's initialiser
+        decodes (decode.py), e.g. JPush's ``z[59]`` = "android_id"."""
+        a, d = self._arrays[m.dex], self.dexes[m.dex]
+        rows = a.rows(a.fld_m, m.slot)
+        tables: dict[int, list[object]] = {}
+        for f, op in zip(a.fld_f[rows].tolist(), a.fld_op[rows].tolist(), strict=True):
+            text = d.field_text(f)
+            if op != 0x62 or not text.endswith(":[Ljava/lang/String;"):
+                continue
+            value = self._initialised(text.partition("->")[0]).get(text)
+            if isinstance(value, list):
+                tables[f] = value
+        return picked_strings(d, *d.span(m.slot), tables) if tables else set()
+
+    def _initialised(self, cls: str) -> dict[str, object]:
+        done = self._statics.get(cls)
+        if done is None:
+            methods = self.methods_of(cls)
+            slots = {self.signature(mm)[1:]: mm.slot for mm in methods}
+            d = self.dexes[methods[0].dex] if methods else None
+            done = self._statics[cls] = initialised_statics(d, cls, slots, self._decode_budget) if d else {}
+        return done
 
     def string_users(self, text: str) -> set[Method]:
         """Methods holding ``text`` as a const-string."""
