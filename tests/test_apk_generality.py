@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from apk_fixtures import build_apk
 
 from auditor.apk import analyze_apk
@@ -199,10 +200,12 @@ def _encrypted(text: str, keys: tuple[int, ...]) -> str:
     return "".join(f"\\u{ord(c) ^ keys[i % len(keys)]:04x}" for i, c in enumerate(text))
 
 
-def test_keys_decoded_by_the_class_initialiser(tmp_path: Path) -> None:
+@pytest.mark.parametrize("foreign", [False, True])
+def test_keys_decoded_by_the_class_initialiser(tmp_path: Path, foreign: bool) -> None:
     """Like JPush 1.x: <clinit> fills `z` from encrypted literals through the class's own decoder (XOR
     with keys picked by a packed-switch on index % 3), then does something else (an ArrayList); the
-    methods pick z[1] = "android_id" and z[0] = "jpush_uid". Only the first is an ANDROID_ID read."""
+    methods pick z[1] = "android_id" and z[0] = "jpush_uid". Only the first is an ANDROID_ID read.
+    A decoder that calls another class is not run: nothing is decoded, nothing guessed."""
     keys = (0x73, 0x49, 0x2A)
     enc, secure = "Lcom/example/fan/Enc;", "Landroid/provider/Settings$Secure;"
     get = f"{secure}->getString(Landroid/content/ContentResolver;Ljava/lang/String;)Ljava/lang/String;"
@@ -214,8 +217,9 @@ def test_keys_decoded_by_the_class_initialiser(tmp_path: Path) -> None:
     clinit = ["const/4 v0, 0x2", "new-array v0, v0, [Ljava/lang/String;", *table,
               f"sput-object v0, {enc}->z:[Ljava/lang/String;",
               "new-instance v0, Ljava/util/ArrayList;", "invoke-direct {v0}, Ljava/util/ArrayList;-><init>()V"]
+    seed = ["invoke-static {}, Lcom/other/Keys;->seed()I", "move-result v3"] if foreign else []
     decoder = "\n".join(f"    {x}" for x in [
-        "invoke-virtual {p0}, Ljava/lang/String;->toCharArray()[C", "move-result-object v0", "const/4 v1, 0x0",
+        *seed, "invoke-virtual {p0}, Ljava/lang/String;->toCharArray()[C", "move-result-object v0", "const/4 v1, 0x0",
         ":loop", "array-length v2, v0", "if-ge v1, v2, :done", "aget-char v2, v0, v1", "rem-int/lit8 v3, v1, 0x3",
         "packed-switch v3, :keys", f"const/16 v3, {keys[2]:#x}", "goto :xor",
         ":k0", f"const/16 v3, {keys[0]:#x}", "goto :xor", ":k1", f"const/16 v3, {keys[1]:#x}",
@@ -240,4 +244,5 @@ def test_keys_decoded_by_the_class_initialiser(tmp_path: Path) -> None:
     )}
     r = analyze_apk(build_apk(tmp_path, MANIFEST, smali), salt="s")
     sites = [(o.entity, o.where["method"]) for o in r.observations if "class" in o.where]
-    assert sites == [("Settings.Secure.getString(android_id)", "id(Landroid/content/ContentResolver;)V")]
+    assert sites == ([] if foreign else [("Settings.Secure.getString(android_id)",
+                                           "id(Landroid/content/ContentResolver;)V")])
