@@ -59,8 +59,9 @@ if [ -f ../shared/realworld/apks/fetch.sh ] && [ ! -f "$REALWORLD_APKS/.fetched"
   fi
 fi
 
-# Real bundlers for the compiled mini-program fixtures (tests/test_miniprogram_compiled.py): webpack 5
-# and terser from npm, pinned by tests/toolchain/package-lock.json. Debian's nodejs may come without npm.
+# Real toolchains for the compiled mini-program fixtures: webpack 5 and terser
+# (tests/test_miniprogram_compiled.py) and WeChat's WXML compiler wcc (tests/test_miniprogram_gwx.py)
+# from npm, pinned by tests/toolchain/package-lock.json. Debian's nodejs may come without npm.
 if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "setup: installing Debian packages: nodejs npm" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -71,6 +72,8 @@ if command -v npm >/dev/null 2>&1; then
   twant=$(sha256sum < tests/toolchain/package-lock.json | cut -c1-16)
   if [ ! -f "$tstamp" ] || [ "$(cat "$tstamp")" != "$twant" ]; then
     npm ci --prefix tests/toolchain --no-audit --no-fund --loglevel=error >/dev/null
+    # WeChat's WXML compiler ships without its execute bit (its node wrapper chmods it at run time)
+    chmod +x tests/toolchain/node_modules/miniprogram-compiler/bin/linux/wcc 2>/dev/null || true
     echo "$twant" > "$tstamp"
   fi
 else

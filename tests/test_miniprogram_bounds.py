@@ -19,6 +19,7 @@ import pytest
 from auditor.errors import InputError
 from auditor.miniprogram import analyze_miniprogram
 from auditor.miniprogram.apimap import default_api_map
+from auditor.miniprogram.gwx import compiled_hits
 from auditor.miniprogram.jsscan import scan_js
 from auditor.miniprogram.jsscope import MAX_ANCESTORS
 from auditor.miniprogram.wxapkg import HEADER, U32, read_wxapkg
@@ -143,3 +144,17 @@ def test_script_above_the_parse_limit_is_read_but_not_parsed(tmp_path: Path) -> 
     assert result.hits == [] and result.parsed
     assert result.warnings == [f"big.js: {len(big)} bytes is above the {api_map.max_parse_bytes}-byte parse limit; "
                                "file not analysed"]
+
+
+def test_compiled_templates_are_bounded_and_the_bound_named() -> None:
+    api_map = default_api_map()
+    tight = type(api_map)(**{**api_map.__dict__, "max_uses_per_file": 50})
+    table = "function gz$gwx_1(){\nZ([3,'getPhoneNumber'])\n}\nvar z=gz$gwx_1()\n"
+    hits, problems = compiled_hits("page-frame.js", (table + "var b=_mz(z,'button',['openType',0])\n" * 200).encode(),
+                                   tight)
+    assert len(hits) == 50
+    assert problems == ["page-frame.js:55: more than 50 privacy elements in compiled templates "
+                        "(limits.max_uses_per_file); the rest of the file was not read"]
+    # an element list that never closes is read as far as 4 KB, not to the end of the file each time
+    hits, problems = compiled_hits("x.js", (table + "var b=_mz(z,'button',[" * 20_000).encode(), api_map)
+    assert (hits, problems) == ([], [])

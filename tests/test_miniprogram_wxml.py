@@ -34,6 +34,17 @@ def test_elements_and_open_types_with_positions() -> None:
     ]
 
 
+def test_a_generic_renderers_template_catalogue_is_no_use_but_an_apps_own_template_is() -> None:
+    # Taro 3's base.wxml: one template per component, every attribute bound, instantiated by name
+    text = """<template name="taro_tmpl"><template is="{{'tmpl_0_' + i.nn}}" data="{{i:i}}"/></template>
+<template name="tmpl_0_14"><camera device-position="{{i.p3}}" flash="{{i.p4}}"></camera></template>
+<template name="tmpl_0_22"><live-pusher url="{{i.p1}}"/></template>
+<template name="card"><button open-type="getPhoneNumber">绑定</button></template>
+<template is="card"></template>
+<camera></camera>"""
+    assert scan(text) == [("button[open-type=getPhoneNumber]", 4, 23), ("camera", 6, 1)]
+
+
 def test_elements_inside_comments_do_not_count() -> None:
     assert scan("<!-- <camera></camera> -->\n<view>人脸识别说明</view>") == []
 

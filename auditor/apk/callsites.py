@@ -5,8 +5,9 @@ operand arrays, not a walk over the app. Three things a plain call does not show
 
 - the argument that decides whether a call reads PI (``Settings.Secure.getString(cr, "android_id")``,
   ``ContentResolver.query`` on the contacts URI): the caller's own ``const-string`` and ``sget``
-  operands, and the strings the app's own static fields it reads were set to (``INBOX =
-  Uri.parse("content://sms/inbox")``), looked at only for the few callers of such APIs. When the
+  operands, the strings the app's own static fields it reads were set to (``INBOX =
+  Uri.parse("content://sms/inbox")``) and the elements it picks from a string table its class
+  decodes at start (decode.py), looked at only for the few callers of such APIs. When the
   caller is a helper that gets the argument passed in (``getProperty(key)`` reflecting on
   SystemProperties.get, ``exec("getprop " + key)``), the helper's callers that hold it are the sites
   (``via`` "wrapper" or "reflection-wrapper");
@@ -51,6 +52,7 @@ class _Sites:
         if f is None:
             fields = self.code.static_reads(m)
             strings = self.code.strings(m).union(*(self.code.static_field_strings(x) for x in fields))
+            strings |= self.code.decoded_strings(m)
             f = self._facts[m] = (strings, fields)
         return f
 

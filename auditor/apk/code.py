@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from auditor.apk.decode import MAX_TOTAL_STEPS, initialised_statics, picked_strings
 from auditor.apk.dex import SGET, SPUT, Dex, instructions
 
 
@@ -34,31 +35,58 @@ def package_of(descriptor: str) -> str:
 
 
 def _stored_strings(d: Dex, start: int, end: int, field_ids: set[int]) -> set[str]:
-    """Register tracking over one method, just enough for ``static_field_strings``."""
-    regs: dict[int, str] = {}
-    pending: str | None = None
+    """Register tracking over one method, just enough for ``static_field_strings``.
+
+    A register holds the strings it may stand for: a const-string, the result of a call that took one
+    first (Uri.parse), or an array's elements: strings ``aput-object`` put into it, the elements of the
+    arrays put into it (a ``String[][]`` table of property names), or the registers ``filled-new-array``
+    took. Arrays are shared by reference, so an element put through one alias is seen through all.
+    Registers written by other object-producing instructions are forgotten."""
+    regs: dict[int, set[str]] = {}
+    pending: set[str] | None = None
     out: set[str] = set()
     data = d.data
     for p, op in instructions(data, start, end):
+        a = data[p + 1]
         if op in (0x1A, 0x1B):
             idx = data[p + 2] | data[p + 3] << 8 if op == 0x1A else int.from_bytes(data[p + 2 : p + 6], "little")
-            regs[data[p + 1]] = d.string(idx)
+            regs[a] = {d.string(idx)}
         elif op == 0x07:  # move-object vA, vB
-            src = regs.get(data[p + 1] >> 4)
-            _put(regs, data[p + 1] & 0xF, src)
+            _put(regs, a & 0xF, regs.get(a >> 4))
         elif op == 0x08:  # move-object/from16 vAA, vBBBB
-            _put(regs, data[p + 1], regs.get(data[p + 2] | data[p + 3] << 8))
+            _put(regs, a, regs.get(data[p + 2] | data[p + 3] << 8))
         elif 0x6E <= op <= 0x72:  # invoke-*: a call taking a known string first passes it on (Uri.parse)
-            pending = regs.get(data[p + 4] & 0xF) if data[p + 1] >> 4 else None
+            pending = set(regs.get(data[p + 4] & 0xF, ())) if a >> 4 else None
+        elif op == 0x24:  # filled-new-array {vC, vD, vE, vF, vG}
+            args = [data[p + 4] & 0xF, data[p + 4] >> 4, data[p + 5] & 0xF, data[p + 5] >> 4, a & 0xF][: a >> 4]
+            pending = set().union(*(regs.get(r, ()) for r in args))
+        elif op == 0x25:  # filled-new-array/range {vCCCC .. vNNNN}
+            first = data[p + 4] | data[p + 5] << 8
+            pending = set().union(*(regs.get(r, ()) for r in range(first, first + a)))
         elif op == 0x0C:  # move-result-object vAA
-            _put(regs, data[p + 1], pending)
+            _put(regs, a, pending)
             pending = None
-        elif op == 0x69 and (data[p + 2] | data[p + 3] << 8) in field_ids and data[p + 1] in regs:
-            out.add(regs[data[p + 1]])
+        elif op == 0x23:  # new-array vA, vB
+            regs[a & 0xF] = set()
+        elif op == 0x4D:  # aput-object vAA, vBB, vCC
+            if a in regs:
+                regs.setdefault(data[p + 2], set()).update(regs[a])
+        elif op == 0x69 and (data[p + 2] | data[p + 3] << 8) in field_ids and a in regs:
+            out |= regs[a]
+        elif op in _OBJECT_WRITES_AA:
+            regs.pop(a, None)
+        elif op in _OBJECT_WRITES_A:
+            regs.pop(a & 0xF, None)
     return out
 
 
-def _put(regs: dict[int, str], reg: int, value: str | None) -> None:
+#: Instructions writing an object of unknown value to vAA (aget-object, sget-object, new-instance,
+#: const-class, const/16.., move-result, move-exception) or to vA (const/4, iget-object, instance-of).
+_OBJECT_WRITES_AA = frozenset({0x46, 0x62, 0x22, 0x1C, 0x13, 0x14, 0x15, 0x0A, 0x0D})
+_OBJECT_WRITES_A = frozenset({0x12, 0x54, 0x20})
+
+
+def _put(regs: dict[int, set[str]], reg: int, value: set[str] | None) -> None:
     if value is None:
         regs.pop(reg, None)
     else:
@@ -110,6 +138,8 @@ class CodeIndex:
                 self._defined.setdefault(name, (di, ci))
         self._sig: dict[Method, tuple[str, str, str]] = {}
         self._by_signature: dict[tuple[int, int], dict[tuple[str, str], Method]] = {}
+        self._statics: dict[str, dict[str, object]] = {}
+        self._decode_budget = [MAX_TOTAL_STEPS]
 
     # --- classes and methods ------------------------------------------------------------------------
 
@@ -199,6 +229,30 @@ class CodeIndex:
             for slot in np.unique(a.fld_m[writes]).tolist():
                 out |= _stored_strings(d, *d.span(slot), ids)
         return out
+
+    def decoded_strings(self, m: Method) -> set[str]:
+        """Strings ``m`` picks by constant index from a ``String[]`` that its class's initialiser
+        decodes (decode.py), e.g. JPush's ``z[59]`` = "android_id"."""
+        a, d = self._arrays[m.dex], self.dexes[m.dex]
+        rows = a.rows(a.fld_m, m.slot)
+        tables: dict[int, list[object]] = {}
+        for f, op in zip(a.fld_f[rows].tolist(), a.fld_op[rows].tolist(), strict=True):
+            text = d.field_text(f)
+            if op != 0x62 or not text.endswith(":[Ljava/lang/String;"):
+                continue
+            value = self._initialised(text.partition("->")[0]).get(text)
+            if isinstance(value, list):
+                tables[f] = value
+        return picked_strings(d, *d.span(m.slot), tables) if tables else set()
+
+    def _initialised(self, cls: str) -> dict[str, object]:
+        done = self._statics.get(cls)
+        if done is None:
+            methods = self.methods_of(cls)
+            slots = {self.signature(mm)[1:]: mm.slot for mm in methods}
+            d = self.dexes[methods[0].dex] if methods else None
+            done = self._statics[cls] = initialised_statics(d, cls, slots, self._decode_budget) if d else {}
+        return done
 
     def string_users(self, text: str) -> set[Method]:
         """Methods holding ``text`` as a const-string."""

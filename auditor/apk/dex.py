@@ -398,12 +398,18 @@ def _payload_units(data: bytes, p: int) -> int:
     return 1
 
 
+def units_at(data: bytes, p: int) -> int:
+    """Code units of the instruction (or switch / array payload) at byte offset ``p``."""
+    op = data[p]
+    return _payload_units(data, p) if op == 0 and data[p + 1] else _SIZE[op]
+
+
 def instructions(data: bytes, start: int, end: int):
     """(offset, opcode) of each whole instruction of one method's code, payloads skipped."""
     p = start
     while p < end:
         op = data[p]
-        units = _payload_units(data, p) if op == 0 and data[p + 1] else _SIZE[op]
+        units = units_at(data, p)
         if p + 2 * units > end:
             return
         yield p, op

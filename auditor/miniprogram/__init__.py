@@ -32,6 +32,7 @@ from auditor.miniprogram.declare import (
     permission_scopes,
     required_private_infos,
 )
+from auditor.miniprogram.gwx import compiled_hits
 from auditor.miniprogram.jsscan import Hit, ScanResult, scan_js
 from auditor.miniprogram.parties import Parties
 from auditor.miniprogram.project import Project, load_project
@@ -43,7 +44,7 @@ __all__ = ["MiniProgramResult", "analyze_miniprogram"]
 
 #: Below this many bytes of candidate code a process pool costs more than it saves.
 POOL_MIN_BYTES = 2_000_000
-CONFIDENCE = {"wx": 0.95, "wxml": 0.95, "destructuring": 0.9, "import": 0.9, "subscript": 0.9}
+CONFIDENCE = {"wx": 0.95, "wxml": 0.95, "destructuring": 0.9, "import": 0.9, "subscript": 0.9, "element": 0.9}
 ALIAS_CONFIDENCE = 0.85
 ANY_RECEIVER_CONFIDENCE = 0.7
 CONTEXT_CONFIDENCE = 0.6
@@ -179,6 +180,10 @@ def analyze_miniprogram(path: Path, *, salt: str, ruleset: Ruleset | None = None
             summaries[module_id] = merge_summary(summaries.get(module_id), summary)
     table = ModuleTable(summaries)
     sites = [(rel, hit) for rel, hit in sites if hit.receiver is None or table.is_receiver(hit.receiver)]
+    for rel in code:  # templates a package's compiler turned into code
+        compiled, problems = compiled_hits(rel, project.files[rel], api_map)
+        sites.extend((rel, hit) for hit in compiled)
+        warnings.extend(problems)
     markup = project.markup_files()
     docs = {rel: read_wxml(rel, project.files[rel].decode("utf-8", "replace"), api_map) for rel in markup}
     components = Components(project, api_map, docs)

@@ -100,6 +100,8 @@ class ApiMap:
     max_json_depth: int = 64
     max_uses_per_file: int = 5000
     component_libraries: tuple[ComponentLibrary, ...] = ()
+    #: Names of a framework's generic templates (Taro 3 base.wxml): elements inside are no use.
+    generic_templates: tuple[re.Pattern[str], ...] = ()
     by_js: dict[str, list[PrivacyApi]] = field(default_factory=dict)
     by_tag: dict[str, list[PrivacyApi]] = field(default_factory=dict)
     by_id: dict[str, PrivacyApi] = field(default_factory=dict)
@@ -209,6 +211,7 @@ def load_api_map(ruleset: Ruleset) -> ApiMap:
         max_json_depth=int(limits["max_json_depth"]),
         max_uses_per_file=int(limits["max_uses_per_file"]),
         component_libraries=libraries,
+        generic_templates=_compile(path, "generic_templates", data.get("generic_templates", {}).get("names", [])),
     )
     for a in (*api_map.apis, *api_map.handlers):
         api_map.by_id[a.id] = a

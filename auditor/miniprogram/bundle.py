@@ -34,6 +34,7 @@ from auditor.miniprogram.jsscope import (
     member,
     node_at,
     params_of,
+    parts,
     string_value,
     text,
     unwrap,
@@ -52,6 +53,18 @@ MODULE_TABLE_QUERY = f"""
 (variable_declarator
   value: (object (pair key: [(string) (number)] @key value: {FUNCTION_VALUE})))
 """
+#: Module tables written as arrays: webpack emits ``[, fn, , fn]`` (the index is the id, holes included)
+#: or ``Array(n).concat([fn, ...])`` instead of an object when the ids are dense numbers (webpack 4
+#: development builds such as uni-app's dev output, ``moduleIds: "natural"``), in a JSONP chunk's
+#: ``push([[chunk], table])`` or as the argument of the bootstrap IIFE.
+ARRAY_TABLE_QUERY = """
+(call_expression
+  function: (member_expression property: (property_identifier) @push (#eq? @push "push"))
+  arguments: (arguments (array) @chunk))
+(call_expression
+  function: [(function_expression) (parenthesized_expression (function_expression))]
+  arguments: (arguments . [(array) (call_expression)] @table))
+"""
 
 Summary = dict[str, Any]
 
@@ -61,20 +74,63 @@ def _query(language: tree_sitter.Language) -> tree_sitter.Query:
     return tree_sitter.Query(language, MODULE_TABLE_QUERY)
 
 
+@cache
+def _array_query(language: tree_sitter.Language) -> tree_sitter.Query:
+    return tree_sitter.Query(language, ARRAY_TABLE_QUERY)
+
+
+def _add_module(scopes: Scopes, module_id: str | None, fn: tree_sitter.Node | None) -> None:
+    fn = unwrap(fn)
+    is_fn = fn is not None and fn.type in ("function_expression", "arrow_function", "function")
+    if module_id and is_fn and len(params_of(fn)) <= 3:
+        scopes.add_module(module_id, fn)
+
+
+def _array_elements(table: tree_sitter.Node | None) -> list[tuple[int, tree_sitter.Node]]:
+    """``(id, element)`` of an array module table; ``Array(n).concat([...])`` starts at ``n``."""
+    if table is None:
+        return []
+    offset = 0
+    if table.type == "call_expression":  # Array(n).concat([...])
+        callee, args = table.child_by_field_name("function"), table.child_by_field_name("arguments")
+        is_member = callee is not None and callee.type == "member_expression"
+        inner = callee.child_by_field_name("object") if is_member else None
+        if inner is None or inner.type != "call_expression" or text(callee.child_by_field_name("property")) != "concat":
+            return []
+        count, tables = parts(inner.child_by_field_name("arguments")), parts(args)
+        if text(inner.child_by_field_name("function")) != "Array" or len(count) != 1 or len(tables) != 1:
+            return []
+        n = string_value(count[0])
+        if n is None or not n.isdigit():
+            return []
+        offset, table = int(n), tables[0]
+    if table.type != "array":
+        return []
+    out, index = [], offset
+    for child in table.children:
+        if child.type == ",":
+            index += 1
+        elif child.is_named and child.type != "comment":
+            out.append((index, child))
+    return out
+
+
 def find_modules(scopes: Scopes, language: tree_sitter.Language) -> None:
     """Register the file's webpack module functions with ``scopes``."""
     cursor = tree_sitter.QueryCursor(_query(language))
     for _pattern, caps in cursor.matches(scopes.root):
         keys, fns = caps.get("key", []), caps.get("fn", [])
         for key, fn in zip(keys, fns, strict=False):
-            fn = unwrap(fn)
-            if fn is None or fn.type not in ("function_expression", "arrow_function", "function"):
-                continue
-            if len(params_of(fn)) > 3:
-                continue
-            module_id = string_value(key) if key.type in ("string", "number") else text(key)
-            if module_id:
-                scopes.add_module(module_id, fn)
+            _add_module(scopes, string_value(key) if key.type in ("string", "number") else text(key), fn)
+    for _pattern, caps in tree_sitter.QueryCursor(_array_query(language)).matches(scopes.root):
+        for table in caps.get("table", []):
+            for index, fn in _array_elements(table):
+                _add_module(scopes, str(index), fn)
+        for chunk in caps.get("chunk", []):  # push([[chunk ids], table, ...])
+            elements = parts(chunk)
+            if len(elements) >= 2 and elements[0].type == "array":
+                for index, fn in _array_elements(elements[1]):
+                    _add_module(scopes, str(index), fn)
 
 
 def mark_initialized(scopes: Scopes, initializers: frozenset[str]) -> None:
@@ -94,7 +150,7 @@ def mark_initialized(scopes: Scopes, initializers: frozenset[str]) -> None:
             if call is None or call.type != "call_expression":
                 continue
             args = call.child_by_field_name("arguments")
-            for arg in args.named_children if args is not None else []:
+            for arg in parts(args):
                 if arg.type == "identifier":
                     scope, _binds = scopes.lookup(arg)
                     if scope is not None:
@@ -112,7 +168,8 @@ def _getter_value(scopes: Scopes, fn: tree_sitter.Node | None) -> Value:
     if body.type != "statement_block":
         return scopes.value(body)
     ret = next((s for s in body.named_children if s.type == "return_statement"), None)
-    return scopes.value(ret.named_children[0]) if ret is not None and ret.named_children else None
+    value = parts(ret)
+    return scopes.value(value[0]) if value else None
 
 
 def _is_param(scopes: Scopes, ident: tree_sitter.Node | None, fn: tree_sitter.Node, index: int) -> bool:
@@ -153,13 +210,13 @@ def summarize(scopes: Scopes, fn: tree_sitter.Node, runtime_exports: tuple[froze
         for m in re.compile(rb"defineProperty\s*\(\s*" + e + rb"\s*,").finditer(src, lo, hi):
             call = _enclosing_call(node_at_(m.start(), m.start() + len("defineProperty")))
             args = call.child_by_field_name("arguments") if call is not None else None
-            argv = args.named_children if args is not None else []
+            argv = parts(args)
             if len(argv) < 3 or not _is_param(scopes, argv[0], fn, 1):
                 continue
             key = string_value(argv[1])
             if key is None or key == "__esModule" or argv[2].type != "object":
                 continue
-            for pair in argv[2].named_children:
+            for pair in parts(argv[2]):
                 k = text(pair.child_by_field_name("key")) if pair.type == "pair" else ""
                 if k == "get":
                     exports.setdefault(key, []).append(_getter_value(scopes, pair.child_by_field_name("value")))
@@ -194,11 +251,11 @@ def summarize(scopes: Scopes, fn: tree_sitter.Node, runtime_exports: tuple[froze
                 continue
             call = _enclosing_call(ident)
             args = call.child_by_field_name("arguments") if call is not None else None
-            argv = args.named_children if args is not None else []
+            argv = parts(args)
             if len(argv) == 3 and string_value(argv[1]) is not None:  # webpack 4: d(exports, "x", getter)
                 exports.setdefault(string_value(argv[1]) or "", []).append(_getter_value(scopes, argv[2]))
             elif len(argv) == 2 and argv[1].type == "object":  # webpack 5: d(exports, {x: getter})
-                for pair in argv[1].named_children:
+                for pair in parts(argv[1]):
                     if pair.type == "pair":
                         key = pair.child_by_field_name("key")
                         name = string_value(key) if key is not None and key.type in ("string", "number") else text(key)

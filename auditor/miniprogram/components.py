@@ -17,9 +17,10 @@ import posixpath
 import re
 
 from auditor.miniprogram.apimap import ApiMap, PrivacyApi
+from auditor.miniprogram.elements import Tag, matches
 from auditor.miniprogram.jsscan import Hit
 from auditor.miniprogram.project import Project
-from auditor.miniprogram.wxmlscan import Tag, WxmlDoc, matches, read_wxml
+from auditor.miniprogram.wxmlscan import WxmlDoc, read_wxml
 
 #: Components handing a property on to other components are followed this many levels.
 MAX_NESTING = 4

@@ -14,22 +14,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from auditor.miniprogram.apimap import ApiMap, PrivacyApi
+from auditor.miniprogram.elements import Tag, matches
 from auditor.miniprogram.jsscan import Hit
 
 #: Start tags kept per file for following components; a hostile file cannot make this unbounded.
 MAX_TAGS = 100_000
-
-
-@dataclass(frozen=True)
-class Tag:
-    name: str
-    attrs: tuple[tuple[str, str], ...]
-    line: int
-    column: int
-
-    def attr(self, name: str) -> str | None:
-        """The attribute's value; the last one when a tag repeats it, as WeChat reads it."""
-        return next((v for k, v in reversed(self.attrs) if k == name), None)
 
 
 @dataclass
@@ -38,22 +27,6 @@ class WxmlDoc:
     tags: list[Tag] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-FALSE_VALUES = frozenset({"false", "{{false}}", "{{ false }}"})
-
-
-def matches(api: PrivacyApi, tag: Tag, value: str | None = None) -> bool:
-    """Whether a tag selects the API; ``value`` stands for the API's attribute when given (a component's
-    outer attribute). open-type may combine abilities: "getPhoneNumber|agreePrivacyAuthorization"."""
-    m = api.wxml
-    if m is None or (m.off is not None and tag.attr(m.off) in FALSE_VALUES):
-        return False
-    if m.attr is None:
-        return True
-    if value is None:
-        value = tag.attr(m.attr)
-    return value is not None and m.value in [v.strip() for v in value.split("|")]
 
 
 def context_category(api_map: ApiMap, api: PrivacyApi, lowered: str) -> str | None:
@@ -71,6 +44,7 @@ class _WxmlParser(HTMLParser):
         self.api_map = api_map
         self.lowered = text.lower()
         self.doc = doc
+        self.templates: list[bool] = []  # open <template> tags: whether each is a generic one
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line, offset = self.getpos()
@@ -79,6 +53,11 @@ class _WxmlParser(HTMLParser):
             self.doc.tags.append(t)
         if tag in ("include", "import") and (src := t.attr("src")):
             self.doc.includes.append(src)
+        if tag == "template":
+            name = t.attr("name")
+            self.templates.append(name is not None and any(p.match(name) for p in self.api_map.generic_templates))
+        if any(self.templates):
+            return  # a generic renderer's catalogue entry: the use is where the JS creates the element
         for api in self.api_map.by_tag.get(tag, []):
             if matches(api, t):
                 self.doc.hits.append(
@@ -86,7 +65,14 @@ class _WxmlParser(HTMLParser):
                         context_category=context_category(self.api_map, api, self.lowered))
                 )
 
-    handle_startendtag = handle_starttag
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag == "template" and self.templates:
+            self.templates.pop()  # <template is="x"/> closes itself
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template" and self.templates:
+            self.templates.pop()
 
 
 def read_wxml(rel: str, text: str, api_map: ApiMap) -> WxmlDoc:

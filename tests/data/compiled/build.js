@@ -3,7 +3,12 @@
 //   uni/  -> common/vendor.js + pages/index/index.js: JSONP chunks on `webpackJsonp`, uni reached as the
 //            parameter of `(function(uni){...}).call(this, require("./runtime").default)`
 //   taro/ -> taro.js + pages/index/index.js: the framework's CommonJS API object filled by an
-//            initNativeApi hook, reached through webpack's n.n() getter and named imports
+//            initNativeApi hook, reached through webpack's n.n() getter and named imports;
+//            pages/login/login.js: JSX compiled to jsx(Button, {openType: ...}) calls (Taro 3 React)
+//   uni-natural/, uni-dev/ -> the uni/ sources with numeric module ids (`moduleIds: 'natural'`), so
+//            webpack writes module tables as arrays (`[, fn, , fn]`); uni-dev/ is a development build
+//            (no minifier, `__webpack_require__(/*! ../runtime */ 1)["default"]`), as uni-app's dev
+//            output and packages built from it look
 // Usage: node build.js OUT_DIR   (run by tests/test_miniprogram_compiled.py with tests/toolchain's webpack)
 'use strict'
 const path = require('path')
@@ -28,9 +33,21 @@ const configs = [
       splitChunks: { cacheGroups: { vendor: { test: /uni[\\/](runtime|utils|qqmap)/, name: 'common/vendor', chunks: 'all', enforce: true } } },
     },
   },
+  ...['production', 'development'].map((mode) => ({
+    ...common,
+    mode,
+    entry: { app: './uni/app.js', 'pages/index/index': './uni/pages/index.js' },
+    output: { ...common.output, path: path.join(out, mode === 'production' ? 'uni-natural' : 'uni-dev') },
+    optimization: {
+      moduleIds: 'natural',
+      chunkIds: 'natural',
+      runtimeChunk: { name: 'common/runtime' },
+      splitChunks: { cacheGroups: { vendor: { test: /uni[\\/](runtime|utils|qqmap)/, name: 'common/vendor', chunks: 'all', enforce: true } } },
+    },
+  })),
   {
     ...common,
-    entry: { app: './taro/app.js', 'pages/index/index': './taro/pages/index.js' },
+    entry: { app: './taro/app.js', 'pages/index/index': './taro/pages/index.js', 'pages/login/login': './taro/pages/login.js' },
     output: { ...common.output, path: path.join(out, 'taro') },
     optimization: {
       runtimeChunk: { name: 'runtime' },

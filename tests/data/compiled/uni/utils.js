@@ -11,6 +11,7 @@
     })
   }
   exports.canAskProfile = function () { return !!wx.getUserProfile } // feature test, not a call
+  exports.canChooseAvatar = { profile: Boolean(uni.getUserProfile) } // feature test as Babel/Taro write it (kept by the dev build)
   exports.pickFile = function (done) {
     var pick = uni.chooseFile
     if (typeof wx !== 'undefined' && typeof wx.chooseMessageFile === 'function') { pick = wx.chooseMessageFile } // CALL chooseMessageFile (the reference)
