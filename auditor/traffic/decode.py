@@ -302,10 +302,7 @@ class Walker:
             # cb({...}); : API data in a function call, read with its keys like any JSON body
             inner = stripped[jsonp.end() - 1:].rstrip(";").rstrip()[:-1]
         if inner is not None:
-            try:
-                doc = json.loads(inner)
-            except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
-                doc = None
+            doc = _json_or_none(inner)
             if isinstance(doc, dict | list):
                 return self._json(doc, path, None, depth)
         if "x-www-form-urlencoded" in ctype or _looks_form(stripped):
@@ -456,7 +453,7 @@ class Walker:
 def _json_or_none(text: str) -> Any:
     try:
         return json.loads(text)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
         return None
 
 
