@@ -112,6 +112,11 @@ class ApiMap:
             return self.guideline_types[key]
         return next((g for g in self.guideline_types.values() if g.zh == key), None)
 
+    def is_generic_template(self, name: str) -> bool:
+        """Whether a template so named is a framework's generic renderer (Taro 3 ``tmpl_0_14``), whose
+        elements are no use of their own: compiled templates (gwx) and WXML source (wxmlscan) both ask."""
+        return any(p.match(name) for p in self.generic_templates)
+
     @property
     def precise_infos(self) -> frozenset[str]:
         return frozenset(a.required_private_info for a in self.apis if a.precise and a.required_private_info)

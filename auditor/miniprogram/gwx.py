@@ -87,7 +87,7 @@ def compiled_hits(rel: str, src: bytes, api_map: ApiMap) -> tuple[list[Hit], lis
         if not apis:
             continue
         f = bisect.bisect_right(renderers, (m.start(), "\uffff")) - 1
-        if f >= 0 and any(p.match(renderers[f][1]) for p in api_map.generic_templates):
+        if f >= 0 and api_map.is_generic_template(renderers[f][1]):
             continue  # a generic renderer's catalogue entry (Taro 3 base template)
         k = bisect.bisect_right(uses, (m.start(), b"\xff")) - 1
         table_name = uses[k][1] if k >= 0 else b""

@@ -55,7 +55,7 @@ class _WxmlParser(HTMLParser):
             self.doc.includes.append(src)
         if tag == "template":
             name = t.attr("name")
-            self.templates.append(name is not None and any(p.match(name) for p in self.api_map.generic_templates))
+            self.templates.append(name is not None and self.api_map.is_generic_template(name))
         if any(self.templates):
             return  # a generic renderer's catalogue entry: the use is where the JS creates the element
         for api in self.api_map.by_tag.get(tag, []):
