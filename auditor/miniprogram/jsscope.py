@@ -568,9 +568,9 @@ class Scopes:
                 return self._argument(call, index + 1, depth)
             if how == "apply":
                 argv = parts(call.child_by_field_name("arguments"))
-                arr = argv[1] if len(argv) > 1 else None
-                if arr is not None and arr.type == "array" and index < len(parts(arr)):
-                    return self.value(parts(arr)[index], depth)
+                items = parts(argv[1]) if len(argv) > 1 and argv[1].type == "array" else []
+                if index < len(items):
+                    return self.value(items[index], depth)
         return None
 
     def _argument(self, call: tree_sitter.Node, index: int, depth: int) -> Value:
