@@ -59,6 +59,13 @@ def _starting_with(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(f" ?(?:{alt})" if alt else "(?!)")
 
 
+def _right_before(words: Iterable[str]) -> re.Pattern[str]:
+    """Any of ``words`` (and a space) closing what is searched, right before a name (never matches for
+    no words)."""
+    alt = _alt(words)
+    return re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
+
+
 class PersonNameFinder:
     """Names in one window of text, as (start, end) spans."""
 
@@ -77,11 +84,9 @@ class PersonNameFinder:
         self._cue_before = _ending_with(rules.cues_before)
         self._cue_after = _starting_with(rules.cues_after)
         self._part_of_name = _starting_with(rules.part_of_name)
-        alt = _alt(rules.not_person_before)
-        self._place_or_team_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
+        self._place_or_team_before = _right_before(rules.not_person_before)
         self._place_or_team_after = _starting_with(rules.not_person_after)
-        alt = _alt(rules.company_before)
-        self._company_before = re.compile(f"(?:{alt}) ?$" if alt else "(?!)")
+        self._company_before = _right_before(rules.company_before)
         self._place_shaped = re.compile(f".+[{rules.place_endings}]|.+家[{rules.clan_place_endings}]")
         self._match_report = re.compile(_alt(rules.match_report) or "(?!)", re.I)
         foreign = "".join(sorted(rules.transliteration))
