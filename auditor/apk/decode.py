@@ -50,6 +50,26 @@ def _s32(v: int) -> int:
     return v - 0x100000000 if v & 0x80000000 else v
 
 
+def _i32(data: bytes, at: int) -> int:
+    """The signed 32-bit little-endian number at byte ``at``."""
+    return _s32(int.from_bytes(data[at : at + 4], "little"))
+
+
+#: const/4, const/16, const: an int constant into a register (see ``_int_const``).
+_INT_CONSTS = frozenset({0x12, 0x13, 0x14})
+
+
+def _int_const(data: bytes, p: int) -> tuple[int, int]:
+    """(register, value) of the const/4, const/16 or const instruction at ``p``: the interpreter and
+    ``picked_strings`` read constants alike."""
+    op, a = data[p], data[p + 1]
+    if op == 0x12:
+        return a & 0xF, (a >> 4) - 16 if a >> 4 & 8 else a >> 4
+    if op == 0x13:
+        return a, _s16(data[p + 2] | data[p + 3] << 8)
+    return a, _i32(data, p + 2)
+
+
 def _binop(kind: int, a: int, b: int) -> int:
     """Java int arithmetic: add sub mul div rem and or xor shl shr ushr (kind 0..10)."""
     if kind in (3, 4) and b == 0:
@@ -119,12 +139,9 @@ class _Run:
                 return None
             elif op in (0x0F, 0x11):
                 return regs[a]
-            elif op == 0x12:
-                regs[a & 0xF] = (a >> 4) - 16 if a >> 4 & 8 else a >> 4
-            elif op == 0x13:
-                regs[a] = _s16(u16)
-            elif op == 0x14:
-                regs[a] = _s32(int.from_bytes(data[p + 2 : p + 6], "little"))
+            elif op in _INT_CONSTS:
+                r, v = _int_const(data, p)
+                regs[r] = v
             elif op == 0x15:
                 regs[a] = _s32(u16 << 16)
             elif op == 0x1A:
@@ -149,11 +166,11 @@ class _Run:
                 regs[a & 0xF] = [0] * size if typ in ("[C", "[I", "[B") else [None] * size
             elif op in (0x28, 0x29, 0x2A):
                 off = (a - 256 if a & 0x80 else a) if op == 0x28 else (
-                    _s16(u16) if op == 0x29 else _s32(int.from_bytes(data[p + 2 : p + 6], "little")))
+                    _s16(u16) if op == 0x29 else _i32(data, p + 2))
                 nxt = p + 2 * off
             elif op in (0x2B, 0x2C):
                 key = regs[a]
-                pay = p + 2 * _s32(int.from_bytes(data[p + 2 : p + 6], "little"))
+                pay = p + 2 * _i32(data, p + 2)
                 target = _switch(data, pay, key, op == 0x2B)
                 if target is not None:
                     nxt = p + 2 * target
@@ -252,16 +269,16 @@ def _switch(data: bytes, pay: int, key: object, packed: bool) -> int | None:
         raise _Stop("switch")
     size = data[pay + 2] | data[pay + 3] << 8
     if packed:
-        first = _s32(int.from_bytes(data[pay + 4 : pay + 8], "little"))
+        first = _i32(data, pay + 4)
         i = key - first
         if 0 <= i < size:
-            return _s32(int.from_bytes(data[pay + 8 + 4 * i : pay + 12 + 4 * i], "little"))
+            return _i32(data, pay + 8 + 4 * i)
         return None
-    keys = [_s32(int.from_bytes(data[pay + 4 + 4 * i : pay + 8 + 4 * i], "little")) for i in range(size)]
+    keys = [_i32(data, pay + 4 + 4 * i) for i in range(size)]
     if key in keys:
         i = keys.index(key)
         base = pay + 4 + 4 * size
-        return _s32(int.from_bytes(data[base + 4 * i : base + 4 + 4 * i], "little"))
+        return _i32(data, base + 4 * i)
     return None
 
 
@@ -295,12 +312,9 @@ def picked_strings(d: Dex, start: int, end: int, tables: dict[int, list[object]]
             arrays.pop(a, None)
             if f in tables:
                 arrays[a] = tables[f]
-        elif op == 0x12:
-            ints[a & 0xF] = (a >> 4) - 16 if a >> 4 & 8 else a >> 4
-        elif op == 0x13:
-            ints[a] = _s16(data[p + 2] | data[p + 3] << 8)
-        elif op == 0x14:
-            ints[a] = _s32(int.from_bytes(data[p + 2 : p + 6], "little"))
+        elif op in _INT_CONSTS:
+            r, v = _int_const(data, p)
+            ints[r] = v
         elif op == 0x46:
             arr, i = arrays.get(data[p + 2]), ints.get(data[p + 3])
             if arr is not None and i is not None and 0 <= i < len(arr) and isinstance(arr[i], str):
