@@ -217,6 +217,11 @@ class TrafficContext:
         v = text.strip().lower()
         return v in self.r.placeholders or len({c for c in v if c.isalnum()}) <= 1
 
+    def _device_id(self, value: str, any_shape: bool) -> bool:
+        """Whether a value under a key naming a device id is one: no placeholder, and of the shape the key
+        allows (any app's id format, or hex only). Fields and User-Agent tokens are judged alike."""
+        return not self.placeholder(value) and (_any_id(value) if any_shape else _hex_id(value))
+
     def _telling_address(self, text: str) -> bool:
         """An IP address the receiver could not have seen anyway: the device's own on its network."""
         try:
@@ -270,9 +275,7 @@ class TrafficContext:
         if kind is None or location(path) == "cookies":
             return None
         text = str(value).strip()
-        if self.placeholder(text):
-            return None
-        return _device_hit(text, kind[1]) if (_any_id(text) if kind[0] else _hex_id(text)) else None
+        return _device_hit(text, kind[1]) if self._device_id(text, kind[0]) else None
 
     def user_agent_hits(self, ua: str) -> tuple[Hit, ...]:
         """Device ids in an app's User-Agent, cached per User-Agent (an app sends the same one each time).
@@ -299,7 +302,7 @@ class TrafficContext:
         for name, value in pairs:
             kind = self.device_key(name) if name else None
             if kind is not None:
-                if not self.placeholder(value) and (_any_id(value) if kind[0] else _hex_id(value)):
+                if self._device_id(value, kind[0]):
                     out.append(_device_hit(value, kind[1]))
             elif name is None:
                 if _hex_id(value) and len(value) not in self.r.ua_hash_lengths:
