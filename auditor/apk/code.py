@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from auditor.apk.decode import MAX_TOTAL_STEPS, initialised_statics, picked_strings
-from auditor.apk.dex import SGET, SPUT, Dex, instructions
+from auditor.apk.dex import SGET, SPUT, Dex, arg_registers, instructions
 
 
 class Method(NamedTuple):
@@ -57,12 +57,8 @@ def _stored_strings(d: Dex, start: int, end: int, field_ids: set[int]) -> set[st
             _put(regs, a, regs.get(data[p + 2] | data[p + 3] << 8))
         elif 0x6E <= op <= 0x72:  # invoke-*: a call taking a known string first passes it on (Uri.parse)
             pending = set(regs.get(data[p + 4] & 0xF, ())) if a >> 4 else None
-        elif op == 0x24:  # filled-new-array {vC, vD, vE, vF, vG}
-            args = [data[p + 4] & 0xF, data[p + 4] >> 4, data[p + 5] & 0xF, data[p + 5] >> 4, a & 0xF][: a >> 4]
-            pending = set().union(*(regs.get(r, ()) for r in args))
-        elif op == 0x25:  # filled-new-array/range {vCCCC .. vNNNN}
-            first = data[p + 4] | data[p + 5] << 8
-            pending = set().union(*(regs.get(r, ()) for r in range(first, first + a)))
+        elif op in (0x24, 0x25):  # filled-new-array {vC, vD, vE, vF, vG}, filled-new-array/range
+            pending = set().union(*(regs.get(r, ()) for r in arg_registers(data, p)))
         elif op == 0x0C:  # move-result-object vAA
             _put(regs, a, pending)
             pending = None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 
-from auditor.apk.dex import Dex, instructions, units_at
+from auditor.apk.dex import Dex, arg_registers, instructions, units_at
 
 #: Instructions one initialiser may run (the decoders included) before it is given up.
 MAX_STEPS = 200_000
@@ -204,13 +204,7 @@ class _Run:
                 else:
                     self.statics[u16] = regs[a]
             elif 0x6E <= op <= 0x72 or 0x74 <= op <= 0x78:
-                if op <= 0x72:
-                    c, e = data[p + 4], data[p + 5]
-                    regs_of = [c & 0xF, c >> 4, e & 0xF, e >> 4, a & 0xF][: a >> 4]
-                else:
-                    first = data[p + 4] | data[p + 5] << 8
-                    regs_of = list(range(first, first + a))
-                args = [regs[r] for r in regs_of]
+                args = [regs[r] for r in arg_registers(data, p)]
                 cls, name, desc = d.method_parts(u16)
                 if (cls, name, desc) == (STRING, "<init>", "([C)V") and args and isinstance(args[0], _NewString):
                     text = _text(args[1])

@@ -404,6 +404,17 @@ def units_at(data: bytes, p: int) -> int:
     return _payload_units(data, p) if op == 0 and data[p + 1] else _SIZE[op]
 
 
+def arg_registers(data: bytes, p: int) -> list[int]:
+    """Registers the invoke-* or filled-new-array instruction at byte offset ``p`` takes: up to five
+    listed (format 35c) or a run of ``AA`` from ``vCCCC`` (3rc: the /range forms)."""
+    op, a = data[p], data[p + 1]
+    if op == 0x25 or 0x74 <= op <= 0x78:
+        first = data[p + 4] | data[p + 5] << 8
+        return list(range(first, first + a))
+    c, e = data[p + 4], data[p + 5]
+    return [c & 0xF, c >> 4, e & 0xF, e >> 4, a & 0xF][: a >> 4]
+
+
 def instructions(data: bytes, start: int, end: int):
     """(offset, opcode) of each whole instruction of one method's code, payloads skipped."""
     p = start
