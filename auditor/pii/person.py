@@ -139,8 +139,7 @@ class PersonNameFinder:
                 continue
             first = text[p]
             if (text[p + 1] in grammatical or (first not in lex.single and first not in lex.rare)
-                    or common(text[p:p + 2]) or common(text[p:p + 3])
-                    or any(common(text[p - k:p + 1]) for k in (1, 2, 3) if p >= k)):
+                    or self._starts_a_word(text, p) or any(common(text[p - k:p + 1]) for k in (1, 2, 3) if p >= k)):
                 continue
             # A rare surname that is also an everyday word (和, 向, 有) starts a name only where no
             # ordinary word follows it (和使用).
@@ -152,9 +151,7 @@ class PersonNameFinder:
         # that a speech verb follows (德里克说: 德里 is a word too).
         for m in self._foreign_run.finditer(text):
             p = m.start()
-            if self._cue_after.match(text, m.end()) or not (
-                    common(text[p:p + 2]) or common(text[p:p + 3])
-                    or any(common(text[p - k:p + 1]) for k in (1, 2) if p >= k)):
+            if self._cue_after.match(text, m.end()) or not (self._starts_a_word(text, p) or self._ends_a_word(text, p)):
                 out.append(p)
         return sorted(set(out))
 
@@ -281,6 +278,10 @@ class PersonNameFinder:
             cued = after_title or after_role
             return (end, cued) if word not in self._tables.freq and self._is_han_name(word) else None
         return None
+
+    def _starts_a_word(self, text: str, start: int) -> bool:
+        """The first two or three characters are an ordinary word (克拉, 罗马): no name starts there."""
+        return self._common_word(text[start:start + 2]) or self._common_word(text[start:start + 3])
 
     def _ends_a_word(self, text: str, start: int) -> bool:
         """The first character ends an ordinary word with what precedes it (上周一审): no name starts there."""
