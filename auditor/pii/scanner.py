@@ -208,8 +208,7 @@ class PIScanner:
         for start, end in grammar.find(window):
             full = grammar.has_place(window, start, end) or grammar.admin_unit.search(window, start, end)
             spans.append((start, end, 0.6 if full else 0.5))
-        if grammar.named_place.search(window):
-            spans += ((start, end, 0.5) for start, end in grammar.named_places(window, self._names.dictionary_word))
+        spans += ((start, end, 0.5) for start, end in grammar.named_places(window, self._names.dictionary_word))
         out += (self._word_hit("ADDRESS", window, start, end, score, self._address_context)
                 for start, end, score in grammar.joined(window, spans))
         return out
