@@ -48,7 +48,8 @@ def _alt(words: Iterable[str]) -> str:
 
 
 def _ending_with(words: Iterable[str]) -> re.Pattern[str] | None:
-    """Any of ``words`` (and a colon) at the end of what is searched."""
+    """Any of ``words`` and an optional colon or space: where a match ends, a name may start (None for no
+    words)."""
     alt = _alt(words)
     return re.compile(f"(?:{alt})[:： ]?") if alt else None
 
@@ -74,8 +75,7 @@ class PersonNameFinder:
                  tagger: Callable[[], LacTagger] | None = None) -> None:
         """``titles``: words naming a person's role that a name follows (收货人, 申请人, 乘车人)."""
         self._lex = lexicon
-        words = sorted({w for w in titles if re.fullmatch(f"[{_CJK}]+", w)}, key=len, reverse=True)
-        self._titles = re.compile(f"(?:{'|'.join(map(re.escape, words))})[:： ]?") if words else None
+        self._titles = _ending_with(w for w in titles if re.fullmatch(f"[{_CJK}]+", w))
         self._rules = rules
         self._load_tables = tables
         self._make_tagger = tagger
